@@ -1,0 +1,1 @@
+"""Hydra configs, installed as the package harness.conf so they ship with the wheel."""

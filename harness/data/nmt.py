@@ -1,0 +1,142 @@
+"""The six NMT Transformer HPO tables of Zhang & Duh (2020), typed and validated."""
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.data.dataset import Dataset
+from harness.data.schema import Feature, Schema
+from harness.data.sources import fetch, file_hash
+from harness.errors import DataError
+
+PAIRS = ("zh-en", "ru-en", "ja-en", "en-ja", "sw-en", "so-en")
+EXPECTED_ROWS = {"zh-en": 118, "ru-en": 176, "ja-en": 150, "en-ja": 168, "sw-en": 767, "so-en": 604}
+
+FEATURES = ("bpe", "layers", "embed", "hidden", "heads", "lr")
+HYPS_COLUMNS = dict(zip(FEATURES, ("bpe_symbols", "num_layers", "num_embed", "ff_num_hidden", "attention_heads", "initial_lr")))
+EVALS_COLUMNS = ("dev_bleu", "dev_gpu_time", "dev_ppl", "num_updates", "gpu_memory", "num_param")
+TARGET = "dev_bleu"
+LABELS = {"bpe": "bpe", "layers": "#layers", "embed": "#embed", "hidden": "#hidden", "heads": "attn", "lr": "lr"}
+SCALES = {"bpe": "log", "layers": "linear", "embed": "log", "hidden": "linear", "heads": "linear", "lr": "log"}
+
+_SMALL_BPE = (1000, 2000, 4000, 8000, 16000, 32000)
+_COMMON = {"embed": (256, 512, 1024), "hidden": (1024, 2048), "heads": (8, 16), "lr": (3e-4, 6e-4, 1e-3)}
+DOMAINS = {
+    **{p: {"bpe": (10000, 30000, 50000), "layers": (2, 4), **_COMMON} for p in ("zh-en", "ru-en", "ja-en", "en-ja")},
+    "sw-en": {"bpe": _SMALL_BPE, "layers": (1, 2, 4, 6), **_COMMON},
+    "so-en": {"bpe": _SMALL_BPE, "layers": (1, 2, 4), **_COMMON},
+}
+
+
+def schema_for(pair: str) -> Schema:
+    domain = DOMAINS[check_pair(pair)]
+    return Schema.of(Feature(f, scale=SCALES[f], levels=domain[f], label=LABELS[f]) for f in FEATURES)
+
+
+def check_pair(pair: str) -> str:
+    if pair not in PAIRS:
+        raise DataError(f"unknown language pair {pair!r}; known pairs: {', '.join(PAIRS)}")
+    return pair
+
+
+def _read_table(path: Path, columns: tuple[str, ...]) -> np.ndarray:
+    """Parse a headerless tab-separated numeric file, naming the row of any fault."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    rows = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = line.rstrip("\r\n").split("\t")
+        if len(cells) != len(columns):
+            raise DataError(
+                f"{path}, row {lineno}: expected {len(columns)} tab-separated columns "
+                f"({', '.join(columns)}), got {len(cells)}"
+            )
+        values = []
+        for col, cell in zip(columns, cells):
+            try:
+                values.append(float(cell))
+            except ValueError:
+                raise DataError(f"{path}, row {lineno}, column {col}: {cell.strip()!r} is not a number") from None
+        rows.append(values)
+    if not rows:
+        raise DataError(f"{path}: the file holds no rows")
+    return np.asarray(rows, dtype=float)
+
+
+def parse_pair(pair: str, hyps_path: Path, evals_path: Path, fingerprint: str = "") -> Dataset:
+    """Build the typed Dataset of one pair from its two files, validating every row."""
+    hyps = _read_table(hyps_path, tuple(HYPS_COLUMNS.values()))
+    evals = _read_table(evals_path, EVALS_COLUMNS)
+    if len(hyps) != len(evals):
+        raise DataError(
+            f"{hyps_path} has {len(hyps)} rows but {evals_path} has {len(evals)}; "
+            f"expected one evaluation row per configuration"
+        )
+    bleu = evals[:, 0]
+    bad = np.flatnonzero(~np.isfinite(bleu))
+    if bad.size:
+        raise DataError(f"{evals_path}, row {bad[0] + 1}, column {TARGET}: {bleu[bad[0]]} is not a finite BLEU score")
+    bad_x = np.argwhere(~np.isfinite(hyps))
+    if bad_x.size:
+        r, c = bad_x[0]
+        raise DataError(f"{hyps_path}, row {r + 1}, column {list(HYPS_COLUMNS.values())[c]}: {hyps[r, c]} is not a finite value")
+
+    schema = schema_for(pair)
+    X = pd.DataFrame(hyps, columns=list(FEATURES))
+    for f in ("bpe", "layers", "embed", "hidden", "heads"):
+        X[f] = X[f].round().astype("int64")
+    outside = schema.outside_mask(X)
+    if outside.to_numpy().any():
+        r, c = np.argwhere(outside.to_numpy())[0]
+        warnings.warn(
+            f"{hyps_path}, row {r + 1}, column {FEATURES[c]}: value {X.iat[r, c]} is outside the declared domain "
+            f"{list(schema[FEATURES[c]].levels)} ({int(outside.to_numpy().sum())} such cells in all)",
+            stacklevel=2,
+        )
+    extras = pd.DataFrame(evals[:, 1:], columns=list(EVALS_COLUMNS[1:]))
+    extras["gpu_memory"] = extras["gpu_memory"].where(extras["gpu_memory"] != 0)  # 0 marks a missing reading
+    extras[["num_updates", "num_param"]] = extras[["num_updates", "num_param"]].round().astype("int64")
+    y = pd.Series(bleu, name=TARGET)
+    return Dataset(
+        name=pair,
+        X=X,
+        y=y,
+        schema=schema,
+        extras=extras,
+        maximize=True,
+        fingerprint=fingerprint,
+        meta={"source": f"{hyps_path.name}, {evals_path.name}", "target": "dev BLEU"},
+    )
+
+
+def load_pair(pair: str, root=None, base_url: str | None = None, verify: bool = True) -> Dataset:
+    """One pair's table from the verified upstream files (local folder or cache)."""
+    check_pair(pair)
+    hyps = fetch(f"{pair}.hyps", root=root, base_url=base_url, verify=verify)
+    evals = fetch(f"{pair}.evals", root=root, base_url=base_url, verify=verify)
+    return _load_cached(pair, str(hyps), str(evals), file_hash(hyps), file_hash(evals), verify)
+
+
+@lru_cache(maxsize=32)
+def _load_cached(pair: str, hyps: str, evals: str, h_hash: str, e_hash: str, verify: bool) -> Dataset:
+    fingerprint = hashlib.sha256(f"{h_hash}:{e_hash}".encode()).hexdigest()
+    ds = parse_pair(pair, Path(hyps), Path(evals), fingerprint=fingerprint)
+    if verify and len(ds) != EXPECTED_ROWS[pair]:  # cannot happen with matching checksums; guards the table above
+        raise DataError(f"{hyps}: expected {EXPECTED_ROWS[pair]} rows for {pair}, got {len(ds)}")
+    return ds
+
+
+def split_sizes(n: int, train_fraction: float = 0.8) -> tuple[int, int]:
+    """Paper split: round(0.8 n) training rows (614 of 767 for sw-en)."""
+    n_train = int(math.floor(train_fraction * n + 0.5))
+    return n_train, n - n_train

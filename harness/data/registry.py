@@ -1,0 +1,14 @@
+"""Table kinds beyond the built-in NMT pairs: kind -> "module:function" taking the data config.
+
+Imported lazily so optional dependencies (optuna, pyarrow) load only when used.
+"""
+from __future__ import annotations
+
+import importlib
+
+LOADERS: dict[str, str] = {}
+
+
+def loader(kind: str):
+    module, func = LOADERS[kind].split(":")
+    return getattr(importlib.import_module(module), func)

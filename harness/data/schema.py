@@ -1,0 +1,158 @@
+"""Per-feature schema: the declared domain and scale of each hyperparameter.
+
+Surrogates and HPO methods that need numbers on a common footing (ridge,
+GP kernels, graph distances) ask the schema to scale raw values; everything
+that talks to people (tables, plots) keeps the raw values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+Scale = Literal["linear", "log", "categorical"]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One hyperparameter: its name, the values it may take and its scale.
+
+    ``levels`` is the declared domain (sorted for numeric features, in the
+    given order for categorical ones); an empty tuple means a continuous
+    numeric feature whose range is ``(low, high)``.
+    """
+
+    name: str
+    scale: Scale = "linear"
+    levels: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.scale not in ("linear", "log", "categorical"):
+            raise ValueError(f"feature {self.name!r}: scale must be linear, log or categorical, got {self.scale!r}")
+        if self.scale == "categorical":
+            if not self.levels:
+                raise ValueError(f"feature {self.name!r}: a categorical feature needs its levels")
+            return
+        if self.levels:
+            levels = tuple(sorted(float(v) for v in self.levels))
+            object.__setattr__(self, "levels", levels)
+            object.__setattr__(self, "low", levels[0] if self.low is None else float(self.low))
+            object.__setattr__(self, "high", levels[-1] if self.high is None else float(self.high))
+        if self.low is None or self.high is None:
+            raise ValueError(f"feature {self.name!r}: a numeric feature needs levels or low/high")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f"feature {self.name!r}: log scale needs positive values, low={self.low}")
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.scale == "categorical"
+
+    @property
+    def is_discrete(self) -> bool:
+        return bool(self.levels)
+
+    def to_unit(self, values) -> np.ndarray:
+        """Map numeric values onto [0, 1] of the declared range (log-aware).
+
+        Values outside the declared range map outside [0, 1]; that is what a
+        model sees of an unseen value, and it is left for the caller to see.
+        """
+        if self.is_categorical:
+            raise TypeError(f"feature {self.name!r} is categorical; use Schema.scaled for one-hot columns")
+        v = np.asarray(values, dtype=float)
+        lo, hi = float(self.low), float(self.high)
+        if self.scale == "log":
+            v, lo, hi = np.log(v), np.log(lo), np.log(hi)
+        if hi == lo:
+            return np.zeros_like(v)
+        return (v - lo) / (hi - lo)
+
+    def outside(self, values) -> np.ndarray:
+        """Boolean mask of values outside the declared domain."""
+        s = pd.Series(values)
+        if self.levels:
+            if self.is_categorical:
+                return ~s.isin(self.levels).to_numpy()
+            return ~np.isclose(
+                s.to_numpy(dtype=float)[:, None], np.asarray(self.levels, dtype=float)[None, :], rtol=1e-9
+            ).any(axis=1)
+        v = s.to_numpy(dtype=float)
+        return (v < self.low) | (v > self.high)
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "scale": self.scale,
+            "levels": list(self.levels),
+            "low": self.low,
+            "high": self.high,
+            "label": self.display,
+        }
+
+
+@dataclass(frozen=True)
+class Schema:
+    features: tuple[Feature, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.features]
+        if len(set(names)) != len(names):
+            raise ValueError(f"schema has duplicate feature names: {names}")
+
+    @classmethod
+    def of(cls, features: Iterable[Feature]) -> "Schema":
+        return cls(tuple(features))
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    def __getitem__(self, name: str) -> Feature:
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise KeyError(f"no feature {name!r} in schema; known: {', '.join(self.names)}")
+
+    def __iter__(self):
+        return iter(self.features)
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def label(self, name: str) -> str:
+        return self[name].display
+
+    def scaled(self, X: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Numeric matrix of the features on a common footing.
+
+        Numeric features go to [0, 1] of their declared range (log-scaled
+        where declared); categorical features become one-hot columns
+        ``name=level`` in the declared level order.
+        """
+        out = {}
+        for f in self.features:
+            if columns is not None and f.name not in columns:
+                continue
+            if f.is_categorical:
+                col = X[f.name].astype(object)
+                for level in f.levels:
+                    out[f"{f.name}={level}"] = (col == level).to_numpy(dtype=float)
+            else:
+                out[f.name] = f.to_unit(X[f.name].to_numpy(dtype=float))
+        return pd.DataFrame(out, index=X.index)
+
+    def outside_mask(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per cell: is the value outside this schema's declared domain?"""
+        return pd.DataFrame({f.name: f.outside(X[f.name]) for f in self.features}, index=X.index)
+
+    def describe(self) -> list[dict]:
+        return [f.describe() for f in self.features]

@@ -1,0 +1,60 @@
+"""First contact with the data: size, target range and value counts of every table."""
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from harness.data import datasets_for
+from harness.results import write_csv
+
+log = logging.getLogger("harness")
+
+
+def describe(ds) -> pd.DataFrame:
+    """Tidy rows: one per (dataset, feature, value) plus a target summary per dataset."""
+    rows = [
+        {
+            "dataset": ds.name,
+            "feature": ds.target,
+            "value": stat,
+            "count": len(ds),
+            "stat": float(getattr(ds.y, stat)()),
+        }
+        for stat in ("min", "mean", "max")
+    ]
+    for f in ds.schema:
+        counts = ds.X[f.name].value_counts().sort_index()
+        rows += [
+            {"dataset": ds.name, "feature": f.name, "value": v, "count": int(c), "stat": float("nan")}
+            for v, c in counts.items()
+        ]
+    return pd.DataFrame(rows)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float) and v < 0.01:
+        return f"{v:g}"
+    if isinstance(v, (int, float)) and float(v).is_integer() and v and v % 1000 == 0:
+        return f"{int(v) // 1000}k"
+    return str(v)
+
+
+def run(cfg, opts):
+    datasets = datasets_for(cfg)
+    table = pd.concat([describe(ds) for ds in datasets], ignore_index=True)
+    write_csv(table, opts.output_dir / "describe.csv")
+    lines = [f"{'dataset':8} {'rows':>5} {'BLEU min':>8} {'mean':>6} {'max':>6}  value counts"]
+    for ds in datasets:
+        counts = "; ".join(
+            f"{f.display} " + " ".join(f"{_fmt(v)}:{c}" for v, c in ds.X[f.name].value_counts().sort_index().items())
+            for f in ds.schema
+        )
+        lines.append(
+            f"{ds.name:8} {len(ds):5d} {ds.y.min():8.2f} {ds.y.mean():6.2f} {ds.y.max():6.2f}  {counts}"
+        )
+    lines.append(f"{'total':8} {sum(len(d) for d in datasets):5d}")
+    text = "\n".join(lines)
+    print(text)
+    log.info("wrote %s", opts.output_dir / "describe.csv")
+    return table
