@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import importlib
 
-LOADERS: dict[str, str] = {}
+LOADERS: dict[str, str] = {
+    "table": "harness.data.table:load",
+    "optuna": "harness.data.optuna_study:load",
+    "nmtlc": "harness.data.nmtlc:load",
+    "synthetic": "harness.data.synthetic:load",
+}
 
 
 def loader(kind: str):

@@ -150,6 +150,16 @@ class Schema:
                 out[f.name] = f.to_unit(X[f.name].to_numpy(dtype=float))
         return pd.DataFrame(out, index=X.index)
 
+    def unit(self) -> "Schema":
+        """The schema of ``scaled()`` output: the same features, each on a linear [0, 1] range."""
+        feats = []
+        for f in self.features:
+            if f.is_categorical:
+                raise TypeError(f"feature {f.name!r} is categorical: scaled values exist for numeric features only")
+            levels = tuple(float(v) for v in f.to_unit(f.levels)) if f.levels else ()
+            feats.append(Feature(f.name, scale="linear", levels=levels, low=0.0, high=1.0, label=f.label))
+        return Schema(tuple(feats))
+
     def outside_mask(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per cell: is the value outside this schema's declared domain?"""
         return pd.DataFrame({f.name: f.outside(X[f.name]) for f in self.features}, index=X.index)

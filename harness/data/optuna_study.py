@@ -1,0 +1,174 @@
+"""An Optuna study as a table: ``data=optuna data.storage=sqlite:///study.db data.study=NAME``.
+
+Completed trials only; the others are counted by state in
+``meta["skipped_trials"]``. The study's declared distributions, not the
+values that happen to have been sampled, give the schema:
+
+* ``FloatDistribution`` / ``IntDistribution``: numeric on a log scale when
+  ``log=True``, else linear, over the declared ``[low, high]``. An int (or a
+  stepped float) whose grid has at most ``max_levels`` points gets the whole
+  grid as ``levels``; otherwise it is continuous.
+* ``CategoricalDistribution``: categorical with the choices as levels, in
+  declared order, written as text (``None`` -> "None", ``1`` -> "1",
+  ``True`` -> "True"), so every categorical column holds strings.
+* conditional parameters (absent from some completed trials) follow
+  ``harness.data.infer``: a categorical one gets the level "<absent>"; a
+  numeric one is filled with its ``low`` and followed by the indicator
+  feature ``has_<name>`` ("False"/"True").
+
+The storage is opened without creating tables, so pointing it at the wrong
+SQLite file never writes to that file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.data import infer
+from harness.data.dataset import Dataset
+from harness.data.schema import Feature
+from harness.errors import ConfigError, DataError
+
+DEFAULTS = {"storage": None, "study": None, "objective": None, "name": None, "max_levels": 20, "min_rows": 10}
+
+
+def _optuna():
+    try:
+        import optuna
+    except ImportError:
+        raise DataError('data=optuna needs Optuna: pip install "harness[optuna]"') from None
+    return optuna
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _storage_url(storage: str) -> str:
+    """An RDB URL; a bare path means a SQLite file, which must exist (SQLite would create an empty one)."""
+    url = storage if "://" in storage else f"sqlite:///{Path(storage).expanduser()}"
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
+        raise DataError(f"missing Optuna storage file {url[len('sqlite:///'):]} (data.storage={storage!r})")
+    return url
+
+
+def load(cfg: dict) -> Dataset:
+    opts = {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
+    if opts["storage"] in (None, ""):
+        raise ConfigError("data.storage is required for data=optuna (e.g. sqlite:///study.db)")
+    optuna = _optuna()
+    url = _storage_url(str(opts["storage"]))
+    try:
+        storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
+        names = sorted(optuna.get_all_study_names(storage=storage))
+    except Exception as exc:  # SQLAlchemy / Optuna errors: a wrong URL, not an Optuna database, a newer schema
+        raise DataError(f"cannot read Optuna storage {url}: {_one_line(exc)}") from None
+    study_name = _study_name(opts["study"], names, url)
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    index, target = _objective(opts["objective"], study)
+
+    trials = study.get_trials(deepcopy=False)
+    done = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    skipped = dict(Counter(t.state.name for t in trials if t.state != optuna.trial.TrialState.COMPLETE))
+    where = f"study {study_name!r} in {url}"
+    if not done:
+        counts = ", ".join(f"{n} {s}" for s, n in skipped.items()) or "no trials at all"
+        raise DataError(f"{where} has no completed trials ({counts})")
+    infer.check_rows(len(done), int(opts["min_rows"]), where, " (completed trials)")
+    y = np.array([t.values[index] for t in done], dtype=float)
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise DataError(f"{where}, trial {done[bad[0]].number}: {target} = {y[bad[0]]} is not finite")
+
+    columns, absent = [], {}
+    for name in dict.fromkeys(p for t in done for p in t.params):
+        present = [name in t.params for t in done]
+        if not all(present):
+            absent[name] = present.count(False)
+        columns += _param(name, done, int(opts["max_levels"]))
+    if not columns:
+        raise DataError(f"{where}: the completed trials have no parameters")
+    X, schema = infer.assemble(columns, where)
+
+    extras = {"number": [t.number for t in done]}
+    for j, other in enumerate(_objective_names(study)):
+        if j != index:
+            extras[other] = [t.values[j] for t in done]
+    extras["duration"] = [t.duration.total_seconds() if t.duration else math.nan for t in done]
+    content = {
+        "study": study_name, "objective": index, "directions": [d.name for d in study.directions],
+        "trials": [[t.number, {k: repr(v) for k, v in t.params.items()}, t.values] for t in done],
+        "distributions": {n: repr(d) for t in done for n, d in t.distributions.items()},
+    }
+    return Dataset(
+        name=str(opts["name"] or study_name),
+        X=X,
+        y=pd.Series(y, name=target),
+        schema=schema,
+        extras=pd.DataFrame(extras),
+        maximize=study.directions[index] == optuna.study.StudyDirection.MAXIMIZE,
+        fingerprint=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
+        meta={"source": url, "study": study_name, "target": target, "objective": index,
+              "skipped_trials": skipped, "absent": absent},
+    )
+
+
+def _study_name(study, names: list[str], url: str) -> str:
+    if not names:
+        raise DataError(f"Optuna storage {url} holds no studies")
+    if study in (None, ""):
+        if len(names) > 1:
+            raise ConfigError(f"data.study is required: {url} holds {len(names)} studies: {', '.join(names)}")
+        return names[0]
+    if str(study) not in names:
+        raise ConfigError(f"no study {str(study)!r} in {url}; studies: {', '.join(names)}")
+    return str(study)
+
+
+def _objective_names(study) -> list[str]:
+    n = len(study.directions)
+    return list(study.metric_names or (["value"] if n == 1 else [f"values_{i}" for i in range(n)]))
+
+
+def _objective(objective, study) -> tuple[int, str]:
+    """Index and column name of the modelled objective: ``data.objective`` as an index or a metric name."""
+    names = _objective_names(study)
+    listing = ", ".join(f"{i}: {n}" for i, n in enumerate(names))
+    if objective in (None, ""):
+        if len(names) > 1:
+            raise ConfigError(
+                f"study {study.study_name!r} has {len(names)} objectives ({listing}); "
+                f"choose one with data.objective=INDEX or NAME"
+            )
+        return 0, names[0]
+    if isinstance(objective, str) and not objective.lstrip("-").isdigit():
+        if objective not in names:
+            raise ConfigError(f"data.objective={objective!r} is not an objective of study {study.study_name!r}; objectives: {listing}")
+        return names.index(objective), objective
+    index = int(objective)
+    if not 0 <= index < len(names):
+        raise ConfigError(
+            f"data.objective={index} is out of range: study {study.study_name!r} has {len(names)} objective(s) ({listing})"
+        )
+    return index, names[index]
+
+
+def _param(name: str, trials, max_levels: int) -> list[tuple[Feature, pd.Series]]:
+    """Feature column(s) of one parameter from its declared distribution (ranges joined across trials)."""
+    dists = [t.distributions[name] for t in trials if name in t.distributions]
+    first = dists[0]
+    if hasattr(first, "choices"):
+        values = pd.Series([infer.text(t.params[name]) if name in t.params else None for t in trials], dtype=object)
+        return [infer.categorical(name, values, levels=first.choices)]
+    low, high = min(d.low for d in dists), max(d.high for d in dists)
+    levels = ()
+    if first.step is not None and (high - low) / first.step + 1 <= max_levels + 1e-9:
+        levels = tuple(np.round(np.arange(low, high + first.step / 2, first.step), 12).tolist())
+    feature = Feature(name, scale="log" if first.log else "linear", levels=levels, low=low, high=high)
+    return infer.numeric(feature, np.array([t.params.get(name, np.nan) for t in trials], dtype=float))

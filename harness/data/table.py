@@ -1,0 +1,174 @@
+"""Your own HPO results as a table: ``data=table data.path=runs.csv data.target=acc``.
+
+One row per trained configuration, one column per hyperparameter, one score
+column. Feature types follow ``harness.data.infer`` (overridable per column
+with ``data.types``). Rows without a score are dropped and counted; columns
+holding a single value are dropped and reported, since a surrogate can say
+nothing about them (other tools report NaN importances for them). Rows are
+counted from 1, not counting the header.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.data import infer
+from harness.data.dataset import Dataset
+from harness.data.sources import file_hash
+from harness.errors import ConfigError, DataError
+
+log = logging.getLogger(__name__)
+
+READERS = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".parquet": None, ".pq": None}
+DEFAULTS = {
+    "path": None, "target": None, "features": None, "maximize": True, "types": None, "name": None,
+    "drop_constant": True, "max_levels": 20, "min_rows": 10,
+}
+
+
+def read(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() not in READERS:
+        raise ConfigError(f"data.path={str(path)!r}: unsupported file type; use one of {', '.join(READERS)}")
+    if not path.is_file():
+        raise DataError(f"missing table {path}")
+    sep = READERS[path.suffix.lower()]
+    try:
+        if sep is None:
+            try:
+                import pyarrow  # noqa: F401  (pandas' Parquet engine)
+            except ImportError:
+                raise DataError(f'reading {path} needs pyarrow: pip install "harness[parquet]"') from None
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep=sep)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"table {path} is empty") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        raise DataError(f"cannot read table {path}: {' '.join(str(exc).split())[:300]}") from None
+
+
+def load(cfg: dict) -> Dataset:
+    """The Dataset of one table file, typed and cleaned as the module docstring says."""
+    opts = {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
+    for key in ("path", "target"):
+        if opts[key] in (None, ""):
+            raise ConfigError(f"data.{key} is required for data=table")
+    path = Path(str(opts["path"])).expanduser()
+    df = read(path)
+    if df.empty:
+        raise DataError(f"table {path} is empty")
+    target = str(opts["target"])
+    if target not in df.columns:
+        raise DataError(f"table {path} has no target column {target!r}; columns: {', '.join(map(str, df.columns))}")
+    features = _feature_names(df, target, opts["features"], path)
+    types = {str(k): infer.check_scale(str(v), f"data.types.{k}") for k, v in (opts["types"] or {}).items()}
+    unknown = sorted(set(types) - set(features))
+    if unknown:
+        raise ConfigError(f"data.types names {unknown[0]!r}, which is not a feature; features: {', '.join(features)}")
+
+    y = _target(df[target], path)
+    keep = y.notna().to_numpy()
+    dropped = int((~keep).sum())
+    if dropped:
+        log.warning("%s: dropped %d rows with no %s", path, dropped, target)
+    infer.check_rows(int(keep.sum()), int(opts["min_rows"]), f"table {path}",
+                     " after dropping missing targets" if dropped else "")
+    rows = np.flatnonzero(keep)
+    df = df.iloc[rows].reset_index(drop=True)
+
+    constant = [c for c in features if df[c].nunique(dropna=False) <= 1] if opts["drop_constant"] else []
+    if constant:
+        log.warning("%s: dropped constant columns %s", path, ", ".join(constant))
+    features = [c for c in features if c not in constant]
+    if not features:
+        raise DataError(f"table {path}: no feature columns left after dropping constant ones ({', '.join(constant)})")
+    columns, absent = [], {}
+    for c in features:
+        columns += _typed(c, df[c], types.get(c), int(opts["max_levels"]), rows, path)
+        if df[c].isna().any():
+            absent[c] = int(df[c].isna().sum())
+    if absent:
+        log.warning("%s: empty cells %s; text columns get the level %s, numeric ones a has_<column> indicator",
+                    path, absent, infer.ABSENT)
+    X, schema = infer.assemble(columns, f"table {path}")
+    extras = df[[c for c in df.columns if c not in features and c not in constant and c != target]]
+    shape = {k: opts[k] for k in ("target", "features", "maximize", "drop_constant", "max_levels")} | {"types": types}
+    fingerprint = hashlib.sha256(json.dumps({"file": file_hash(path), **shape}, sort_keys=True).encode()).hexdigest()
+    return Dataset(
+        name=str(opts["name"] or path.stem),
+        X=X,
+        y=y.iloc[rows].reset_index(drop=True).astype(float),
+        schema=schema,
+        extras=extras,
+        maximize=bool(opts["maximize"]),
+        fingerprint=fingerprint,
+        meta={"source": str(path), "target": target, "dropped_rows": dropped,
+              "dropped_constant": constant, "absent": absent},
+    )
+
+
+def _feature_names(df: pd.DataFrame, target: str, features, path: Path) -> list[str]:
+    if features is None:
+        return [str(c) for c in df.columns if c != target]
+    features = [features] if isinstance(features, str) else [str(f) for f in features]
+    for f in features:
+        if f not in df.columns:
+            raise ConfigError(f"data.features names {f!r}, which is not a column of {path}; columns: {', '.join(map(str, df.columns))}")
+    if target in features:
+        raise ConfigError(f"data.features includes the target {target!r}")
+    if len(set(features)) < len(features):
+        raise ConfigError(f"data.features lists a column twice: {features}")
+    return features
+
+
+def _target(col: pd.Series, path: Path) -> pd.Series:
+    values = pd.to_numeric(col, errors="coerce")
+    bad = np.flatnonzero(col.notna().to_numpy() & values.isna().to_numpy())
+    if bad.size:
+        raise DataError(f"{path}, row {bad[0] + 1}, column {col.name}: {col.iloc[bad[0]]!r} is not a number")
+    inf = np.flatnonzero(np.isinf(values.to_numpy(dtype=float)))
+    if inf.size:
+        raise DataError(f"{path}, row {inf[0] + 1}, column {col.name}: {col.iloc[inf[0]]} is not a finite score")
+    return values.rename(str(col.name))
+
+
+def _typed(name: str, col: pd.Series, scale: str | None, max_levels: int, rows: np.ndarray, path: Path):
+    """(feature, column) pairs for one table column; ``rows`` maps back to file rows for messages."""
+    if col.isna().all():
+        raise DataError(f"{path}, column {name}: the column holds no values; leave it out of data.features")
+    if scale is None and infer.is_text_column(col):
+        if infer.is_bool_column(col) or not _mostly_numbers(col):
+            return [infer.categorical(name, col)]
+        bad = np.flatnonzero(col.notna().to_numpy() & pd.to_numeric(col, errors="coerce").isna().to_numpy())
+        if bad.size:
+            raise DataError(
+                f"{path}, row {rows[bad[0]] + 1}, column {name}: {col.iloc[bad[0]]!r} is not a number, "
+                f"though the column is otherwise numeric; fix the cell, or set data.types.{name}=categorical"
+            )
+    if scale == "categorical":
+        return [infer.categorical(name, col)]
+    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero((col.notna().to_numpy() & np.isnan(values)) | np.isinf(values))
+    if bad.size:
+        raise DataError(
+            f"{path}, row {rows[bad[0]] + 1}, column {name}: {col.iloc[bad[0]]!r} is not a finite number"
+            + (f" (data.types.{name}={scale})" if scale else "")
+        )
+    scale = scale or infer.log_or_linear(values)
+    try:
+        feature = infer.observed_numeric(name, values, scale, max_levels)
+    except DataError as exc:
+        raise DataError(f"{path}, column {name}: {exc}") from None
+    return infer.numeric(feature, values)
+
+
+def _mostly_numbers(col: pd.Series) -> bool:
+    """At least half the distinct values read as numbers: a numeric column with a typo, not a text one."""
+    distinct = pd.Series(col.dropna().unique())
+    return 2 * int(pd.to_numeric(distinct, errors="coerce").notna().sum()) >= len(distinct)
