@@ -1,0 +1,276 @@
+"""Cells: one surrogate fitted on one training set and scored on one or more test sets.
+
+Every experiment that fits models reduces to a list of cells. This module
+runs them — in parallel over the cores, longest first, skipping those whose
+result is already cached under a content hash of everything that determines
+them — and turns each into tidy rows. A cell whose result an earlier
+experiment already computed (the size sweep's subsets are the random HPO
+order's prefixes) is therefore never fitted twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import platformdirs
+
+from harness.data.dataset import Dataset
+from harness.metrics import score_all
+from harness.progress import Progress
+from harness.results import atomic_write_text
+from harness.surrogates.registry import SurrogateSpec, build, library_version
+
+log = logging.getLogger("harness")
+
+# Bump when the way a cell is computed changes, so cached results are not reused.
+CELL_VERSION = "1"
+MODEL_SEED_STREAM = 2
+
+
+@dataclass(frozen=True)
+class Eval:
+    """One test set a fitted cell is scored on, with the row keys that name it."""
+
+    dataset: str
+    rows: tuple[int, ...]
+    keys: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What to fit and where to score it. ``keys`` become columns of every row it yields."""
+
+    keys: tuple[tuple[str, object], ...]
+    train: str
+    train_rows: tuple[int, ...]
+    surrogate: SurrogateSpec
+    seed: int
+    evals: tuple[Eval, ...]
+    feed: str = "raw"
+    explain: bool = False
+
+    @property
+    def key_dict(self) -> dict:
+        return dict(self.keys)
+
+
+def model_seed(seed: int) -> int:
+    """The estimators' random_state: derived from the run seed, never a library default."""
+    return int(np.random.SeedSequence([int(seed), MODEL_SEED_STREAM]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def _rows_digest(rows: Sequence[int]) -> str:
+    return hashlib.sha256(np.asarray(rows, dtype=np.int64).tobytes()).hexdigest()
+
+
+def cell_id(cell: Cell, datasets: dict[str, Dataset]) -> str:
+    """Content hash of everything that determines a cell's numbers (not how or where it runs)."""
+    ident = {
+        "version": CELL_VERSION,
+        "train": datasets[cell.train].fingerprint or cell.train,
+        "train_rows": _rows_digest(cell.train_rows),
+        "surrogate": asdict(cell.surrogate),
+        "library": library_version(cell.surrogate),
+        "seed": model_seed(cell.seed),
+        "feed": cell.feed,
+        "evals": [(datasets[e.dataset].fingerprint or e.dataset, _rows_digest(e.rows)) for e in cell.evals],
+    }
+    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def features_for(ds: Dataset, feed: str):
+    """What the surrogate sees of a table: raw values, or values scaled to the schema's [0, 1]."""
+    if feed == "raw":
+        return ds.X, ds.schema
+    if feed == "scaled":
+        return ds.scaled(), ds.schema.unit()
+    raise ValueError(f"feed={feed!r}: expected raw or scaled")
+
+
+def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int, explainer: Callable | None) -> dict:
+    """Worker body: fit once, score on every eval; failures become a reason, never an exception."""
+    spec = cell.surrogate
+    train = datasets[cell.train].take(cell.train_rows)
+    out: dict = {"evals": [], "status": "ok", "reason": "", "fit_seconds": math.nan}
+    if len(train) < spec.min_rows:
+        out.update(status="failed", reason=f"n_train={len(train)} is below min_rows={spec.min_rows} of surrogate {spec.name}")
+        return out
+    if train.y.nunique() < 2:
+        out.update(status="failed", reason=f"all {len(train)} training targets are equal; nothing to learn")
+        return out
+    try:
+        X, schema = features_for(train, cell.feed)
+        est = build(spec, schema, seed=model_seed(cell.seed), n_jobs=threads)
+        t0 = time.perf_counter()
+        est.fit(X, train.y)
+        out["fit_seconds"] = time.perf_counter() - t0
+        for ev in cell.evals:
+            test = datasets[ev.dataset].take(ev.rows)
+            Xt, _ = features_for(test, cell.feed)
+            t0 = time.perf_counter()
+            pred = np.asarray(est.predict(Xt), dtype=float)
+            predict_seconds = time.perf_counter() - t0
+            scores = score_all(test.y.to_numpy(), pred, maximize=test.maximize)
+            resid = pred - test.y.to_numpy()
+            scores["shift2"] = float(np.mean(resid) ** 2)
+            out["evals"].append({**scores, "predict_seconds": predict_seconds, "n_test": len(test)})
+        if cell.explain and explainer is not None:
+            out["interpretation"] = explainer(est, train, spec, cell.feed)
+    except Exception as exc:  # a model that cannot fit this cell is a result, not a crash
+        log.debug("cell failed:\n%s", traceback.format_exc())
+        out.update(status="failed", reason=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}", evals=[])
+    return out
+
+
+class CellCache:
+    """One JSON file per cell hash; written atomically as each cell finishes, so a killed run resumes."""
+
+    def __init__(self, root: Path | None, enabled: bool = True):
+        base = root or Path(os.environ.get("HARNESS_CACHE_DIR") or platformdirs.user_cache_dir("harness"))
+        self.root = Path(base) / "cells"
+        self.enabled = enabled
+
+    def _path(self, cid: str) -> Path:
+        return self.root / cid[:2] / f"{cid}.json"
+
+    def get(self, cid: str, need_interpretation: bool) -> dict | None:
+        if not self.enabled:
+            return None
+        path = self._path(cid)
+        try:
+            result = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if need_interpretation and "interpretation" not in result:
+            return None
+        return result
+
+    def put(self, cid: str, result: dict) -> None:
+        if self.enabled and result["status"] == "ok":
+            atomic_write_text(self._path(cid), json.dumps(result, default=_json_default))
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _cost(cell: Cell) -> float:
+    """Rough relative cost for scheduling the longest cells first (keeps both cores busy to the end)."""
+    return spec_weight(cell.surrogate) * max(len(cell.train_rows), 1)
+
+
+def spec_weight(spec: SurrogateSpec) -> float:
+    return float(getattr(spec, "cost_weight", 1.0) or 1.0)
+
+
+@dataclass
+class CellRun:
+    rows: pd.DataFrame
+    interpretations: dict[str, dict] = field(default_factory=dict)
+    computed: int = 0
+    cached: int = 0
+    wall_seconds: float = 0.0
+
+
+def run_cells(
+    cells: Sequence[Cell],
+    datasets: dict[str, Dataset],
+    opts,
+    explainer: Callable | None = None,
+    label: str = "cells",
+) -> CellRun:
+    """Compute (or load) every cell and return one tidy row per (cell, eval)."""
+    t_start = time.perf_counter()
+    cache = CellCache(opts.cache_dir, opts.cache)
+    ids = [cell_id(c, datasets) for c in cells]
+    results: dict[str, dict] = {}
+    todo: dict[str, Cell] = {}
+    for cid, c in zip(ids, cells):
+        if cid in results or cid in todo:
+            continue
+        hit = cache.get(cid, need_interpretation=c.explain)
+        if hit is not None:
+            hit["cached"] = True
+            results[cid] = hit
+        else:
+            todo[cid] = c
+    n_cached = len(results)
+    progress = Progress(len(todo), label, enabled=opts.progress)
+    order = sorted(todo, key=lambda cid: -_cost(todo[cid]))
+    if todo:
+        from joblib import Parallel, delayed
+
+        n_jobs = min(opts.n_jobs, len(todo))
+        tasks = (delayed(_tagged)(cid, todo[cid], datasets, opts.threads, explainer) for cid in order)
+        with Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1, pre_dispatch="all") as par:
+            for cid, result in par(tasks):
+                result["cached"] = False
+                cache.put(cid, result)
+                results[cid] = result
+                progress.advance()
+    progress.close()
+    rows, interps = [], {}
+    for cid, c in zip(ids, cells):
+        res = results[cid]
+        if "interpretation" in res:
+            interps[cid] = res["interpretation"]
+        rows.extend(_rows_of(c, cid, res))
+    return CellRun(
+        rows=pd.DataFrame(rows),
+        interpretations=interps,
+        computed=len(todo),
+        cached=n_cached,
+        wall_seconds=time.perf_counter() - t_start,
+    )
+
+
+def _tagged(cid, cell, datasets, threads, explainer):
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):  # BLAS threads too, not only the estimator's own
+        return cid, _fit_and_score(cell, datasets, threads, explainer)
+
+
+METRIC_COLUMNS = ("mse", "src", "mrr", "r2", "regret", "shift2")
+
+
+def _rows_of(cell: Cell, cid: str, res: dict) -> list[dict]:
+    base = {
+        **cell.key_dict,
+        "surrogate": cell.surrogate.name,
+        "seed": cell.seed,
+        "n_train": len(cell.train_rows),
+    }
+    tail = {
+        "fit_seconds": res.get("fit_seconds", math.nan),
+        "library": library_version(cell.surrogate),
+        "cached": bool(res.get("cached", False)),
+        "cell_id": cid[:16],
+    }
+    if res["status"] != "ok":
+        return [
+            {**base, **dict(ev.keys), "n_test": len(ev.rows), **{m: math.nan for m in METRIC_COLUMNS},
+             "metric_note": "", "predict_seconds": math.nan, "status": res["status"], "reason": res["reason"], **tail}
+            for ev in cell.evals
+        ]
+    return [
+        {**base, **dict(ev.keys), "n_test": r["n_test"], **{m: r.get(m, math.nan) for m in METRIC_COLUMNS},
+         "metric_note": r.get("metric_note", ""), "predict_seconds": r["predict_seconds"], "status": "ok", "reason": "", **tail}
+        for ev, r in zip(cell.evals, res["evals"])
+    ]

@@ -1,0 +1,84 @@
+"""What the fitting experiments share: surrogate specs, splits, prefix cells, summaries."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from harness.app import as_list, seeds_of, to_plain
+from harness.cells import Cell, Eval
+from harness.data.dataset import Dataset
+from harness.data.splits import Split, subset_size, train_test_split
+from harness.errors import ConfigError
+from harness.surrogates.registry import SurrogateSpec, load_spec
+
+
+def specs_of(cfg) -> list[SurrogateSpec]:
+    """The surrogates selected by the ``surrogate`` config group, in the order given."""
+    selected = to_plain(cfg.get("surrogate")) or {}
+    if not selected:
+        raise ConfigError("surrogate: select at least one (e.g. surrogate=ebm or surrogate=[ebm,gam])")
+    return [load_spec(name, selected) for name in selected]
+
+
+def split_of(cfg, ds: Dataset, seed: int) -> Split:
+    s = to_plain(cfg.get("split")) or {}
+    return train_test_split(len(ds), seed, train_fraction=s.get("train_fraction", 0.8), n_train=s.get("n_train"))
+
+
+def sizes_of(cfg, key: str = "sizes") -> list[float]:
+    sizes = [float(s) for s in as_list(cfg.get(key))]
+    if not sizes:
+        raise ConfigError(f"{key}: give at least one size in percent, e.g. {key}=[5,30,100]")
+    for s in sizes:
+        subset_size(s, 100)  # raises a ConfigError naming an impossible size
+    return sizes
+
+
+def prefix_cells(
+    ds: Dataset,
+    split: Split,
+    order: np.ndarray,
+    sizes: list[float],
+    specs: list[SurrogateSpec],
+    seed: int,
+    keys: dict,
+    explain: bool = False,
+) -> list[Cell]:
+    """Cells trained on the first p % of a visiting order of the training pool, tested on the split's test rows."""
+    n_train = len(split.train)
+    test = Eval(dataset=ds.name, rows=tuple(int(i) for i in split.test))
+    cells = []
+    for p in sizes:
+        n = subset_size(p, n_train)
+        rows = tuple(int(i) for i in split.train[order[:n]])
+        for spec in specs:
+            cells.append(
+                Cell(
+                    keys=tuple({**keys, "dataset": ds.name, "size_pct": _pct(p)}.items()),
+                    train=ds.name,
+                    train_rows=rows,
+                    surrogate=spec,
+                    seed=seed,
+                    evals=(test,),
+                    explain=explain,
+                )
+            )
+    return cells
+
+
+def _pct(p: float):
+    return int(p) if float(p).is_integer() else float(p)
+
+
+def mean_std(df: pd.DataFrame, by: list[str], metrics=("mse", "src", "mrr", "r2", "regret", "fit_seconds")) -> pd.DataFrame:
+    """Mean and sample std (ddof=1) over seeds of each metric; failed cells are counted, not averaged."""
+    ok = df[df["status"] == "ok"]
+    g = ok.groupby(by, sort=True, dropna=False)
+    out = g[list(metrics)].agg(["mean", "std"])
+    out.columns = [f"{m}_{s}" for m, s in out.columns]
+    out["n_ok"] = g.size()
+    failed = df[df["status"] != "ok"].groupby(by, dropna=False).size()
+    out = out.join(failed.rename("n_failed"), how="outer").fillna({"n_failed": 0, "n_ok": 0})
+    out["n_failed"] = out["n_failed"].astype(int)
+    out["n_ok"] = out["n_ok"].astype(int)
+    return out.reset_index()

@@ -1,0 +1,121 @@
+"""One entry point for every HPO method, with an on-disk cache of the orders.
+
+A BO or GB order of a 614-row pool takes seconds and experiments ask for the
+same (data, seed) many times, so orders are stored as .npy files named by a
+SHA-256 of everything that determines them, including each method's
+algorithm version and the values of all its parameters (defaults too, so a
+changed default is a different key).
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from harness.errors import ConfigError
+from harness.hpo import bo, gb, random_order
+from harness.hpo._pool import check_pool, check_seed
+
+METHODS = ("random", "bo", "gb")
+
+_FUNCS = {"random": random_order.random_pool_order, "bo": bo.bo_order, "gb": gb.gb_order}
+_VERSIONS = {"random": random_order.VERSION, "bo": bo.VERSION, "gb": gb.VERSION}
+_COMMON = ("X", "y", "seed", "n_init", "maximize")
+
+
+def _method_params(method: str, params: dict) -> dict:
+    """All method-specific parameters with defaults filled in; unknown names are a ConfigError."""
+    signature = inspect.signature(_FUNCS[method])
+    known = [p for p in signature.parameters if p not in _COMMON]
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        allowed = ", ".join(known) or "none"
+        raise ConfigError(f"HPO method {method!r} has no parameter(s) {', '.join(unknown)}; allowed: {allowed}")
+    return {p: params.get(p, signature.parameters[p].default) for p in known}
+
+
+def _digest(a: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
+def _jsonable(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return repr(obj)
+
+
+def cache_key(method: str, X: np.ndarray, y: np.ndarray, seed: int, n_init: int, maximize: bool, params: dict) -> str:
+    spec = {
+        "method": method,
+        "version": _VERSIONS[method],
+        "X": [_digest(X), str(X.dtype), list(X.shape)],
+        "y": [_digest(y), str(y.dtype), list(y.shape)],
+        "seed": seed,
+        "n_init": n_init,
+        "maximize": bool(maximize),
+        "params": params,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=_jsonable).encode()).hexdigest()
+
+
+def _load(path: Path, n: int) -> np.ndarray | None:
+    """The cached order, or None if it is missing, unreadable or not a permutation of the pool."""
+    try:
+        order = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if order.shape != (n,) or order.dtype.kind not in "iu":
+        return None
+    if not np.array_equal(np.sort(order), np.arange(n)):
+        return None
+    return order.astype(np.intp)
+
+
+def _save(path: Path, order: np.ndarray) -> None:
+    """Write to a temporary file in the same directory, then rename: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, order)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def order_pool(
+    method: str,
+    X,
+    y,
+    seed: int,
+    n_init: int = 3,
+    maximize: bool = True,
+    cache_dir: str | Path | None = None,
+    **method_params,
+) -> np.ndarray:
+    """The full visiting order of the pool (a permutation of range(len(y))) for one HPO method."""
+    if method not in _FUNCS:
+        raise ConfigError(f"unknown HPO method {method!r}; known: {', '.join(METHODS)}")
+    params = _method_params(method, method_params)
+    seed = check_seed(seed)
+    X, y_checked = check_pool(X, y, n_init, maximize)
+    n_init = int(n_init)
+    path = None
+    if cache_dir is not None:
+        key = cache_key(method, X, y_checked, seed, n_init, maximize, params)
+        path = Path(cache_dir) / f"{method}-{key}.npy"
+        cached = _load(path, len(y_checked))
+        if cached is not None:
+            return cached
+    order = np.asarray(_FUNCS[method](X, y, seed, n_init=n_init, maximize=maximize, **params), dtype=np.intp)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _save(path, order)
+    return order

@@ -1,0 +1,83 @@
+"""Aggregate a folder of runs: ``python -m harness.report DIR``.
+
+Collects every job's ``metrics.csv`` below DIR (a multirun sweep dir, or any
+folder of runs), refuses duplicate cells, keeps failed cells as rows, and
+hands each experiment's rows to that experiment's own ``summarise`` — the
+same code that writes a single run's summary — writing into DIR.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from harness.app import EXPERIMENTS
+from harness.errors import HarnessError
+from harness.results import refuse_duplicates, write_csv
+
+log = logging.getLogger("harness")
+
+
+def collect(root: Path) -> pd.DataFrame:
+    root = Path(root)
+    if not root.is_dir():
+        raise HarnessError(f"{root}: not a folder of runs")
+    files = sorted(p for p in root.rglob("metrics.csv") if p.parent != root and not _is_aggregate(p, root))
+    if not files:
+        raise HarnessError(f"{root}: no metrics.csv found below it; expected one per job (results of a run or multirun)")
+    frames = []
+    for f in files:
+        try:
+            df = pd.read_csv(f, keep_default_na=True)
+        except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise HarnessError(f"{f}: unreadable metrics file ({' '.join(str(exc).split())[:200]})") from None
+        if "experiment" not in df.columns:
+            raise HarnessError(f"{f}: no 'experiment' column; not a harness metrics file")
+        df["source"] = str(f.parent.relative_to(root))
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _is_aggregate(path: Path, root: Path) -> bool:
+    """Folders written by an earlier aggregation (per-experiment summaries) are outputs, not inputs."""
+    return (path.parent / ".aggregate").exists()
+
+
+def aggregate(root: Path) -> dict[str, pd.DataFrame]:
+    """Write the combined rows and each experiment's summary into ``root``; return the rows by experiment."""
+    rows = collect(root)
+    out = {}
+    experiments = list(rows["experiment"].dropna().unique())
+    for name in experiments:
+        part = rows[rows["experiment"] == name].drop(columns=["source"]).reset_index(drop=True)
+        module = importlib.import_module(EXPERIMENTS[name])
+        refuse_duplicates(part, [*module.KEYS], f"{name} metrics under {root}")
+        target = root if len(experiments) == 1 else root / name
+        target.mkdir(parents=True, exist_ok=True)
+        if target != root:
+            (target / ".aggregate").touch()
+        write_csv(part, target / "metrics.csv")
+        module.summarise(part, target)
+        out[name] = part
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("dir", type=Path, help="a multirun sweep dir or any folder holding runs")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        aggregate(args.dir)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

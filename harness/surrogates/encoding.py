@@ -1,0 +1,72 @@
+"""Turn a raw hyperparameter table into what a given model can consume.
+
+Models differ in what they need from the schema: ridge wants every feature
+on a common, log-aware footing; trees want raw values (readable thresholds)
+and numbers for categories; EBM wants raw values and to be *told* which
+columns are categorical (it types object columns of numeric-looking strings
+as continuous). One schema-driven transformer covers all three, so every
+surrogate accepts the same raw ``Dataset.X`` including string categories.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import Pipeline
+
+from harness.data.schema import Schema
+
+NUMERIC = ("unit", "raw")
+CATEGORICAL = ("onehot", "category")
+
+
+class SchemaEncoder(TransformerMixin, BaseEstimator):
+    """Encode the schema's features column by column; stateless apart from checks.
+
+    ``numeric``: "unit" maps to [0, 1] of the declared range (log-aware),
+    "raw" keeps the values as floats. ``categorical``: "onehot" gives
+    ``name=level`` indicator columns in declared level order, "category" a
+    pandas categorical with the declared levels. Levels outside the schema
+    become all-zero indicators / missing, so a model never sees a new code.
+    The schema is injected by the surrogate registry.
+    """
+
+    def __init__(self, schema: Schema | None = None, numeric: str = "unit", categorical: str = "onehot"):
+        self.schema = schema
+        self.numeric = numeric
+        self.categorical = categorical
+
+    def fit(self, X: pd.DataFrame, y=None) -> "SchemaEncoder":
+        if self.schema is None:
+            raise ValueError("SchemaEncoder needs a schema; build surrogates through harness.surrogates.build")
+        if self.numeric not in NUMERIC:
+            raise ValueError(f"SchemaEncoder: numeric must be one of {NUMERIC}, got {self.numeric!r}")
+        if self.categorical not in CATEGORICAL:
+            raise ValueError(f"SchemaEncoder: categorical must be one of {CATEGORICAL}, got {self.categorical!r}")
+        self.n_features_in_ = len(self.schema)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        missing = [name for name in self.schema.names if name not in X.columns]
+        if missing:
+            raise ValueError(f"SchemaEncoder: input lacks feature column(s) {', '.join(missing)}")
+        columns: dict[str, np.ndarray | pd.Categorical] = {}
+        for f in self.schema:
+            if not f.is_categorical:
+                values = X[f.name].to_numpy(dtype=float)
+                columns[f.name] = f.to_unit(values) if self.numeric == "unit" else values
+            elif self.categorical == "category":
+                values = X[f.name].astype(object)
+                columns[f.name] = pd.Categorical(values.where(values.isin(f.levels)), categories=list(f.levels))
+            else:
+                columns.update(self.schema.scaled(X, columns=[f.name]).items())
+        return pd.DataFrame(columns, index=X.index)
+
+
+def encoded(model: BaseEstimator, numeric: str = "unit", categorical: str = "onehot") -> Pipeline:
+    """``Pipeline([("encode", SchemaEncoder), ("model", model)])``.
+
+    A factory so that surrogate YAML stays flat: overrides read
+    ``estimator.model.alpha=…`` and nested parameters are ``model__…``.
+    """
+    return Pipeline([("encode", SchemaEncoder(numeric=numeric, categorical=categorical)), ("model", model)])
