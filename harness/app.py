@@ -56,16 +56,34 @@ def seeds_of(cfg) -> list[int]:
         raise ConfigError(f"seed: expected integers, got {seeds}") from None
 
 
+LOCAL_PARALLEL_LAUNCHERS = ("JoblibLauncher", "LocalSubmititLauncher")
+
+
+def parallel_launcher() -> bool:
+    """Is this job one of several that a Hydra launcher runs at once on this machine?"""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        hc = HydraConfig.get()
+    except (ImportError, ValueError):
+        return False
+    if hc.mode != RunMode.MULTIRUN:
+        return False
+    target = str(hc.launcher.get("_target_", ""))
+    return any(target.endswith(name) for name in LOCAL_PARALLEL_LAUNCHERS) and hc.launcher.get("n_jobs", -1) != 1
+
+
 def options_of(cfg, output_dir: Path | None = None) -> RunOptions:
     cores = os.cpu_count() or 1
     n_jobs = int(cfg.get("n_jobs", 1) or 1)
     if n_jobs < 0:
         n_jobs = max(1, cores + 1 + n_jobs)
-    if os.environ.get("HARNESS_PARALLEL_JOBS"):  # set by parallel Hydra launchers: share the cores, do not oversubscribe
+    if parallel_launcher():  # jobs already share the cores: one cell and one thread each
         n_jobs = 1
     threads = cfg.get("threads")
     if threads is None:
-        threads = 1 if n_jobs > 1 or os.environ.get("HARNESS_PARALLEL_JOBS") else cores
+        threads = 1 if n_jobs > 1 or parallel_launcher() else cores
     progress = cfg.get("progress", "auto")
     if progress == "auto":
         import sys

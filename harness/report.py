@@ -22,20 +22,23 @@ from harness.results import refuse_duplicates, write_csv
 log = logging.getLogger("harness")
 
 
-def collect(root: Path) -> pd.DataFrame:
+def collect(root: Path, table: str = "metrics", required: bool = True) -> pd.DataFrame:
+    """Concatenate every job's ``<table>.csv`` below ``root`` (not the aggregate written into it)."""
     root = Path(root)
     if not root.is_dir():
         raise HarnessError(f"{root}: not a folder of runs")
-    files = sorted(p for p in root.rglob("metrics.csv") if p.parent != root and not _is_aggregate(p, root))
+    files = sorted(p for p in root.rglob(f"{table}.csv") if p.parent != root and not _is_aggregate(p, root))
     if not files:
-        raise HarnessError(f"{root}: no metrics.csv found below it; expected one per job (results of a run or multirun)")
+        if not required:
+            return pd.DataFrame()
+        raise HarnessError(f"{root}: no {table}.csv found below it; expected one per job (results of a run or multirun)")
     frames = []
     for f in files:
         try:
             df = pd.read_csv(f, keep_default_na=True)
         except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise HarnessError(f"{f}: unreadable metrics file ({' '.join(str(exc).split())[:200]})") from None
-        if "experiment" not in df.columns:
+        if table == "metrics" and "experiment" not in df.columns:
             raise HarnessError(f"{f}: no 'experiment' column; not a harness metrics file")
         df["source"] = str(f.parent.relative_to(root))
         frames.append(df)
@@ -43,12 +46,16 @@ def collect(root: Path) -> pd.DataFrame:
 
 
 def _is_aggregate(path: Path, root: Path) -> bool:
-    """Folders written by an earlier aggregation (per-experiment summaries) are outputs, not inputs."""
+    """Files written by an earlier aggregation are outputs, not inputs."""
     return (path.parent / ".aggregate").exists()
 
 
 def aggregate(root: Path) -> dict[str, pd.DataFrame]:
-    """Write the combined rows and each experiment's summary into ``root``; return the rows by experiment."""
+    """Write the combined rows and each experiment's summary into ``root``; return the rows by experiment.
+
+    An experiment module names its tidy tables in ``TABLES`` (``metrics`` first);
+    the others are collected the same way and passed to its ``summarise`` by name.
+    """
     rows = collect(root)
     out = {}
     experiments = list(rows["experiment"].dropna().unique())
@@ -58,10 +65,18 @@ def aggregate(root: Path) -> dict[str, pd.DataFrame]:
         refuse_duplicates(part, [*module.KEYS], f"{name} metrics under {root}")
         target = root if len(experiments) == 1 else root / name
         target.mkdir(parents=True, exist_ok=True)
-        if target != root:
-            (target / ".aggregate").touch()
+        (target / ".aggregate").touch()  # marks outputs, so a later aggregation above never reads them as jobs
         write_csv(part, target / "metrics.csv")
-        module.summarise(part, target)
+        extra = {}
+        for table in getattr(module, "TABLES", ("metrics",))[1:]:
+            frame = collect(root, table, required=False)
+            if len(frame) and "experiment" in frame.columns:
+                frame = frame[frame["experiment"] == name]
+            if len(frame):
+                frame = frame.drop(columns=["source"]).reset_index(drop=True)
+                write_csv(frame, target / f"{table}.csv")
+            extra[table] = frame
+        module.summarise(part, target, **extra)
         out[name] = part
     return out
 

@@ -25,7 +25,6 @@ def _isolated_env(tmp_path_factory):
     mp.setenv("HARNESS_DATA_DIR", str(data))
     mp.setenv("HARNESS_CACHE_DIR", str(tmp_path_factory.mktemp("harness-cache")))
     mp.delenv("HARNESS_DATA_URL", raising=False)
-    mp.delenv("HARNESS_PARALLEL_JOBS", raising=False)
     yield
     mp.undo()
 

@@ -71,14 +71,16 @@ def _pct(p: float):
 
 
 def mean_std(df: pd.DataFrame, by: list[str], metrics=("mse", "src", "mrr", "r2", "regret", "fit_seconds")) -> pd.DataFrame:
-    """Mean and sample std (ddof=1) over seeds of each metric; failed cells are counted, not averaged."""
+    """Mean and sample std (ddof=1) over seeds of each metric; failed cells are counted, not averaged.
+
+    Groups keep the order in which they first appear (the configured order: EBM first).
+    """
+    order = df[by].drop_duplicates()
     ok = df[df["status"] == "ok"]
-    g = ok.groupby(by, sort=True, dropna=False)
-    out = g[list(metrics)].agg(["mean", "std"])
-    out.columns = [f"{m}_{s}" for m, s in out.columns]
-    out["n_ok"] = g.size()
-    failed = df[df["status"] != "ok"].groupby(by, dropna=False).size()
-    out = out.join(failed.rename("n_failed"), how="outer").fillna({"n_failed": 0, "n_ok": 0})
-    out["n_failed"] = out["n_failed"].astype(int)
-    out["n_ok"] = out["n_ok"].astype(int)
-    return out.reset_index()
+    stats = ok.groupby(by, sort=False, dropna=False)[list(metrics)].agg(["mean", "std"])
+    stats.columns = [f"{m}_{s}" for m, s in stats.columns]
+    counts = df.assign(n_ok=df["status"] == "ok", n_failed=df["status"] != "ok").groupby(by, sort=False, dropna=False)[
+        ["n_ok", "n_failed"]
+    ].sum()
+    out = order.merge(stats.reset_index(), on=by, how="left").merge(counts.reset_index(), on=by, how="left")
+    return out.astype({"n_ok": int, "n_failed": int})

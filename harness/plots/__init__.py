@@ -1,4 +1,7 @@
-"""Figures as PNG files (matplotlib, headless)."""
+"""Figures as PNG files (matplotlib, headless): shared helpers and the metric-vs-size curves.
+
+Experiment-specific figures live in the submodules (``plots.interpret``, ``plots.transfer`` …).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +15,8 @@ import pandas as pd  # noqa: E402
 METRIC_LABELS = {"mse": "test MSE", "src": "SRC (Spearman)", "mrr": "MRR (1/rank)", "regret": "top-1 regret (BLEU)"}
 
 
-def _save(fig, path: Path) -> Path:
+def save(fig, path: Path) -> Path:
+    """Write atomically and close the figure."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
@@ -44,4 +48,4 @@ def size_curves(summary: pd.DataFrame, path: Path, title: str, line_key: str = "
         curves(ax, summary, m, line_key)
     axes[0].legend(fontsize=8)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save(fig, path)

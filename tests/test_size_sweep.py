@@ -1,0 +1,81 @@
+"""The size sweep through the real CLI, its numbers regression-checked; a too-small subset fails alone."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from regression import check_numbers
+
+TOL = {"mse": (1e-4, 1e-6), "src": (1e-4, 1e-6), "mrr": (0, 1e-9), "r2": (1e-4, 1e-6), "regret": (1e-4, 1e-6)}
+
+
+def harness(tmp_path, *args, timeout=600):
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", *args], cwd=tmp_path, capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+@pytest.fixture(scope="module")
+def reduced_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sweep")
+    out = tmp / "run"
+    proc = harness(
+        tmp, "+experiment=size_sweep", "seed=[0,1]", "sizes=[2,5,30,100]",
+        "surrogate=[ebm_fast,gam,tree,xgboost,linear]", f"hydra.run.dir={out}", f"cache_dir={tmp / 'cache'}",
+    )
+    return out, proc
+
+
+def test_reduced_sweep_numbers(reduced_run):
+    out, _ = reduced_run
+    rows = pd.read_csv(out / "metrics.csv")
+    assert len(rows) == 2 * 4 * 5
+    ok = rows[rows.status == "ok"]
+    check_numbers(ok, "size_sweep_reduced", ["surrogate", "seed", "size_pct", "n_train"], TOL)
+    assert set(rows["n_train"]) == {13, 31, 185, 614}
+    assert rows["library"].str.contains("==").all()
+
+
+def test_too_small_subset_is_a_failed_row_and_the_sweep_goes_on(reduced_run):
+    out, _ = reduced_run
+    rows = pd.read_csv(out / "metrics.csv")
+    failed = rows[rows.status == "failed"]
+    # 2 % of 614 = 13 rows: below EBM's 20 and GAM's 10? (GAM needs 10: it fits)
+    assert set(failed["surrogate"]) == {"ebm_fast"} and set(failed["n_train"]) == {13}
+    assert failed["reason"].str.contains("n_train=13 is below min_rows=20 of surrogate ebm_fast").all()
+    assert rows[(rows.n_train == 13) & (rows.surrogate == "tree")]["mse"].notna().all()
+
+
+def test_summary_table_and_figure(reduced_run):
+    out, proc = reduced_run
+    text = (out / "summary.md").read_text()
+    assert "| **paper EBM** | – | 18.43 ± 3.51 | 6.79 ± 0.54 | 4.59 ± 0.10 |" in text
+    assert "paper EBM" in proc.stdout
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"mse_mean", "mse_std", "src_mean", "mrr_mean", "n_ok", "n_failed"} <= set(summary.columns)
+    assert list(summary.drop_duplicates("surrogate")["surrogate"]) == ["ebm_fast", "gam", "tree", "xgboost", "linear"]
+    assert (out / "size_sweep_sw-en.png").stat().st_size > 10_000
+
+
+def test_unknown_surrogate_and_impossible_size_are_one_line_errors(tmp_path):
+    for args, expected in (
+        (["surrogate.nosuch.library=x", "surrogate.nosuch.estimator._target_=x"], None),
+        (["sizes=[0]"], "error: size 0.0% is impossible: sizes are percentages in (0, 100]"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "harness", "+experiment=size_sweep", *args, f"hydra.run.dir={tmp_path / 'r'}"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )
+        if expected:
+            assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1] == expected
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "+experiment=size_sweep", "surrogate=nosuch", f"hydra.run.dir={tmp_path / 'r'}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode != 0 and "Could not find 'surrogate/nosuch'" in proc.stderr
+    assert "Available options in 'surrogate'" in proc.stderr

@@ -1,0 +1,110 @@
+"""Multirun composition, aggregation, and resuming a killed run — all through the real CLI."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from harness.errors import HarnessError
+from harness.report import aggregate, main as report_main
+
+GRID = ["+experiment=size_sweep", "sizes=[10,50]"]
+NUMBERS = ["mse", "src", "mrr", "r2", "regret", "n_train", "n_test"]
+KEYS = ["surrogate", "seed", "size_pct"]
+
+
+def cli(tmp_path, *args, timeout=600):
+    proc = subprocess.run([sys.executable, "-m", "harness", *args], cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def _sorted(df):
+    return df.sort_values(KEYS).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def single_and_multi(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sweeps")
+    cli(tmp, *GRID, "seed=[0,1]", "surrogate=[ebm_fast,tree]", "cache=false", f"hydra.run.dir={tmp / 'single'}")
+    cli(tmp, "-m", *GRID, "seed=0,1", "surrogate=ebm_fast,tree", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+        "cache=false", f"hydra.sweep.dir={tmp / 'multi'}")
+    return tmp
+
+
+def test_multirun_rows_equal_single_process_rows(single_and_multi):
+    single = pd.read_csv(single_and_multi / "single" / "metrics.csv")
+    multi = pd.read_csv(single_and_multi / "multi" / "metrics.csv")
+    assert len(multi) == len(single) == 8
+    pd.testing.assert_frame_equal(_sorted(single)[KEYS + NUMBERS], _sorted(multi)[KEYS + NUMBERS], check_exact=True)
+    # each of the 4 jobs ran one (seed, surrogate)
+    jobs = sorted(p for p in (single_and_multi / "multi").iterdir() if p.is_dir() and p.name.isdigit())
+    assert len(jobs) == 4
+    assert all(len(pd.read_csv(j / "metrics.csv")) == 2 for j in jobs)
+
+
+def test_sweep_dir_has_summary_and_figure(single_and_multi):
+    multi = single_and_multi / "multi"
+    summary = pd.read_csv(multi / "summary.csv")
+    assert set(summary["surrogate"]) == {"ebm_fast", "tree"} and (summary["n_ok"] == 2).all()
+    assert "| ebm_fast |" in (multi / "summary.md").read_text()
+    assert (multi / "size_sweep_sw-en.png").stat().st_size > 0
+
+
+def test_report_by_hand_and_refusing_duplicates(single_and_multi, tmp_path):
+    import shutil
+
+    folder = tmp_path / "runs"
+    shutil.copytree(single_and_multi / "multi", folder / "sweep")
+    assert report_main([str(folder)]) == 0
+    assert len(pd.read_csv(folder / "metrics.csv")) == 8
+    # the single run beside the sweep holds the same cells again: aggregation must refuse
+    shutil.copytree(single_and_multi / "single", folder / "single")
+    with pytest.raises(HarnessError, match=r"duplicate cells in size_sweep metrics"):
+        aggregate(folder)
+    assert report_main([str(tmp_path / "nothing-here")]) == 2
+
+
+def test_failed_cells_survive_aggregation(tmp_path):
+    cli(tmp_path, "-m", "+experiment=size_sweep", "sizes=[2,10]", "seed=0", "surrogate=ebm_fast,linear",
+        f"hydra.sweep.dir={tmp_path / 'm'}")
+    rows = pd.read_csv(tmp_path / "m" / "metrics.csv")
+    failed = rows[rows.status == "failed"]
+    assert len(failed) == 1 and failed.iloc[0]["surrogate"] == "ebm_fast" and "min_rows=20" in failed.iloc[0]["reason"]
+    summary = pd.read_csv(tmp_path / "m" / "summary.csv")
+    assert summary.loc[(summary.surrogate == "ebm_fast") & (summary.size_pct == 2), "n_failed"].item() == 1
+
+
+def test_killed_run_resumes_computing_only_missing_cells(tmp_path):
+    """Terminate a real run midway, rerun: the finished cells come from the cache, none is lost or doubled."""
+    cache = tmp_path / "cache"
+    args = [sys.executable, "-m", "harness", "+experiment=size_sweep", "sizes=[5,20,40,60,80,100]", "seed=[0,1]",
+            "surrogate=[ebm_fast]", "n_jobs=1", f"cache_dir={cache}"]
+    total = 12
+    proc = subprocess.Popen([*args, f"hydra.run.dir={tmp_path / 'killed'}"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    done = lambda: len(list((cache / "cells").rglob("*.json"))) if (cache / "cells").exists() else 0  # noqa: E731
+    while done() < 3 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(60)
+    finished = done()
+    assert 3 <= finished < total, f"the run was not stopped midway ({finished} of {total} cells done)"
+    assert not (tmp_path / "killed" / "metrics.csv").exists()
+
+    rerun = cli(tmp_path, *args[3:], f"hydra.run.dir={tmp_path / 'resumed'}")
+    assert f"({total - finished} computed, {finished} cached)" in rerun.stderr + rerun.stdout
+    rows = pd.read_csv(tmp_path / "resumed" / "metrics.csv")
+    assert len(rows) == total and not rows.duplicated(KEYS).any()
+    assert rows["cached"].sum() == finished
+
+    fresh = cli(tmp_path, *args[3:], "cache=false", f"hydra.run.dir={tmp_path / 'fresh'}")
+    fresh_rows = pd.read_csv(tmp_path / "fresh" / "metrics.csv")
+    pd.testing.assert_frame_equal(_sorted(rows)[KEYS + NUMBERS], _sorted(fresh_rows)[KEYS + NUMBERS], check_exact=True)
