@@ -34,11 +34,13 @@ def load_dataset(data_cfg: Mapping) -> Dataset:
 
 
 def datasets_for(cfg) -> list[Dataset]:
-    """The tables an experiment runs on: ``pairs`` (NMT pairs, same data options) or the one ``data``."""
-    pairs = cfg.get("pairs")
-    if not pairs:
-        return [load_dataset(cfg.data)]
+    """The tables an experiment runs on: the NMT ``pairs`` it names, or else the one ``data`` table.
+
+    ``pairs`` applies to the NMT tables only: with ``data=table`` (or any other
+    kind) the experiment runs on that table.
+    """
     base = _plain(cfg.data)
-    if base.get("kind", "nmt") != "nmt":
-        base = {"kind": "nmt", "root": None, "base_url": None, "verify": True}
+    pairs = cfg.get("pairs")
+    if not pairs or base.get("kind", "nmt") != "nmt":
+        return [load_dataset(base)]
     return [load_dataset({**base, "pair": p}) for p in pairs]
