@@ -50,7 +50,8 @@ def prefix_cells(
     cells = []
     for p in sizes:
         n = subset_size(p, n_train)
-        rows = tuple(int(i) for i in split.train[order[:n]])
+        # the training *set* defines the cell: sorted rows make equal sets one cell (all orders meet at 100 %)
+        rows = tuple(sorted(int(i) for i in split.train[order[:n]]))
         for spec in specs:
             cells.append(
                 Cell(
