@@ -1,0 +1,136 @@
+"""One report for a full reproduction: REPORT.md and a self-contained REPORT.html.
+
+It gathers what the parts wrote — their summaries (with the paper's numbers
+side by side), every claim verdict with its evidence, and every figure — and
+states the provenance: library versions, machine and timings.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from harness.results import atomic_write_text
+
+TITLES = {
+    "size_sweep": "Size sweep (paper §5.1–5.2, Table 2, Figure 5)",
+    "hpo_order": "HPO sampling orders (paper §5.3, Figure 6)",
+    "transfer": "Transfer across language pairs (paper §5.4, Figure 7)",
+    "interpret": "Interpretation case study (paper §4, Figures 2–4)",
+    "stability": "Stability of interpretations under less and skewed data",
+    "fidelity": "Fidelity on synthetic tables with known truth",
+}
+
+
+def _demote(md: str, levels: int = 1) -> str:
+    return re.sub(r"^(#+)", lambda m: "#" * min(len(m.group(1)) + levels, 6), md, flags=re.M)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def build_report(run_dir: Path) -> Path:
+    run_dir = Path(run_dir)
+    env = _read_json(run_dir / "environment.json")
+    meta = _read_json(run_dir / "reproduce.json")
+    parts = meta.get("parts") or [p.name for p in sorted(run_dir.iterdir()) if (p / "summary.md").exists()]
+    claims = [pd.read_csv(run_dir / p / "claims.csv") for p in parts if (run_dir / p / "claims.csv").exists()]
+    lines = ["# Reproduction report: glassbox surrogates of the NMT HPO tables", ""]
+    lines += _provenance(env, meta)
+    if claims:
+        table = pd.concat(claims, ignore_index=True)
+        counts = table["verdict"].value_counts().to_dict()
+        lines += ["## Claims of the paper, checked", "",
+                  "Verdicts: " + ", ".join(f"{v}: {n}" for v, n in counts.items()), "",
+                  "| experiment | claim | verdict | evidence |", "|---|---|---|---|"]
+        for r in table.itertuples():
+            lines.append(f"| {r.experiment} | {_cell(r.claim)} | **{r.verdict}** | {_cell(r.evidence)} |")
+        lines.append("")
+    for p in parts:
+        summary = run_dir / p / "summary.md"
+        if not summary.exists():
+            continue
+        lines += [f"## {TITLES.get(p, p)}", "", f"Outputs: `{p}/`", ""]
+        lines += [_demote(summary.read_text().strip(), 2), ""]
+        for fig in sorted((run_dir / p).glob("*.png")):
+            lines += [f"![{fig.stem}]({p}/{fig.name})", ""]
+    md = "\n".join(lines) + "\n"
+    atomic_write_text(run_dir / "REPORT.md", md)
+    atomic_write_text(run_dir / "REPORT.html", to_html(md))
+    return run_dir / "REPORT.md"
+
+
+def _provenance(env: dict, meta: dict) -> list[str]:
+    libs = env.get("libraries", {})
+    out = ["## Provenance", "",
+           f"- Machine: {env.get('platform', '?')}, {env.get('cpus', '?')} CPUs; Python {env.get('python', '?')}",
+           "- Libraries: " + ", ".join(f"{k} {v}" for k, v in libs.items())]
+    secs = meta.get("seconds", {})
+    if secs:
+        out.append("- Wall time per part: " + ", ".join(f"{k} {v:.0f} s" for k, v in secs.items()))
+    if meta.get("overrides"):
+        out.append("- Overrides: " + " ".join(f"`{o}`" for o in meta["overrides"]))
+    if meta.get("benchmark"):
+        out.append(f"- Benchmark: {meta['benchmark']}")
+    out.append("")
+    return out
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _inline(text: str) -> str:
+    text = html.escape(text, quote=False)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+
+def to_html(md: str) -> str:
+    """A small converter for the markdown this report writes (headings, tables, lists, images by relative path)."""
+    body, table, in_list = [], [], False
+
+    def flush_table():
+        if not table:
+            return
+        rows = [[c.strip() for c in r.strip().strip("|").split("|")] for r in table if not re.match(r"^\|[-| :]+\|$", r.strip())]
+        head, *rest = rows
+        body.append("<table><thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr></thead><tbody>"
+                    + "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in rest) + "</tbody></table>")
+        table.clear()
+
+    for line in md.splitlines():
+        if line.startswith("|"):
+            table.append(line)
+            continue
+        flush_table()
+        if in_list and not line.startswith("- "):
+            body.append("</ul>")
+            in_list = False
+        if m := re.match(r"^(#{1,6}) (.*)", line):
+            n = len(m.group(1))
+            body.append(f"<h{n}>{_inline(m.group(2))}</h{n}>")
+        elif m := re.match(r"^!\[(.*?)\]\((.*?)\)", line):
+            src, alt = html.escape(m.group(2)), html.escape(m.group(1))
+            body.append(f'<figure><img src="{src}" alt="{alt}"><figcaption>{alt}</figcaption></figure>')
+        elif line.startswith("- "):
+            if not in_list:
+                body.append("<ul>")
+                in_list = True
+            body.append(f"<li>{_inline(line[2:])}</li>")
+        elif line.strip():
+            body.append(f"<p>{_inline(line)}</p>")
+    flush_table()
+    if in_list:
+        body.append("</ul>")
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}"
+             "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 6px}"
+             "th{background:#f3f3f3}img{max-width:100%}figure{margin:1em 0}code{background:#f6f6f6}")
+    return f"<!doctype html><html><head><meta charset='utf-8'><title>Reproduction report</title><style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"

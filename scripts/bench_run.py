@@ -1,0 +1,63 @@
+#!/usr/bin/env python
+"""Wall time of a harness run against its fit floor.
+
+    python scripts/bench_run.py +experiment=size_sweep [overrides ...]
+    python scripts/bench_run.py --rerun +experiment=reproduce
+
+Runs the real CLI in a fresh cache (cold), reads every metrics.csv it wrote,
+and prints: wall time, the fit floor = sum of the computed cells' recorded
+fit + predict seconds / cells running at once (n_jobs), and their ratio.
+With --rerun it then runs the same command again on the warm cache and
+prints the rerun's wall time as a share of the cold run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+
+def run(overrides: list[str], out: Path, cache: Path) -> float:
+    env = {**os.environ, "HARNESS_CACHE_DIR": str(cache)}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "harness", *overrides, f"hydra.run.dir={out}", "progress=false"],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def floor(out: Path, n_jobs: int) -> tuple[float, int]:
+    frames = [pd.read_csv(p) for p in out.rglob("metrics.csv")]
+    rows = pd.concat(frames, ignore_index=True)
+    computed = rows[~rows["cached"].astype(bool)].drop_duplicates("cell_id")
+    per_cell = computed.groupby("cell_id").agg(fit=("fit_seconds", "first"), predict=("predict_seconds", "sum"))
+    return float((per_cell["fit"].fillna(0) + per_cell["predict"].fillna(0)).sum()) / n_jobs, len(per_cell)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rerun", action="store_true", help="also time an unchanged rerun on the warm cache")
+    parser.add_argument("--n-jobs", type=int, default=2, help="cells at once (must match the run's n_jobs)")
+    args, overrides = parser.parse_known_args()
+    with tempfile.TemporaryDirectory(prefix="harness-bench-") as tmp:
+        tmp = Path(tmp)
+        wall = run([*overrides, f"n_jobs={args.n_jobs}"], tmp / "cold", tmp / "cache")
+        fl, cells = floor(tmp / "cold", args.n_jobs)
+        print(f"run: {' '.join(overrides)}")
+        print(f"cells fitted: {cells}, n_jobs: {args.n_jobs}")
+        print(f"wall time: {wall:.1f} s")
+        print(f"fit floor: {fl:.1f} s  (sum of fit + predict seconds / {args.n_jobs})")
+        print(f"ratio wall / floor: {wall / fl:.3f}")
+        if args.rerun:
+            again = run([*overrides, f"n_jobs={args.n_jobs}"], tmp / "warm", tmp / "cache")
+            print(f"unchanged rerun: {again:.1f} s = {again / wall:.1%} of the cold run")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
