@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import os
-import tempfile
+import io
 from pathlib import Path
 
 import numpy as np
 
 from harness.errors import ConfigError
+from harness.results import atomic_write_bytes
 from harness.hpo import bo, gb, random_order
 from harness.hpo._pool import check_pool, check_seed
 
@@ -78,18 +78,6 @@ def _load(path: Path, n: int) -> np.ndarray | None:
     return order.astype(np.intp)
 
 
-def _save(path: Path, order: np.ndarray) -> None:
-    """Write to a temporary file in the same directory, then rename: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, order)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def order_pool(
     method: str,
     X,
@@ -117,5 +105,7 @@ def order_pool(
     order = np.asarray(_FUNCS[method](X, y, seed, n_init=n_init, maximize=maximize, **params), dtype=np.intp)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _save(path, order)
+        buf = io.BytesIO()
+        np.save(buf, order)
+        atomic_write_bytes(path, buf.getvalue())
     return order
