@@ -22,17 +22,9 @@ from harness.hpo.bo import (
 from harness.hpo.gb import HarmonicGraph, knn_graph
 from harness.hpo.random_order import random_order
 
-LOG_COLUMNS = [0, 2, 5]  # bpe, embed, lr
-
-
 @pytest.fixture(scope="module")
-def sw_en(data_dir):
-    """The real sw-en pool, log/min-max scaled to [0, 1] as the caller of order_pool does."""
-    X = np.loadtxt(data_dir / "sw-en.hyps")
-    y = np.loadtxt(data_dir / "sw-en.evals")[:, 0]
-    X[:, LOG_COLUMNS] = np.log(X[:, LOG_COLUMNS])
-    X = (X - X.min(axis=0)) / (X.max(axis=0) - X.min(axis=0))
-    return X, y
+def sw_en(sw_en_scaled):
+    return sw_en_scaled
 
 
 @pytest.fixture(scope="module")

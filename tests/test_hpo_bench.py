@@ -10,16 +10,12 @@ import pytest
 
 from harness.hpo import METHODS, order_pool
 
-LOG_COLUMNS = [0, 2, 5]  # bpe, embed, lr
-
-
 @pytest.fixture(scope="module")
-def train_pool(data_dir):
-    X = np.loadtxt(data_dir / "sw-en.hyps")
-    y = np.loadtxt(data_dir / "sw-en.evals")[:, 0]
-    X[:, LOG_COLUMNS] = np.log(X[:, LOG_COLUMNS])
-    X = (X - X.min(axis=0)) / (X.max(axis=0) - X.min(axis=0))
-    train = np.random.default_rng(np.random.SeedSequence([0, 1])).permutation(len(y))[:614]
+def train_pool(sw_en_scaled):
+    from harness.data.splits import train_test_split
+
+    X, y = sw_en_scaled
+    train = train_test_split(len(y), seed=0).train
     return X[train], y[train]
 
 
