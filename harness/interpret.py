@@ -7,12 +7,25 @@ model and the known truth of a synthetic table can be set side by side.
 Importance of a term = mean |f(x)| over the data the model was fitted on,
 with each term's contribution centred to mean zero over that data (the
 paper's definition, and InterpretML's ``term_importances()``).
+
+Agreement between two records (a surrogate against a reference, one model at
+two data sizes, two seeds, two tasks) is measured on single-feature terms
+only — the terms every model has: rank correlation of the importances
+(``rank_agreement``), overlap of the top k (``top_k_overlap``) and, per
+feature, the Pearson correlation of the two shapes on the values both hold
+(``shape_correlations``); ``agreement`` gives all of them as one row. Each
+accepts records or the bare tables (importance Series by feature, shapes
+frames), so tidy CSVs can be compared without rebuilding records.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Iterable
 
+import numpy as np
 import pandas as pd
+from scipy.stats import kendalltau, pearsonr, spearmanr
 
 IMPORTANCE_COLUMNS = ["term", "kind", "feature_a", "feature_b", "importance"]
 SHAPE_COLUMNS = ["feature", "value", "contribution", "lower", "upper", "density"]
@@ -32,7 +45,7 @@ class Interpretation:
     ``shapes``: per feature and value, the centred contribution, an
     uncertainty band where the model has one (else NaN) and the number of
     rows holding that value. ``interactions``: per pair of features and
-    pair of values, the pair term's contribution (pure interaction, centred).
+    pair of values, the pair term's contribution (centred; a pure interaction where the model's pair terms are).
     ``method`` says in words how importance was obtained for this model.
     """
 
@@ -46,6 +59,29 @@ class Interpretation:
     def main_importances(self) -> pd.Series:
         imp = self.importances[self.importances["kind"] == "main"]
         return imp.set_index("feature_a")["importance"]
+
+    def ranking(self, kind: str | None = None) -> pd.DataFrame:
+        """Terms by decreasing importance with ``rank`` 1 = most important (ties keep record order)."""
+        imp = self.importances if kind is None else self.importances[self.importances["kind"] == kind]
+        out = imp.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+        return out.assign(rank=np.arange(1, len(out) + 1))
+
+    def shape(self, feature: str) -> pd.Series:
+        """The feature's contribution by value, in record order."""
+        s = self.shapes[self.shapes["feature"] == feature]
+        return s.set_index("value")["contribution"]
+
+    def surface(self, a: str, b: str) -> pd.DataFrame:
+        """The pair term of ``a`` and ``b`` as a value_a × value_b table (NaN where the rows hold no such pair)."""
+        s = self.interactions[(self.interactions["feature_a"] == a) & (self.interactions["feature_b"] == b)]
+        if not len(s):
+            s = self.interactions[(self.interactions["feature_a"] == b) & (self.interactions["feature_b"] == a)]
+            s = s.rename(columns={"feature_a": "feature_b", "feature_b": "feature_a", "value_a": "value_b", "value_b": "value_a"})
+        table = s.pivot_table(index="value_a", columns="value_b", values="contribution", sort=False)
+        for axis in (0, 1):
+            if pd.api.types.is_numeric_dtype(table.axes[axis]):
+                table = table.sort_index(axis=axis)
+        return table
 
     def to_dict(self) -> dict:
         return {
@@ -78,3 +114,156 @@ class Interpretation:
                 df.insert(i, k, v)
             out[name] = df
         return out
+
+
+def records_of(
+    importances: pd.DataFrame,
+    shapes: pd.DataFrame,
+    interactions: pd.DataFrame | None = None,
+    by: Iterable[str] = ("surrogate", "dataset", "seed"),
+) -> dict[tuple, Interpretation]:
+    """Rebuild records from tidy frames (as ``frames()`` writes them), one per value of the ``by`` columns.
+
+    Keys are tuples of the ``by`` columns present in the frames (absent ones
+    are ignored); the method comes from a ``method`` column of the
+    importances when there is one.
+    """
+    by = [c for c in by if c in importances.columns]
+    parts = {
+        name: dict(iter(frame.groupby(by, sort=False, dropna=False))) if frame is not None and len(frame) else {}
+        for name, frame in (("shapes", shapes), ("interactions", interactions))
+    }
+    empty = {"shapes": pd.DataFrame(columns=SHAPE_COLUMNS), "interactions": pd.DataFrame(columns=INTERACTION_COLUMNS)}
+    out = {}
+    for key, imp in importances.groupby(by, sort=False, dropna=False):
+        out[key] = Interpretation(
+            surrogate=str(imp["surrogate"].iloc[0]),
+            dataset=str(imp["dataset"].iloc[0]),
+            method=str(imp["method"].iloc[0]) if "method" in imp else "",
+            importances=imp[IMPORTANCE_COLUMNS].reset_index(drop=True),
+            shapes=parts["shapes"].get(key, empty["shapes"])[SHAPE_COLUMNS].reset_index(drop=True),
+            interactions=parts["interactions"].get(key, empty["interactions"])[INTERACTION_COLUMNS].reset_index(drop=True),
+        )
+    return out
+
+
+def average(records: list[Interpretation]) -> Interpretation:
+    """The mean record of several fits of one surrogate to one table (e.g. over seeds): every number averaged.
+
+    A term, value or value pair missing from some records is averaged over
+    the records that have it.
+    """
+    if not records:
+        raise ValueError("average of no records")
+    first = records[0]
+    if len(records) == 1:
+        return first
+
+    def mean(name: str, keys: list[str]) -> pd.DataFrame:
+        frame = pd.concat([getattr(r, name) for r in records], ignore_index=True)
+        if not len(frame):
+            return getattr(first, name)
+        return frame.groupby(keys, sort=False, dropna=False).mean(numeric_only=True).reset_index()
+
+    return Interpretation(
+        surrogate=first.surrogate,
+        dataset=first.dataset,
+        method=f"{first.method} (mean of {len(records)} fits)",
+        importances=mean("importances", ["term", "kind", "feature_a", "feature_b"])[IMPORTANCE_COLUMNS],
+        shapes=mean("shapes", ["feature", "value"])[SHAPE_COLUMNS],
+        interactions=mean("interactions", ["feature_a", "feature_b", "value_a", "value_b"])[INTERACTION_COLUMNS],
+    )
+
+
+# ---------------------------------------------------------------- agreement
+
+
+def _mains(x) -> pd.Series:
+    return x.main_importances() if isinstance(x, Interpretation) else pd.Series(x, dtype=float)
+
+
+def _value_key(v):
+    """Values as one type whatever their source (record, JSON or CSV): 512, 512.0 and "512" match."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return float(f"{f:.12g}") if math.isfinite(f) else str(v)
+
+
+def rank_agreement(a, b) -> dict:
+    """Spearman and Kendall (tau-b) correlation of the single-feature importances on the features both have.
+
+    NaN with a reason when fewer than three features are shared or either
+    side's importances are all equal.
+    """
+    ia, ib = _mains(a), _mains(b)
+    shared = [f for f in ia.index if f in ib.index]
+    out = {"spearman": np.nan, "kendall": np.nan, "n_features": len(shared), "reason": ""}
+    if len(shared) < 3:
+        out["reason"] = f"only {len(shared)} shared features"
+    elif ia[shared].nunique() < 2 or ib[shared].nunique() < 2:
+        out["reason"] = "importances are all equal on one side"
+    else:
+        out["spearman"] = float(spearmanr(ia[shared], ib[shared]).statistic)
+        out["kendall"] = float(kendalltau(ia[shared], ib[shared]).statistic)
+    return out
+
+
+def top_k(x, k: int = 3) -> list[str]:
+    """The k most important single features (ties broken by record order)."""
+    return list(_mains(x).sort_values(ascending=False, kind="stable").index[:k])
+
+
+def top_k_overlap(a, b, k: int = 3) -> float:
+    """|top_k(a) ∩ top_k(b)| / k, on single features."""
+    return len(set(top_k(a, k)) & set(top_k(b, k))) / k
+
+
+def shape_correlations(a, b, min_shared: int = 3) -> pd.DataFrame:
+    """Per feature: Pearson correlation of the two shapes on the values both hold.
+
+    Columns feature, n_shared, pearson, reason; NaN with a reason when fewer
+    than ``min_shared`` values are shared or a shape is constant on them.
+    Accepts records or shapes frames (columns feature, value, contribution).
+    """
+    sa = a.shapes if isinstance(a, Interpretation) else a
+    sb = b.shapes if isinstance(b, Interpretation) else b
+    rows = []
+    for feature in pd.unique(sa["feature"]):
+        ca = _by_value(sa[sa["feature"] == feature])
+        cb = _by_value(sb[sb["feature"] == feature])
+        shared = [v for v in ca.index if v in cb.index]
+        r, reason = np.nan, ""
+        if len(shared) < min_shared:
+            reason = f"{len(shared)} shared values (< {min_shared})"
+        elif ca[shared].nunique() < 2 or cb[shared].nunique() < 2:
+            reason = "constant shape on the shared values"
+        else:
+            r = float(pearsonr(ca[shared], cb[shared]).statistic)
+        rows.append({"feature": feature, "n_shared": len(shared), "pearson": r, "reason": reason})
+    return pd.DataFrame(rows, columns=["feature", "n_shared", "pearson", "reason"])
+
+
+def _by_value(shape: pd.DataFrame) -> pd.Series:
+    return shape.groupby(shape["value"].map(_value_key), sort=False)["contribution"].mean()
+
+
+def agreement(a, b, k: int = 3) -> dict:
+    """One row comparing record ``a`` with reference ``b``: rank correlations, top-k overlap, mean shape correlation.
+
+    ``shape_r_mean`` averages the per-feature Pearson correlations that are
+    defined; ``shape_r_features`` says how many that was.
+    """
+    ranks = rank_agreement(a, b)
+    shapes = shape_correlations(a, b)
+    defined = shapes["pearson"].dropna()
+    return {
+        "spearman": ranks["spearman"],
+        "kendall": ranks["kendall"],
+        f"top{k}_overlap": top_k_overlap(a, b, k),
+        "shape_r_mean": float(defined.mean()) if len(defined) else np.nan,
+        "shape_r_features": len(defined),
+        "n_features": ranks["n_features"],
+        "reason": ranks["reason"],
+    }

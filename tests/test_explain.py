@@ -1,0 +1,225 @@
+"""Every surrogate explained the same way: right on a table whose truth is known, exact where it claims to be."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness.claims import Claim, verdict, verdict_of, write_claims
+from harness.data.synthetic import generate
+from harness.interpret import (
+    Interpretation,
+    agreement,
+    average,
+    rank_agreement,
+    records_of,
+    shape_correlations,
+    top_k_overlap,
+)
+from harness.plots import interpret as plots
+from harness.surrogates import build, load_spec
+from harness.surrogates.explain import _xgboost_nodes, decompose, explain, explain_record, shapley_terms
+
+SURROGATES = ["ebm_fast", "gam", "tree", "xgboost", "linear"]
+# y = 3·(linear in log a) + 1·(categorical b on hidden positions) + 0·c + noise: importance a > b > c.
+SETTINGS = {
+    "kind": "synthetic",
+    "schema": [
+        {"name": "a", "scale": "log", "levels": [1, 10, 100, 1000, 10000]},
+        {"name": "b", "scale": "categorical", "levels": ["x", "y", "z"]},
+        {"name": "c", "levels": [0, 1, 2, 3]},
+    ],
+    "effects": {"a": {"shape": "monotone", "strength": 3.0}, "b": {"shape": "monotone", "strength": 1.0}},
+    "n_rows": 200,
+    "snr": 20.0,
+    "seed": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def table():
+    return generate(SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def fitted(table):
+    ds, _ = table
+    return {name: build(load_spec(name), ds.schema, seed=1, n_jobs=1).fit(ds.X, ds.y) for name in SURROGATES}
+
+
+@pytest.fixture(scope="module")
+def records(table, fitted):
+    ds, _ = table
+    return {name: explain_record(est, ds, name) for name, est in fitted.items()}
+
+
+@pytest.mark.parametrize("name", SURROGATES)
+def test_recovers_the_known_ranking_and_shapes(name, table, records):
+    _, truth = table
+    rec = records[name]
+    assert list(rec.ranking("main")["feature_a"]) == ["a", "b", "c"]
+    r = shape_correlations(rec, truth).set_index("feature")["pearson"]
+    assert r["a"] > 0.97 and r["b"] > 0.95, r
+    assert rank_agreement(rec, truth)["spearman"] == pytest.approx(1.0)
+    b = rec.shapes[rec.shapes.feature == "b"]
+    assert list(b["value"]) == ["x", "y", "z"] and b["density"].sum() == 200  # per category, in declared order
+    assert abs(rec.shapes.groupby("feature").apply(lambda g: (g.contribution * g.density).sum(), include_groups=False)).max() < 1e-9
+
+
+def test_record_says_how_and_where(records):
+    assert records["ebm_fast"].shapes[["lower", "upper"]].notna().all().all()  # bag spread
+    assert records["gam"].shapes.query("feature == 'a'")[["lower", "upper"]].notna().all().all()  # standard error
+    assert records["gam"].shapes.query("feature == 'b'")["lower"].isna().all()  # one term per level: no band
+    assert records["linear"].interactions.empty and (records["linear"].importances.kind == "main").all()
+    assert len(records["xgboost"].importances.query("kind == 'pair'")) == 3  # every pair of the features split on
+    assert "Shapley" in records["tree"].method and "bags" in records["ebm_fast"].method
+
+
+def test_ebm_importance_is_interprets_term_importances(table, fitted, records):
+    model = fitted["ebm_fast"].named_steps["model"]
+    ours = records["ebm_fast"].importances.set_index("term")["importance"]
+    theirs = pd.Series(model.term_importances(), index=[t.replace(" & ", " x ") for t in model.term_names_])
+    pd.testing.assert_series_equal(ours.loc[theirs.index], theirs, check_names=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["tree", "xgboost", "ebm_fast", "linear"])
+def test_terms_add_up_to_the_prediction(name, table, fitted):
+    ds, _ = table
+    est = fitted[name]
+    dec = decompose(est, ds.X, ds.schema)
+    total = dec.base + dec.main.sum(axis=1).to_numpy() + sum(dec.pairs.values(), np.zeros(len(ds)))
+    assert np.abs(total - est.predict(ds.X)).max() < 1e-4
+
+
+def test_tree_shapley_is_xgboosts_own_treeshap():
+    import xgboost as xgb
+
+    ds, _ = generate({**SETTINGS, "schema": "nmt", "effects": {"lr": {"shape": "monotone", "strength": 3.0}},
+                      "interactions": [{"a": "embed", "b": "lr", "strength": 2.0}], "n_rows": 120})
+    est = build(load_spec("xgboost"), ds.schema, seed=3, n_jobs=1).set_params(model__n_estimators=25).fit(ds.X, ds.y)
+    Xm = est[:-1].transform(ds.X)
+    native = est.named_steps["model"].get_booster().predict(xgb.DMatrix(Xm), pred_interactions=True)
+    main, pairs, _ = shapley_terms(_xgboost_nodes(est.named_steps["model"]), Xm, ds.schema)
+    names = ds.schema.names
+    for i, f in enumerate(names):
+        np.testing.assert_allclose(main[f], native[:, i, i], atol=1e-5)
+    for (a, b), v in pairs.items():
+        np.testing.assert_allclose(v, 2 * native[:, names.index(a), names.index(b)], atol=1e-5)
+
+
+def test_scaled_feed_is_reported_in_raw_values():
+    ds, _ = generate({**SETTINGS, "schema": "nmt", "effects": {"lr": {"shape": "monotone", "strength": 3.0}}})
+    recs = {}
+    for feed in ("raw", "scaled"):
+        X, schema = (ds.X, ds.schema) if feed == "raw" else (ds.scaled(), ds.schema.unit())
+        est = build(load_spec("tree"), schema, seed=0).fit(X, ds.y)
+        recs[feed] = explain_record(est, ds, "tree", feed=feed)
+    assert set(recs["scaled"].shape("lr").index) == {3e-4, 6e-4, 1e-3}
+    pd.testing.assert_frame_equal(recs["raw"].shapes, recs["scaled"].shapes)  # splits do not care about the scale
+
+
+def test_cell_explainer_dict_round_trips_and_carries_ebm_json(table, fitted):
+    ds, _ = table
+    d = explain(fitted["ebm_fast"], ds, load_spec("ebm_fast"))
+    assert [t["term_features"] for t in d["ebm_json"]["ebm"]["terms"]][:3] == [["a"], ["b"], ["c"]]
+    rec = Interpretation.from_dict(d)
+    again = Interpretation.from_dict(rec.to_dict())
+    for name in ("importances", "shapes", "interactions"):
+        pd.testing.assert_frame_equal(getattr(rec, name), getattr(again, name))
+
+
+def test_explaining_is_fast(table, fitted):
+    ds, _ = table
+    for name, est in fitted.items():
+        t0 = time.perf_counter()
+        explain_record(est, ds, name)
+        assert time.perf_counter() - t0 < 3.0, name  # ~0.05-0.3 s each on an idle core
+
+
+def test_unknown_models_are_refused(table):
+    from sklearn.neighbors import KNeighborsRegressor
+
+    ds, _ = table
+    est = KNeighborsRegressor().fit(ds.X[["a", "c"]], ds.y)
+    with pytest.raises(TypeError, match="no explainer for KNeighborsRegressor"):
+        decompose(est, ds.X[["a", "c"]], ds.schema)
+
+
+# ---------------------------------------------------------------- the record, its tables and comparisons
+
+
+def test_frames_to_csv_and_back(tmp_path, records):
+    tables = {"importances": [], "shapes": [], "interactions": []}
+    for seed, name in enumerate(["tree", "ebm_fast"]):
+        for key, frame in records[name].frames(experiment="interpret", seed=seed).items():
+            tables[key].append(frame)
+    for key, parts in tables.items():
+        pd.concat(parts).to_csv(tmp_path / f"{key}.csv", index=False)
+    back = records_of(*(pd.read_csv(tmp_path / f"{k}.csv") for k in tables))
+    assert set(back) == {("tree", records["tree"].dataset, 0), ("ebm_fast", records["ebm_fast"].dataset, 1)}
+    for (name, _, _), rec in back.items():
+        orig = records[name]
+        np.testing.assert_allclose(rec.importances.importance, orig.importances.importance)
+        np.testing.assert_allclose(rec.shapes.contribution, orig.shapes.contribution)
+        np.testing.assert_allclose(rec.interactions.contribution, orig.interactions.contribution)
+        assert agreement(rec, orig)["spearman"] == pytest.approx(1.0)
+        assert shape_correlations(rec, orig)["pearson"].dropna().gt(0.999999).all()  # CSV values match record values
+
+
+def test_agreement_measures():
+    def rec(importance: dict, shapes: dict) -> Interpretation:
+        imp = pd.DataFrame([(f, "main", f, None, v) for f, v in importance.items()],
+                           columns=["term", "kind", "feature_a", "feature_b", "importance"])
+        sh = pd.DataFrame([(f, v, c, np.nan, np.nan, 1) for f, s in shapes.items() for v, c in s.items()],
+                          columns=["feature", "value", "contribution", "lower", "upper", "density"])
+        return Interpretation("s", "d", "m", imp, sh)
+
+    a = rec({"p": 3, "q": 2, "r": 1, "s": 0}, {"p": {1: 0, 2: 1, 3: 2}, "q": {1: 0, 2: 1}, "r": {1: 1, 2: 1, 3: 1}})
+    b = rec({"p": 0, "q": 1, "r": 2, "s": 3}, {"p": {1.0: 2, 2.0: 1, 3.0: 0, 4.0: 9}, "q": {1: 0, 2: 1}, "r": {1: 0, 2: 1, 3: 2}})
+    assert rank_agreement(a, a)["spearman"] == 1 and rank_agreement(a, b)["spearman"] == -1
+    assert rank_agreement(a, b)["kendall"] == -1
+    assert top_k_overlap(a, b, k=3) == pytest.approx(2 / 3) and top_k_overlap(a, a) == 1
+    sc = shape_correlations(a, b).set_index("feature")
+    assert sc.at["p", "pearson"] == pytest.approx(-1) and sc.at["p", "n_shared"] == 3  # 1 and 1.0 are one value
+    assert np.isnan(sc.at["q", "pearson"]) and "2 shared values" in sc.at["q", "reason"]
+    assert np.isnan(sc.at["r", "pearson"]) and "constant" in sc.at["r", "reason"]
+    row = agreement(a, b)
+    assert row["shape_r_mean"] == pytest.approx(-1) and row["shape_r_features"] == 1
+    flat = rec({"p": 1, "q": 1, "r": 1}, {})
+    assert "all equal" in rank_agreement(flat, a)["reason"]
+    assert rank_agreement(a.main_importances(), b.main_importances())["spearman"] == -1  # bare tables work too
+
+
+def test_average_of_seeds(records):
+    a, b = records["tree"], records["xgboost"]
+    mean = average([a, b])
+    np.testing.assert_allclose(
+        mean.main_importances().loc[["a", "b", "c"]],
+        (a.main_importances() + b.main_importances()).loc[["a", "b", "c"]] / 2,
+    )
+    assert "mean of 2 fits" in mean.method and average([a]) is a
+
+
+def test_figures(tmp_path, records):
+    labels = {"a": "alpha", "b": "beta", "c": "gamma"}
+    ebm = records["ebm_fast"]
+    others = [records[n] for n in SURROGATES[1:]]
+    paths = [
+        plots.importance_bars([ebm, *others], labels, tmp_path / "imp.png", "importance"),
+        plots.shape_grid(ebm, others, labels, "score", tmp_path / "shapes.png", "shapes"),
+        plots.interaction_heatmaps(ebm, [("a", "c")] if not ebm.surface("a", "c").empty else [], labels, "score",
+                                   tmp_path / "pairs.png", "pairs"),
+    ]
+    for p in paths:
+        assert p.stat().st_size > 5_000
+    assert [plots.fmt_value(v) for v in (10000, 3e-4, 0.001, 512, 0.5, "adam", 1.0)] == ["10k", "3e-4", "1e-3", "512", "0.5", "adam", "1"]
+
+
+def test_claims_record(tmp_path):
+    assert [verdict(2, 2), verdict(1, 2), verdict(0, 2), verdict(0, 0)] == ["reproduced", "partly", "not reproduced", "not evaluated"]
+    assert verdict_of([True, False]) == "partly"
+    text = write_claims([Claim("x", "x.a", "a | b", verdict(1, 1), "n=3")], tmp_path, title="T")
+    assert "**x.a** a | b — **reproduced**. n=3" in text
+    assert list(pd.read_csv(tmp_path / "claims.csv").columns) == ["experiment", "claim_id", "claim", "verdict", "evidence"]
