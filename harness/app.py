@@ -82,8 +82,8 @@ def options_of(cfg, output_dir: Path | None = None) -> RunOptions:
     if parallel_launcher():  # jobs already share the cores: one cell and one thread each
         n_jobs = 1
     threads = cfg.get("threads")
-    if threads is None:
-        threads = 1 if n_jobs > 1 or parallel_launcher() else cores
+    if threads is None:  # one thread per estimator: cells, not estimators, share the cores (EBM's own
+        threads = 1      # process-per-bag parallelism costs more than it saves on tables this small)
     progress = cfg.get("progress", "auto")
     if progress == "auto":
         import sys
@@ -106,6 +106,7 @@ def run(cfg: DictConfig, output_dir: Path | None = None):
     task = cfg.get("task", "describe")
     if task not in EXPERIMENTS:
         raise ConfigError(f"task={task!r} is unknown; known experiments: {', '.join(EXPERIMENTS)}")
+    logging.getLogger("interpret").setLevel(logging.WARNING)  # its per-fit INFO lines drown the run's own log
     opts = options_of(cfg, output_dir)
     opts.output_dir.mkdir(parents=True, exist_ok=True)
     write_json({"task": task, **environment()}, opts.output_dir / "environment.json")

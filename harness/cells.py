@@ -125,7 +125,10 @@ def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int, expla
             scores["shift2"] = float(np.mean(resid) ** 2)
             out["evals"].append({**scores, "predict_seconds": predict_seconds, "n_test": len(test)})
         if cell.explain and explainer is not None:
+            t0 = time.perf_counter()
             out["interpretation"] = explainer(est, train, spec, cell.feed)
+            out["explain_seconds"] = time.perf_counter() - t0
+            out["interpretation_version"] = explainer_version(explainer)
     except Exception as exc:  # a model that cannot fit this cell is a result, not a crash
         log.debug("cell failed:\n%s", traceback.format_exc())
         out.update(status="failed", reason=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}", evals=[])
@@ -143,7 +146,8 @@ class CellCache:
     def _path(self, cid: str) -> Path:
         return self.root / cid[:2] / f"{cid}.json"
 
-    def get(self, cid: str, need_interpretation: bool) -> dict | None:
+    def get(self, cid: str, interpretation_version: str | None) -> dict | None:
+        """The cached result, or None; with a version, only one whose interpretation has that version."""
         if not self.enabled:
             return None
         path = self._path(cid)
@@ -151,7 +155,7 @@ class CellCache:
             result = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-        if need_interpretation and "interpretation" not in result:
+        if interpretation_version is not None and result.get("interpretation_version") != interpretation_version:
             return None
         return result
 
@@ -168,6 +172,11 @@ def _json_default(o):
     if isinstance(o, np.ndarray):
         return o.tolist()
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def explainer_version(explainer: Callable) -> str:
+    """Cached interpretations are reused only from the same explainer version (``explainer.version``)."""
+    return f"{getattr(explainer, '__module__', '')}.{getattr(explainer, '__name__', '')}:{getattr(explainer, 'version', '0')}"
 
 
 def _cost(cell: Cell) -> float:
@@ -204,7 +213,7 @@ def run_cells(
     for cid, c in zip(ids, cells):
         if cid in results or cid in todo:
             continue
-        hit = cache.get(cid, need_interpretation=c.explain)
+        hit = cache.get(cid, explainer_version(explainer) if c.explain and explainer else None)
         if hit is not None:
             hit["cached"] = True
             results[cid] = hit
@@ -259,6 +268,7 @@ def _rows_of(cell: Cell, cid: str, res: dict) -> list[dict]:
     }
     tail = {
         "fit_seconds": res.get("fit_seconds", math.nan),
+        "explain_seconds": res.get("explain_seconds", math.nan),
         "library": library_version(cell.surrogate),
         "cached": bool(res.get("cached", False)),
         "cell_id": cid[:16],

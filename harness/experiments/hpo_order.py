@@ -77,8 +77,10 @@ def regret_curve(ds, split, order, seed: int, method: str) -> pd.DataFrame:
 
 
 def run(cfg, opts):
-    cells, datasets, regret = cells_of(cfg, opts)
-    result = run_cells(cells, datasets, opts, label="hpo_order")
+    from harness.surrogates.explain import explain
+
+    cells, datasets, regret = cells_of(cfg, opts, explain=bool(cfg.get("explain", False)))
+    result = run_cells(cells, datasets, opts, explainer=explain, label="hpo_order")
     write_csv(result.rows, opts.output_dir / "metrics.csv")
     write_csv(regret, opts.output_dir / "hpo_regret.csv")
     log.info("hpo_order: %d cells (%d computed, %d cached) in %.1f s", len(cells), result.computed, result.cached, result.wall_seconds)

@@ -35,8 +35,10 @@ def cells_of(cfg, explain: bool = False):
 
 
 def run(cfg, opts):
-    cells, datasets = cells_of(cfg)
-    result = run_cells(cells, datasets, opts, label="size_sweep")
+    from harness.surrogates.explain import explain
+
+    cells, datasets = cells_of(cfg, explain=bool(cfg.get("explain", False)))
+    result = run_cells(cells, datasets, opts, explainer=explain, label="size_sweep")
     rows = result.rows
     write_csv(rows, opts.output_dir / "metrics.csv")
     summary = summarise(rows, opts.output_dir)

@@ -84,6 +84,9 @@ def explain(est, train: Dataset, spec, feed: str = "raw") -> dict:
     return {**record_of(dec, train, spec.name).to_dict(), **dec.extras}
 
 
+explain.version = "1"  # bump when what explain() returns changes: cached interpretations are keyed by it
+
+
 def explain_record(est, train: Dataset, surrogate: str, feed: str = "raw") -> Interpretation:
     return record_of(decompose(est, *features_for(train, feed)), train, surrogate)
 
