@@ -1,0 +1,64 @@
+"""The full reproduction, run again, against the committed results/reference/ (slow: ~10–15 minutes).
+
+    pytest -m slow tests/test_reference.py
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REFERENCE = Path(__file__).resolve().parents[1] / "results" / "reference"
+# per metric: (rtol, atol). Same library versions on the same kind of machine give equal numbers;
+# the slack absorbs BLAS/threading rounding, not a change of method.
+TOLERANCES = {"mse": (1e-3, 1e-6), "src": (1e-3, 1e-6), "r2": (1e-3, 1e-6), "regret": (1e-3, 1e-6), "mrr": (0, 1e-9)}
+PARTS = {
+    "size_sweep": ["surrogate", "seed", "size_pct"],
+    "hpo_order": ["surrogate", "seed", "order_method", "size_pct"],
+    "transfer": ["surrogate", "seed", "train_pair", "test_pair"],
+    "interpret": ["dataset", "surrogate", "seed"],
+}
+
+
+@pytest.fixture(scope="module")
+def rerun(tmp_path_factory):
+    if not (REFERENCE / "REPORT.md").exists():
+        pytest.fail("results/reference/ is missing: run scripts/reproduce_paper.sh --reference")
+    tmp = tmp_path_factory.mktemp("reproduce")
+    proc = subprocess.run([sys.executable, "-m", "harness", "+experiment=reproduce", f"cache_dir={tmp / 'cache'}",
+                           f"hydra.run.dir={tmp / 'run'}", "progress=false"], cwd=tmp, capture_output=True, text=True,
+                          timeout=3600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return tmp / "run"
+
+
+@pytest.mark.parametrize("part", list(PARTS))
+def test_part_matches_reference(rerun, part):
+    keys = PARTS[part]
+    ref = pd.read_csv(REFERENCE / part / "metrics.csv")
+    new = pd.read_csv(rerun / part / "metrics.csv")
+    assert len(new) == len(ref), f"{part}: {len(new)} rows, reference has {len(ref)}"
+    merged = ref.merge(new, on=keys, suffixes=("_ref", "_new"), validate="one_to_one")
+    assert len(merged) == len(ref)
+    assert (merged["status_ref"] == merged["status_new"]).all()
+    for metric, (rtol, atol) in TOLERANCES.items():
+        if f"{metric}_ref" not in merged:
+            continue
+        a, b = merged[f"{metric}_new"].to_numpy(float), merged[f"{metric}_ref"].to_numpy(float)
+        ok = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
+        assert ok.all(), f"{part}: {metric} differs in {int((~ok).sum())} rows, e.g. {merged.loc[~ok, keys].iloc[0].to_dict()}"
+
+
+def test_claim_verdicts_match_reference(rerun):
+    for part in PARTS:
+        ref_path = REFERENCE / part / "claims.csv"
+        if ref_path.exists():
+            ref = pd.read_csv(ref_path).set_index("claim_id")["verdict"]
+            new = pd.read_csv(rerun / part / "claims.csv").set_index("claim_id")["verdict"]
+            pd.testing.assert_series_equal(new.sort_index(), ref.sort_index())
