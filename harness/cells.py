@@ -124,15 +124,24 @@ def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int, expla
             resid = pred - test.y.to_numpy()
             scores["shift2"] = float(np.mean(resid) ** 2)
             out["evals"].append({**scores, "predict_seconds": predict_seconds, "n_test": len(test)})
-        if cell.explain and explainer is not None:
-            t0 = time.perf_counter()
-            out["interpretation"] = explainer(est, train, spec, cell.feed)
-            out["explain_seconds"] = time.perf_counter() - t0
-            out["interpretation_version"] = explainer_version(explainer)
     except Exception as exc:  # a model that cannot fit this cell is a result, not a crash
         log.debug("cell failed:\n%s", traceback.format_exc())
-        out.update(status="failed", reason=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}", evals=[])
+        out.update(status="failed", reason=_reason(exc), evals=[])
+        return out
+    if cell.explain and explainer is not None:
+        t0 = time.perf_counter()
+        try:
+            out["interpretation"] = explainer(est, train, spec, cell.feed)
+            out["interpretation_version"] = explainer_version(explainer)
+        except Exception as exc:  # the scores stand; the missing explanation is reported with its reason
+            log.debug("explanation failed:\n%s", traceback.format_exc())
+            out["reason"] = f"not explained: {_reason(exc)}"
+        out["explain_seconds"] = time.perf_counter() - t0
     return out
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
 
 
 class CellCache:
@@ -281,6 +290,7 @@ def _rows_of(cell: Cell, cid: str, res: dict) -> list[dict]:
         ]
     return [
         {**base, **dict(ev.keys), "n_test": r["n_test"], **{m: r.get(m, math.nan) for m in METRIC_COLUMNS},
-         "metric_note": r.get("metric_note", ""), "predict_seconds": r["predict_seconds"], "status": "ok", "reason": "", **tail}
+         "metric_note": r.get("metric_note", ""), "predict_seconds": r["predict_seconds"], "status": "ok",
+         "reason": res.get("reason", ""), **tail}
         for ev, r in zip(cell.evals, res["evals"])
     ]

@@ -20,6 +20,7 @@ TITLES = {
     "hpo_order": "HPO sampling orders (paper §5.3, Figure 6)",
     "transfer": "Transfer across language pairs (paper §5.4, Figure 7)",
     "interpret": "Interpretation case study (paper §4, Figures 2–4)",
+    "interpret_llm": "Beyond the paper: which LLM fine-tuning hyperparameters matter (NMTLC, LoRA on BLOOMZ / XGLM)",
     "stability": "Stability of interpretations under less and skewed data",
     "fidelity": "Fidelity on synthetic tables with known truth",
 }

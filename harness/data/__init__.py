@@ -34,11 +34,15 @@ def load_dataset(data_cfg: Mapping) -> Dataset:
 
 
 def datasets_for(cfg) -> list[Dataset]:
-    """The tables an experiment runs on: the NMT ``pairs`` it names, or else the one ``data`` table.
+    """The tables an experiment runs on: its ``tables`` (a list of data configs), the NMT ``pairs``
+    it names, or else the one ``data`` table.
 
     ``pairs`` applies to the NMT tables only: with ``data=table`` (or any other
     kind) the experiment runs on that table.
     """
+    tables = cfg.get("tables")
+    if tables:
+        return [load_dataset(_plain(t)) for t in tables]
     base = _plain(cfg.data)
     pairs = cfg.get("pairs")
     if not pairs or base.get("kind", "nmt") != "nmt":

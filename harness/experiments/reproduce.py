@@ -59,10 +59,11 @@ def run(cfg, opts):
     import importlib
 
     parts = [str(p) for p in as_list(cfg.get("parts"))]
-    unknown = [p for p in parts if p not in EXPERIMENTS or p == "reproduce"]
+    known = sorted(p.name[: -len(".yaml")] for p in (config_root() / "experiment").iterdir()
+                   if p.name.endswith(".yaml") and not p.name.startswith("reproduce"))
+    unknown = [p for p in parts if p not in known]
     if unknown or not parts:
-        raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: "
-                          f"{', '.join(e for e in EXPERIMENTS if e != 'reproduce')}")
+        raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
     overrides = [*[str(o) for o in as_list(to_plain(cfg.get("part_overrides")))], *passthrough_overrides()]
     timings = {}
     t_all = time.perf_counter()
@@ -72,7 +73,7 @@ def run(cfg, opts):
         part_opts.output_dir.mkdir(parents=True, exist_ok=True)
         log.info("reproduce: %s → %s", part, part_opts.output_dir)
         t0 = time.perf_counter()
-        importlib.import_module(EXPERIMENTS[part]).run(part_cfg, part_opts)
+        importlib.import_module(EXPERIMENTS[part_cfg.task]).run(part_cfg, part_opts)
         timings[part] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_all
     write_json({"parts": parts, "overrides": overrides, "seconds": timings}, opts.output_dir / "reproduce.json")

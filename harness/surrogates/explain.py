@@ -439,7 +439,7 @@ def _membership(nodes, distinct, cols, step_leaf, step_node, step_left, on_playe
         return out
     idx = idx[np.argsort(step_leaf[idx], kind="stable")]
     node = step_node[idx]
-    position = np.full(nodes.column.max() + 1, -1)
+    position = np.full(max(nodes.column.max(), max(cols)) + 1, -1)  # a feature's last columns may never be split on
     position[cols] = np.arange(len(cols))
     x = distinct[:, position[nodes.column[node]]]
     thr = nodes.threshold[node]

@@ -1,0 +1,391 @@
+"""Fidelity against a known truth: does a surrogate's explanation say what actually generated the table?
+
+On a real HPO table explanations can only be compared with each other. On a
+synthetic one (``harness.data.synthetic``) the generating function is known,
+so each surrogate — fitted on all rows of the table, explained as in the
+interpret experiment — is scored against the truth of those rows (``score``).
+The grid varies the table's size (``n_rows``), its noise (``snr``) and its
+skew (``sampling``: uniform, or the first rows an HPO method visits in a
+pool of ``data.pool_size``); every other generator setting comes from
+``data``. Each run seed is a fresh table (the generator's seed is the run
+seed) and seeds the fits. Tables are named by their settings
+(``data.name`` is ignored), described in ``tables.md`` and ``tables.csv``.
+
+Prediction quality is recorded beside fidelity: every fit is scored on
+``test_rows`` fresh uniform rows (drawn with a seed derived from the run
+seed) against the table's noise-free signal f(X), so ``r2`` says how much of
+the true function the surrogate recovered, wherever the table's rows lay.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.app import as_list, seeds_of, to_plain
+from harness.cells import Cell, Eval, cell_id, run_cells
+from harness.data.dataset import Dataset
+from harness.data.synthetic import TARGET, describe, generate, true_function
+from harness.errors import ConfigError
+from harness.experiments.common import mean_std, specs_of
+from harness.interpret import Interpretation, _value_key, rank_agreement, records_of, top_k_overlap
+from harness.plots import stability as plots
+from harness.plots.interpret import shape_grid
+from harness.results import atomic_write_text, refuse_duplicates, write_csv
+
+log = logging.getLogger("harness")
+
+EXPERIMENT = "fidelity"
+GRID = ("n_rows", "snr", "sampling")
+KEYS = ["experiment", "dataset", "surrogate", "seed", *GRID]
+TABLES = ("metrics", "scores", "shape_errors", "importances", "shapes", "tables")
+TOP_K = 3
+TEST_STREAM = 3
+DEFAULT_THRESHOLD = 0.1
+SCORES = ("spearman", "kendall", f"top{TOP_K}_overlap", "importance_error", "shape_nrmse", "shape_r_mean", "pair_precision", "pair_recall",
+          "pair_hits_at_k")
+LABELS = {"spearman": "Spearman ρ of importances vs truth", "kendall": "Kendall τ of importances vs truth",
+          f"top{TOP_K}_overlap": f"top-{TOP_K} overlap with truth", "importance_error": "importance error (relative)",
+          "shape_nrmse": "shape error (pooled nRMSE)",
+          "shape_r_mean": "shape correlation with truth", "pair_precision": "pair precision", "pair_recall": "pair recall",
+          "pair_hits_at_k": "true pairs among top-|true| pairs", "r2": "test R² vs noise-free signal"}
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def shape_errors(truth: Interpretation, record: Interpretation) -> pd.DataFrame:
+    """Per feature: how far the record's shape is from the true one, on the values both hold.
+
+    Both shapes are re-centred to a row-weighted mean of 0 (weights: the
+    truth's count of rows at each value), so a constant offset is no error.
+    ``rmse``: row-weighted root-mean-square difference, in target units;
+    ``scale``: the true shape's row-weighted RMS; ``nrmse`` = rmse / scale,
+    comparable across features and tables, NaN for a feature without a true
+    effect (its rmse is then pure spurious effect); ``r``: Pearson correlation
+    (≥ 3 shared values, both shapes varying), else NaN.
+    """
+    out = []
+    for f in pd.unique(truth.shapes["feature"]):
+        t = truth.shapes[truth.shapes["feature"] == f]
+        t = t.groupby(t["value"].map(_value_key), sort=False).agg(c=("contribution", "mean"), w=("density", "sum"))
+        s = record.shapes[record.shapes["feature"] == f]
+        s = s.groupby(s["value"].map(_value_key), sort=False)["contribution"].mean()
+        shared = [v for v in t.index if v in s.index]
+        row = {"feature": f, "n_values": len(t), "n_shared": len(shared), "rmse": np.nan, "scale": np.nan, "nrmse": np.nan,
+               "r": np.nan}
+        if shared:
+            w = t.loc[shared, "w"].to_numpy(dtype=float)
+            w = w / w.sum()
+            a, b = t.loc[shared, "c"].to_numpy(dtype=float), s[shared].to_numpy(dtype=float)
+            a, b = a - w @ a, b - w @ b
+            row["rmse"], row["scale"] = math.sqrt(w @ (b - a) ** 2), math.sqrt(w @ a**2)
+            if row["scale"] > 1e-12:
+                row["nrmse"] = row["rmse"] / row["scale"]
+                if len(shared) >= 3 and np.ptp(b) > 0:
+                    row["r"] = float(np.corrcoef(a, b)[0, 1])
+        out.append(row)
+    return pd.DataFrame(out, columns=["feature", "n_values", "n_shared", "rmse", "scale", "nrmse", "r"])
+
+
+def pair_detection(truth: Interpretation, record: Interpretation, threshold: float = DEFAULT_THRESHOLD) -> dict:
+    """Which true pairs the record finds.
+
+    A pair is *detected* when its term's importance is at least ``threshold``
+    × the record's largest single-feature importance (a fixed share of the
+    strongest effect, so a spurious pair of tiny importance does not count).
+    ``pair_hits_at_k``: share of the true pairs among the record's top-k pair
+    terms, k = the number of true pairs (threshold-free). A record without
+    pair terms (ridge, additive GAM) detects none: recall 0, precision NaN.
+    """
+    def pairs_of(rec: Interpretation) -> pd.DataFrame:
+        p = rec.importances[rec.importances["kind"] == "pair"]
+        return p.assign(pair=[frozenset(ab) for ab in zip(p["feature_a"], p["feature_b"])])
+
+    tp = pairs_of(truth)
+    true = set(tp.loc[tp["importance"] > 0, "pair"])
+    rp = pairs_of(record).sort_values("importance", ascending=False, kind="stable")
+    top_main = record.main_importances().max()
+    detected = set(rp.loc[rp["importance"] >= threshold * top_main, "pair"]) if len(rp) and top_main > 0 else set()
+    hits = len(detected & true)
+    notes = []
+    if not len(rp):
+        notes.append("the model has no pair terms")
+    if not true:
+        notes.append("the table has no true pair")
+    return {
+        "pair_precision": hits / len(detected) if detected else np.nan,
+        "pair_recall": hits / len(true) if true else np.nan,
+        "pair_hits_at_k": len(set(rp["pair"].head(len(true))) & true) / len(true) if true else np.nan,
+        "n_pairs_true": len(true),
+        "n_pairs_detected": len(detected),
+        "pair_note": "; ".join(notes),
+    }
+
+
+def score(truth: Interpretation, record: Interpretation, threshold: float = DEFAULT_THRESHOLD) -> dict:
+    """A record's fidelity to the truth: importance ranking, shapes and pair detection (``record`` = truth scores 1 / 0).
+
+    Rank correlations are scale-free: a model of pure noise still ranks features with more levels higher, so
+    ``importance_error`` = Σ |importance − true importance| / Σ true importance (single features) checks the sizes.
+    ``shape_nrmse`` pools every feature's error: sqrt(Σ rmse²) / sqrt(Σ scale²),
+    the error of the whole main-effect part relative to its true size (spurious
+    effects of features without a true one count too).
+    """
+    ranks = rank_agreement(record, truth)
+    errors = shape_errors(truth, record)
+    total = math.sqrt((errors["scale"] ** 2).sum())
+    true_imp = truth.main_importances()
+    gap = (record.main_importances().reindex(true_imp.index).fillna(0.0) - true_imp).abs().sum()
+    return {
+        "spearman": ranks["spearman"],
+        "kendall": ranks["kendall"],
+        f"top{TOP_K}_overlap": top_k_overlap(record, truth, TOP_K),
+        "importance_error": gap / true_imp.sum() if true_imp.sum() > 0 else np.nan,
+        "shape_nrmse": math.sqrt((errors["rmse"] ** 2).sum()) / total if total > 0 else np.nan,
+        "shape_r_mean": float(errors["r"].mean()) if errors["r"].notna().any() else np.nan,
+        **pair_detection(truth, record, threshold),
+        "rank_note": ranks["reason"],
+    }
+
+
+# ---------------------------------------------------------------- the tables
+
+
+def grid_of(cfg) -> list[dict]:
+    """Every combination of the grid's values, in the order given."""
+    grid = to_plain(cfg.get("grid")) or {}
+    unknown = sorted(set(grid) - set(GRID))
+    if unknown:
+        raise ConfigError(f"grid: unknown key(s) {', '.join(unknown)}; the grid varies {', '.join(GRID)}")
+    data = to_plain(cfg.data)
+    values = [as_list(grid.get(k)) or [data.get(k)] for k in GRID]
+    return [dict(zip(GRID, combo)) for combo in product(*values)]
+
+
+def _test_seed(seed: int) -> int:
+    return int(np.random.SeedSequence([int(seed), TEST_STREAM]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def test_table(train: Dataset, X: pd.DataFrame) -> Dataset:
+    """Rows ``X`` scored by ``train``'s noise-free signal: how much of the true function a fit recovered."""
+    signal = true_function(train.meta["generator"])(X)
+    digest = hashlib.sha256(json.dumps({"signal_of": train.fingerprint, "X": {c: X[c].tolist() for c in X}}).encode())
+    return Dataset(name=f"{train.name}-test", X=X, y=pd.Series(signal, name=TARGET), schema=train.schema,
+                   maximize=train.maximize, fingerprint=digest.hexdigest(), meta={"signal_of": train.name})
+
+
+def tables_of(cfg) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
+    """(grid point, seed, table, truth, test table) for every grid point and seed."""
+    data = to_plain(cfg.data)
+    if data.get("kind") != "synthetic":
+        raise ConfigError(f"fidelity needs a synthetic table with a known truth: run it with data=synthetic (got data.kind={data.get('kind')!r})")
+    test_rows = int(cfg.get("test_rows", 2000))
+    out = []
+    for seed in seeds_of(cfg):
+        X_test = generate({**data, "name": None, "sampling": "uniform", "n_rows": test_rows, "seed": _test_seed(seed)})[0].X
+        for point in grid_of(cfg):
+            ds, truth = generate({**data, **point, "name": None, "seed": seed})
+            out.append((point, seed, ds, truth, test_table(ds, X_test)))
+    return out
+
+
+def cells_of(cfg):
+    tables = tables_of(cfg)
+    specs = specs_of(cfg)
+    datasets, cells = {}, []
+    for point, seed, ds, _, test in tables:
+        datasets[ds.name], datasets[test.name] = ds, test
+        ev = Eval(dataset=test.name, rows=tuple(range(len(test))))
+        keys = (("experiment", EXPERIMENT), ("dataset", ds.name), *point.items())
+        cells += [Cell(keys=keys, train=ds.name, train_rows=tuple(range(len(ds))), surrogate=spec, seed=seed, evals=(ev,),
+                       explain=True) for spec in specs]
+    return cells, datasets, tables
+
+
+def run(cfg, opts):
+    from harness.surrogates.explain import explain
+
+    threshold = float(cfg.get("pair_threshold", DEFAULT_THRESHOLD))
+    cells, datasets, tables = cells_of(cfg)
+    result = run_cells(cells, datasets, opts, explainer=explain, label=EXPERIMENT)
+    out = opts.output_dir
+    truths = {ds.name: truth for _, _, ds, truth, _ in tables}
+    scores, errors, frames = [], [], {"importances": [], "shapes": []}
+    for point, seed, ds, truth, _ in tables:
+        for name, f in truth.frames(experiment=EXPERIMENT, seed=seed, **point).items():
+            if name in frames:
+                frames[name].append(f)
+    for c in cells:
+        d = result.interpretations.get(cell_id(c, datasets))
+        if d is None:  # a failed fit: its metrics row says why
+            continue
+        record, truth = Interpretation.from_dict(d), truths[c.train]
+        keys = {"experiment": EXPERIMENT, "dataset": c.train, "surrogate": c.surrogate.name, "seed": c.seed,
+                **{k: c.key_dict[k] for k in GRID}}
+        scores.append({**keys, **score(truth, record, threshold), "pair_threshold": threshold})
+        errors.append(shape_errors(truth, record).assign(**keys))
+        for name, f in record.frames(experiment=EXPERIMENT, seed=c.seed, **{k: c.key_dict[k] for k in GRID}).items():
+            if name in frames:
+                frames[name].append(f)
+    described = pd.DataFrame([{"experiment": EXPERIMENT, "dataset": ds.name, "seed": seed, **point,
+                               "fingerprint": ds.fingerprint, "settings": json.dumps(ds.meta["generator"], sort_keys=True),
+                               "description": describe(ds)} for point, seed, ds, _, _ in tables])
+    write_csv(result.rows, out / "metrics.csv")
+    tidy = {"scores": pd.DataFrame(scores), "tables": described,
+            "shape_errors": _lead(pd.concat(errors, ignore_index=True)) if errors else pd.DataFrame(),
+            **{name: _lead(pd.concat(parts, ignore_index=True)) for name, parts in frames.items()}}
+    for name, frame in tidy.items():
+        write_csv(frame, out / f"{name}.csv")
+    log.info("fidelity: %d fits on %d tables (%d computed, %d cached) in %.1f s; wrote %s",
+             len(cells), len(tables), result.computed, result.cached, result.wall_seconds, out)
+    # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
+    return summarise(pd.read_csv(out / "metrics.csv"), out,
+                     **{name: pd.read_csv(out / f"{name}.csv") if len(frame) else frame for name, frame in tidy.items()})
+
+
+def _lead(df: pd.DataFrame) -> pd.DataFrame:
+    first = [c for c in KEYS if c in df.columns]
+    return df[[*first, *[c for c in df.columns if c not in first]]]
+
+
+# ---------------------------------------------------------------- summary
+
+
+def summarise(rows: pd.DataFrame, out: Path, scores=None, shape_errors=None, importances=None, shapes=None,
+              tables=None) -> pd.DataFrame:
+    """Mean over seeds per surrogate and grid point, one table per surrogate, figures, the tables' descriptions."""
+    refuse_duplicates(rows, KEYS, "fidelity metrics")
+    on = ["dataset", "surrogate", "seed"]
+    scored = (rows.assign(**dict.fromkeys(SCORES, np.nan)) if scores is None or not len(scores)
+              else rows.merge(scores.drop(columns=[*GRID, "experiment"]), on=on, how="left"))
+    by = ["surrogate", "sampling", "snr", "n_rows"]
+    summary = mean_std(scored, by, metrics=[*SCORES, "r2"])
+    write_csv(summary, out / "summary.csv")
+    setting = _reference_setting(summary)
+    parts = ["# Fidelity: surrogates' explanations scored against the known truth of synthetic tables\n",
+             f"## At one setting: {_setting_text(setting)} (mean ± std over seeds)\n",
+             _setting_markdown(summary, setting), "",
+             "## Over the whole grid (mean over every grid point and seed)\n", _overall_markdown(scored), ""]
+    for sur, g in summary.groupby("surrogate", sort=False):
+        parts += [f"## {sur}: mean over seeds per grid point\n", _surrogate_markdown(g), ""]
+    for metric in ("spearman", "shape_nrmse", "pair_recall", "r2"):
+        plots.grid_curves(summary, metric, LABELS[metric], out / f"fidelity_{metric}.png",
+                          title=f"{LABELS[metric]} vs table size (mean ± std over seeds)")
+    if importances is not None and len(importances) and shapes is not None:
+        _shape_figure(importances, shapes, setting, out)
+    if tables is not None and len(tables):
+        text = "\n\n".join(f"- {d}\n\n  Settings: `{s}`" for d, s in zip(tables["description"], tables["settings"]))
+        atomic_write_text(out / "tables.md", "# The generated tables\n\n" + text + "\n")
+        parts += ["## The tables\n", f"{len(tables)} tables ({tables['seed'].nunique()} seeds × {len(tables) // max(tables['seed'].nunique(), 1)} "
+                  "grid points), each described in tables.md with its complete settings (tables.csv: settings JSON; "
+                  "`harness.data.synthetic.generate(json.loads(settings))` rebuilds it). The first:\n",
+                  tables["description"].iloc[0], ""]
+    threshold = scores["pair_threshold"].iloc[0] if scores is not None and len(scores) else DEFAULT_THRESHOLD
+    parts.append(_method_note(threshold))
+    text = "\n".join(parts)
+    atomic_write_text(out / "summary.md", text)
+    print(text)
+    return summary
+
+
+def _reference_setting(summary: pd.DataFrame) -> dict:
+    """The most favourable size, the middle noise level, the first sampling listed: one setting to quote."""
+    snrs = sorted(summary["snr"].unique())
+    return {"n_rows": summary["n_rows"].max(), "snr": snrs[(len(snrs) - 1) // 2], "sampling": summary["sampling"].iloc[0]}
+
+
+def _setting_text(s: dict) -> str:
+    return f"n_rows = {s['n_rows']}, snr = {s['snr']:g}, sampling = {s['sampling']}"
+
+
+def _at(summary: pd.DataFrame, s: dict) -> pd.DataFrame:
+    return summary[(summary["n_rows"] == s["n_rows"]) & (summary["snr"] == s["snr"]) & (summary["sampling"] == s["sampling"])]
+
+
+def _pm(r, col: str, digits: int = 2) -> str:
+    mean, std = r.get(f"{col}_mean", np.nan), r.get(f"{col}_std", np.nan)
+    if pd.isna(mean):
+        return "–"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}" if pd.notna(std) else f"{mean:.{digits}f}"
+
+
+HEAD = ["Spearman", "Kendall", f"top-{TOP_K}", "imp. error", "shape nRMSE", "shape r", "pair prec.", "pair recall", "pair hits@k", "test R²"]
+COLS = [*SCORES, "r2"]
+
+
+def _setting_markdown(summary: pd.DataFrame, s: dict) -> str:
+    lines = ["| surrogate | " + " | ".join(HEAD) + " |", "|" + "---|" * (len(HEAD) + 1)]
+    for _, r in _at(summary, s).iterrows():
+        lines.append(f"| {r['surrogate']} | " + " | ".join(_pm(r, c) for c in COLS) + " |")
+    return "\n".join(lines)
+
+
+def _overall_markdown(scored: pd.DataFrame) -> str:
+    ok = scored[scored["status"] == "ok"]
+    mean = ok.groupby("surrogate", sort=False)[COLS].mean()
+    lines = ["| surrogate | " + " | ".join(HEAD) + " |", "|" + "---|" * (len(HEAD) + 1)]
+    for s, r in mean.iterrows():
+        lines.append(f"| {s} | " + " | ".join("–" if pd.isna(v) else f"{v:.2f}" for v in r) + " |")
+    failed = scored[scored["status"] != "ok"].groupby("surrogate").size()
+    if len(failed):
+        lines.append("\nFailed fits (not averaged): " + ", ".join(f"{s} {n}" for s, n in failed.items()))
+    return "\n".join(lines)
+
+
+def _surrogate_markdown(g: pd.DataFrame) -> str:
+    head = ["sampling", "snr", "n_rows", *HEAD]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in g.iterrows():
+        lines.append(f"| {r['sampling']} | {r['snr']:g} | {r['n_rows']} | "
+                     + " | ".join("–" if pd.isna(r[f"{c}_mean"]) else f"{r[f'{c}_mean']:.2f}" for c in COLS) + " |")
+    return "\n".join(lines)
+
+
+def _shape_figure(importances: pd.DataFrame, shapes: pd.DataFrame, s: dict, out: Path) -> None:
+    """Each surrogate's shapes over the truth's, at the quoted setting and the first seed."""
+    imp = importances[(importances["n_rows"] == s["n_rows"]) & (importances["snr"] == s["snr"])
+                      & (importances["sampling"] == s["sampling"])]
+    if not len(imp):
+        return
+    imp = imp[imp["seed"] == imp["seed"].min()]
+    records = records_of(imp, shapes[shapes["dataset"].isin(imp["dataset"].unique()) & (shapes["seed"] == imp["seed"].min())],
+                         by=("surrogate", "dataset", "seed"))
+    recs = list(records.values())
+    truth = next((r for r in recs if r.surrogate == "truth"), None)
+    if truth is None:
+        return
+    shape_grid(truth, [r for r in recs if r is not truth], {}, "target", out / "shapes_vs_truth.png",
+               title=f"{truth.dataset}: each surrogate's shapes over the true ones (black)")
+
+
+def _method_note(threshold: float) -> str:
+    return "\n".join([
+        "## How fidelity is scored\n",
+        "Every surrogate is fitted on all rows of a table and explained as in the interpret experiment; the truth is the "
+        "generating function decomposed on the same rows (`harness.data.synthetic.truth_of`).",
+        "",
+        "- **Ranking**: Spearman and Kendall τ-b of the single-feature importances with the true ones (features without a "
+        "true effect tie at 0, so a perfect ranking of the others scores Kendall < 1); top-3 overlap. Rank correlations "
+        "ignore size, and even a model of pure noise ranks features with more levels higher (here the null features "
+        "have the fewest), so *imp. error* = Σ |importance − true importance| / Σ true importance over single features "
+        "checks the sizes (0 = exact, 1 = e.g. all importances 0).",
+        "- **Shapes**: per feature, both shapes re-centred to a row-weighted mean of 0 on the values both hold; "
+        "RMSE of the difference weighted by rows, divided by the true shape's row-weighted RMS (nRMSE, per feature in "
+        "shape_errors.csv). The summary's *shape nRMSE* pools all features: sqrt(Σ rmse²) / sqrt(Σ scale²), so a "
+        "spurious effect of a feature without a true one counts as error. 0 = exact, 1 = as large as the truth itself "
+        "(predicting no effect at all scores 1). *shape r*: mean Pearson correlation over features with a true effect and "
+        "≥ 3 values.",
+        f"- **Pairs**: a pair is detected when its importance ≥ {threshold:g} × the surrogate's largest single-feature "
+        "importance (`pair_threshold`); precision and recall over the true pairs. Models without pair terms (ridge, the "
+        "additive GAM) detect none: recall 0, precision undefined (–). *hits@k*: share of true pairs among the surrogate's "
+        "top-k pair terms, k = number of true pairs (threshold-free).",
+        "- **Test R²**: on fresh uniform rows of the same generator (another seed), against the noise-free signal f(X).",
+        "",
+    ])
