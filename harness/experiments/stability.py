@@ -106,7 +106,8 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None) -> p
     refuse_duplicates(rows, KEYS, "stability metrics")
     fractions = rows["stable_fraction"].dropna().unique() if "stable_fraction" in rows else []
     if len(fractions) > 1:
-        raise HarnessError(f"stability runs with different stable_fraction ({', '.join(map(str, fractions))}) cannot be summarised together")
+        raise HarnessError(f"stability runs with different stable_fraction ({', '.join(map(str, fractions))}) "
+                           "cannot be summarised together")
     fraction = float(fractions[0]) if len(fractions) else DEFAULT_FRACTION
     head = "# Explanation stability: from how many rows can each surrogate's explanation be trusted?\n"
     if importances is None or not len(importances):
@@ -135,7 +136,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None) -> p
                                title=f"{ds}: does the explanation from fewer rows match the full-data one? (mean over seeds)")
         plots.stable_bars(st, out / f"stable_rows_{ds}.png",
                           title=f"{ds}: training rows until the top-{TOP_K} set is stable ({need})")
-        parts += [f"## {ds}\n", "### Reading\n", _reading(st, summary[summary["dataset"] == ds], reference, need), "",
+        parts += [f"## {ds}\n", "### Reading\n", _reading(st, part, reference, need), "",
                   f"### Rows until the ranking is stable (top-{TOP_K} set = the full-data top-{TOP_K} in ≥ {need}, "
                   f"at that size and every larger one below 100 %)\n", _stable_markdown(st), "",
                   f"### Agreement with the full-data explanations, per size (mean ± std over seeds)\n",
@@ -175,12 +176,19 @@ def stability_table(rows: pd.DataFrame, records: dict[tuple, Interpretation], re
 
 
 def importance_spread(importances: pd.DataFrame) -> pd.DataFrame:
-    """Per surrogate, method, size and term: the importance's mean, std and min–max over seeds, and its rank among singles."""
-    imp = importances.copy()
+    """Per surrogate, method, size and term: the importance's mean, std and min–max over seeds, and its rank among singles.
+
+    A pair term that only some fits selected (EBM picks its pairs per fit) has importance 0 in the others.
+    """
+    keys = ["dataset", "surrogate", "order_method", "size_pct", "n_train"]
+    fits = importances[[*keys, "seed"]].drop_duplicates()
+    terms = importances[[*keys, "term", "kind"]].drop_duplicates()
+    imp = fits.merge(terms, on=keys).merge(importances[[*keys, "seed", "term", "importance"]], on=[*keys, "seed", "term"],
+                                          how="left").fillna({"importance": 0.0})
     main = imp["kind"] == "main"
     imp["rank"] = np.nan
-    imp.loc[main, "rank"] = imp[main].groupby(list(RECORD_KEYS), sort=False)["importance"].rank(ascending=False, method="min")
-    g = imp.groupby(["dataset", "surrogate", "order_method", "size_pct", "n_train", "term", "kind"], sort=False)
+    imp.loc[main, "rank"] = imp[main].groupby([*keys, "seed"], sort=False)["importance"].rank(ascending=False, method="min")
+    g = imp.groupby([*keys, "term", "kind"], sort=False)
     stats = g["importance"].agg(importance_mean="mean", importance_std="std", importance_min="min",
                                 importance_max="max", n_seeds="count")
     ranks = g["rank"].agg(rank_mean="mean", rank_min="min", rank_max="max")
@@ -237,7 +245,7 @@ def paper_claims(stab: pd.DataFrame, stable: pd.DataFrame, fraction: float, refe
     evidence = ("top-3 = full-data top-3 in " + ", ".join(f"{share[s]:.0%} of seeds at {s:g} % ({n[s]} rows, τ {kendall[s]:.2f})"
                                                          for s in sizes)
                 + f"; required ≥ {fraction:.0%} at each. Stable from: "
-                + ", ".join(f"{m} {_size_text(r.stable_pct, r.stable_rows)}" for m, r in zip(others["order_method"], others.itertuples())))
+                + ", ".join(f"{r.order_method} {_size_text(r.stable_pct, r.stable_rows)}" for r in others.itertuples()))
     return [Claim(EXPERIMENT, "sw-en.ebm30", text, verdict(sum(held), len(held)), evidence)]
 
 

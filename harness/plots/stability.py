@@ -17,18 +17,19 @@ AGREEMENT_PANELS = (
 
 
 def agreement_curves(summary: pd.DataFrame, fraction: float, path: Path, title: str) -> Path:
-    """Rows: agreement measures; columns: sampling methods; one line per surrogate (mean ± std over seeds)."""
+    """Rows: agreement measures; columns: sampling methods; one line per surrogate (mean over seeds).
+
+    No ± std bands: five surrogates' bands hide each other (the spread is in the summary tables).
+    """
     methods = list(dict.fromkeys(summary["order_method"]))
     fig, axes = plt.subplots(len(AGREEMENT_PANELS), len(methods), figsize=(4.4 * len(methods), 3.2 * len(AGREEMENT_PANELS)),
                              squeeze=False, sharey="row")
     for i, (metric, label) in enumerate(AGREEMENT_PANELS):
-        share = metric.endswith("_same")
         for j, m in enumerate(methods):
             ax = axes[i][j]
-            part = summary[summary["order_method"] == m]
-            curves(ax, part.drop(columns=[f"{metric}_std"]) if share else part, metric, "surrogate")  # a share has no band
+            curves(ax, summary[summary["order_method"] == m].drop(columns=[f"{metric}_std"]), metric, "surrogate")
             ax.set_ylabel(label if j == 0 else "", fontsize=9)
-            if share:
+            if metric.endswith("_same"):
                 ax.axhline(fraction, color="grey", ls="--", lw=1)
             if i == 0:
                 ax.set_title(f"sampling: {m}")
@@ -78,14 +79,15 @@ def stable_bars(stable: pd.DataFrame, path: Path, title: str) -> Path:
 
 def grid_curves(summary: pd.DataFrame, metric: str, label: str, path: Path, title: str,
                 rows: str = "sampling", cols: str = "snr", x: str = "n_rows") -> Path:
-    """One panel per (``rows``, ``cols``) value, ``metric`` vs ``x``, one line per surrogate (mean ± std over seeds)."""
+    """One panel per (``rows``, ``cols``) value, ``metric`` vs ``x``, one line per surrogate (mean over seeds; no bands)."""
     rvals, cvals = list(dict.fromkeys(summary[rows])), sorted(summary[cols].unique())
     fig, axes = plt.subplots(len(rvals), len(cvals), figsize=(3.8 * len(cvals), 3.0 * len(rvals)), squeeze=False,
                              sharex=True, sharey=True)
     for i, r in enumerate(rvals):
         for j, c in enumerate(cvals):
             ax = axes[i][j]
-            curves(ax, summary[(summary[rows] == r) & (summary[cols] == c)], metric, "surrogate", x=x)
+            part = summary[(summary[rows] == r) & (summary[cols] == c)]
+            curves(ax, part.drop(columns=[f"{metric}_std"]), metric, "surrogate", x=x)
             ax.set_xscale("log")
             ax.set_xticks(sorted(summary[x].unique()), [f"{v:g}" for v in sorted(summary[x].unique())])
             ax.minorticks_off()
