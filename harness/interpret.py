@@ -19,13 +19,15 @@ frames), so tidy CSVs can be compared without rebuilding records.
 """
 from __future__ import annotations
 
+from itertools import repeat
+
 import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kendalltau, pearsonr, spearmanr
+from scipy.stats import kendalltau, spearmanr
 
 IMPORTANCE_COLUMNS = ["term", "kind", "feature_a", "feature_b", "importance"]
 SHAPE_COLUMNS = ["feature", "value", "contribution", "lower", "upper", "density"]
@@ -227,26 +229,42 @@ def shape_correlations(a, b, min_shared: int = 3) -> pd.DataFrame:
     than ``min_shared`` values are shared or a shape is constant on them.
     Accepts records or shapes frames (columns feature, value, contribution).
     """
-    sa = a.shapes if isinstance(a, Interpretation) else a
-    sb = b.shapes if isinstance(b, Interpretation) else b
+    ma, mb = shape_map(a), shape_map(b)
     rows = []
-    for feature in pd.unique(sa["feature"]):
-        ca = _by_value(sa[sa["feature"] == feature])
-        cb = _by_value(sb[sb["feature"] == feature])
-        shared = [v for v in ca.index if v in cb.index]
+    for feature, ca in ma.items():
+        cb = mb.get(feature, {})
+        shared = [v for v in ca if v in cb]
         r, reason = np.nan, ""
+        xa = np.array([ca[v][0] for v in shared])
+        xb = np.array([cb[v][0] for v in shared])
         if len(shared) < min_shared:
             reason = f"{len(shared)} shared values (< {min_shared})"
-        elif ca[shared].nunique() < 2 or cb[shared].nunique() < 2:
+        elif np.ptp(xa) == 0 or np.ptp(xb) == 0:
             reason = "constant shape on the shared values"
         else:
-            r = float(pearsonr(ca[shared], cb[shared]).statistic)
+            r = float(np.corrcoef(xa, xb)[0, 1])
         rows.append({"feature": feature, "n_shared": len(shared), "pearson": r, "reason": reason})
     return pd.DataFrame(rows, columns=["feature", "n_shared", "pearson", "reason"])
 
 
-def _by_value(shape: pd.DataFrame) -> pd.Series:
-    return shape.groupby(shape["value"].map(_value_key), sort=False)["contribution"].mean()
+def shape_map(x) -> dict[str, dict]:
+    """feature -> {value key: (mean contribution, rows)} of a record or shapes frame.
+
+    Comparisons run thousands of times in the stability and fidelity
+    experiments, so a record computes this once and keeps it.
+    """
+    if isinstance(x, Interpretation):
+        cached = x.__dict__.get("_shape_map")
+        if cached is None:
+            cached = x.__dict__["_shape_map"] = shape_map(x.shapes)
+        return cached
+    acc: dict[str, dict] = {}
+    for f, v, c, d in zip(x["feature"], x["value"], x["contribution"], x["density"] if "density" in x else repeat(0)):
+        entry = acc.setdefault(f, {}).setdefault(_value_key(v), [0.0, 0, 0.0])
+        entry[0] += float(c)
+        entry[1] += 1
+        entry[2] += 0.0 if pd.isna(d) else float(d)
+    return {f: {k: (total / n, rows) for k, (total, n, rows) in m.items()} for f, m in acc.items()}
 
 
 def agreement(a, b, k: int = 3) -> dict:

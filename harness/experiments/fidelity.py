@@ -34,7 +34,7 @@ from harness.data.dataset import Dataset
 from harness.data.synthetic import TARGET, describe, generate, true_function, truth_of
 from harness.errors import ConfigError
 from harness.experiments.common import mean_std, specs_of
-from harness.interpret import Interpretation, _value_key, rank_agreement, records_of, top_k_overlap
+from harness.interpret import Interpretation, rank_agreement, records_of, shape_map, top_k_overlap
 from harness.plots import stability as plots
 from harness.plots.interpret import shape_grid
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
@@ -72,18 +72,16 @@ def shape_errors(truth: Interpretation, record: Interpretation) -> pd.DataFrame:
     (≥ 3 shared values, both shapes varying), else NaN.
     """
     out = []
-    for f in pd.unique(truth.shapes["feature"]):
-        t = truth.shapes[truth.shapes["feature"] == f]
-        t = t.groupby(t["value"].map(_value_key), sort=False).agg(c=("contribution", "mean"), w=("density", "sum"))
-        s = record.shapes[record.shapes["feature"] == f]
-        s = s.groupby(s["value"].map(_value_key), sort=False)["contribution"].mean()
-        shared = [v for v in t.index if v in s.index]
+    record_map = shape_map(record)
+    for f, t in shape_map(truth).items():
+        s = record_map.get(f, {})
+        shared = [v for v in t if v in s]
         row = {"feature": f, "n_values": len(t), "n_shared": len(shared), "rmse": np.nan, "scale": np.nan, "nrmse": np.nan,
                "r": np.nan}
         if shared:
-            w = t.loc[shared, "w"].to_numpy(dtype=float)
+            w = np.array([t[v][1] for v in shared], dtype=float)
             w = w / w.sum()
-            a, b = t.loc[shared, "c"].to_numpy(dtype=float), s[shared].to_numpy(dtype=float)
+            a, b = np.array([t[v][0] for v in shared]), np.array([s[v][0] for v in shared])
             a, b = a - w @ a, b - w @ b
             row["rmse"], row["scale"] = math.sqrt(w @ (b - a) ** 2), math.sqrt(w @ a**2)
             if row["scale"] > 1e-12:
