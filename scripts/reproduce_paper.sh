@@ -24,11 +24,6 @@ python -m harness "+experiment=${experiment}" "hydra.run.dir=${out}" "$@"
 echo "report: ${out}/REPORT.md (and REPORT.html)"
 
 if [[ "${reference}" == true ]]; then
-  rm -rf results/reference
-  mkdir -p results/reference
-  # the small outputs only: tables, reports, figures, EBM exports, provenance
-  (cd "${out}" && find . -type f \( -name '*.csv' -o -name '*.md' -o -name '*.html' -o -name '*.png' -o -name '*.json' \) \
-      ! -path './.hydra/*' -print0 | xargs -0 -I{} cp --parents {} "${OLDPWD}/results/reference/")
-  cp -r "${out}/.hydra" results/reference/hydra
+  python scripts/publish_reference.py "${out}" results/reference
   du -sh results/reference
 fi

@@ -11,8 +11,8 @@ import pandas as pd
 def test_reduced_reproduction_builds_the_report(tmp_path):
     out = tmp_path / "run"
     args = [sys.executable, "-m", "harness", "+experiment=reproduce", "parts=[size_sweep,hpo_order]", "seed=[0]",
-            "++sizes=[5,100]", "surrogate=[linear,tree]", f"cache_dir={tmp_path / 'cache'}"]
-    proc = subprocess.run([*args, f"hydra.run.dir={out}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+            "++sizes=[5,100]", f"cache_dir={tmp_path / 'cache'}"]
+    proc = subprocess.run([*args, "surrogate=[linear,tree]", f"hydra.run.dir={out}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     # the random order of hpo_order is the size sweep: its cells come from the cache
     assert "hpo_order: 12 cells (4 computed, 4 cached)" in proc.stdout + proc.stderr
@@ -26,8 +26,16 @@ def test_reduced_reproduction_builds_the_report(tmp_path):
     assert len(pd.read_csv(out / "size_sweep" / "metrics.csv")) == 4
     assert len(pd.read_csv(out / "hpo_order" / "metrics.csv")) == 12
 
-    # an unchanged rerun reloads every cell
-    again = subprocess.run([*args, f"hydra.run.dir={tmp_path / 'again'}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    # an unchanged rerun reuses every part's outputs, byte for byte
+    again = subprocess.run([*args, "surrogate=[linear,tree]", f"hydra.run.dir={tmp_path / 'again'}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0
-    assert "size_sweep: 4 cells (0 computed, 4 cached)" in again.stdout + again.stderr
-    assert "hpo_order: 12 cells (0 computed, 8 cached)" in again.stdout + again.stderr
+    log = again.stdout + again.stderr
+    assert "size_sweep unchanged since an earlier run" in log and "hpo_order unchanged since an earlier run" in log
+    for name in ("size_sweep/metrics.csv", "hpo_order/summary.md", "hpo_order/hpo_regret.png"):
+        assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+
+    # a changed config is not served from the store: only the cells come from the cache
+    changed = subprocess.run([*args, "surrogate=[linear]", f"hydra.run.dir={tmp_path / 'changed'}"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=600)
+    assert changed.returncode == 0
+    assert "size_sweep: 2 cells (0 computed, 2 cached)" in changed.stdout + changed.stderr

@@ -4,16 +4,24 @@ Each part is composed from its own experiment config (``+experiment=PART``)
 plus the overrides given to this run, and writes into ``<run dir>/<PART>/``.
 The parts share one cell cache, so a cell computed by one (the size sweep's
 subsets are the random HPO order's prefixes) is never fitted again by
-another, and an unchanged rerun only reloads results and redraws.
+another. A part's finished outputs are stored too, keyed by its config, the
+data's content and the code: an unchanged rerun copies them instead of
+recomputing summaries and redrawing figures.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import shutil
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
 
 from harness.app import EXPERIMENTS, as_list, to_plain
 from harness.configs import config_root
@@ -55,8 +63,53 @@ def compose_part(part: str, overrides: list[str]):
         return compose(config_name="config", overrides=args)
 
 
+def source_digest() -> str:
+    """SHA-256 of the harness package's code: any change to it invalidates every stored part."""
+    import harness
+
+    h = hashlib.sha256()
+    root = Path(harness.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def part_key(part: str, part_cfg, code: str) -> str:
+    """Everything a part's outputs are a function of: its resolved config, the code and the data's content."""
+    from harness.data import datasets_for
+
+    node = OmegaConf.to_container(part_cfg, resolve=False)
+    node.pop("output_dir", None)
+    try:
+        fingerprints = [ds.fingerprint for ds in datasets_for(part_cfg)]
+    except Exception:  # a part whose data is generated from its config (fidelity) is keyed by the config alone
+        fingerprints = []
+    blob = json.dumps({"part": part, "config": node, "code": code, "data": fingerprints}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _restore(stored: Path, out: Path) -> bool:
+    if not (stored / ".complete").exists():
+        return False
+    shutil.copytree(stored, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete"))
+    return True
+
+
+def _store(out: Path, stored: Path) -> None:
+    """Copy beside the final place, then rename: a half-written store is never taken for a whole one."""
+    tmp = stored.with_name(stored.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(out, tmp)
+    (tmp / ".complete").touch()
+    shutil.rmtree(stored, ignore_errors=True)
+    os.replace(tmp, stored)
+
+
 def run(cfg, opts):
     import importlib
+
+    from harness.cells import CellCache
 
     parts = [str(p) for p in as_list(cfg.get("parts"))]
     known = sorted(p.name[: -len(".yaml")] for p in (config_root() / "experiment").iterdir()
@@ -65,18 +118,28 @@ def run(cfg, opts):
     if unknown or not parts:
         raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
     overrides = [*[str(o) for o in as_list(to_plain(cfg.get("part_overrides")))], *passthrough_overrides()]
-    timings = {}
+    timings, reused = {}, []
     t_all = time.perf_counter()
+    code = source_digest()
+    store = CellCache(opts.cache_dir, opts.cache).root.parent / "parts"
     for part in parts:
         part_cfg = compose_part(part, overrides)
         part_opts = replace(opts, output_dir=opts.output_dir / part)
         part_opts.output_dir.mkdir(parents=True, exist_ok=True)
-        log.info("reproduce: %s → %s", part, part_opts.output_dir)
         t0 = time.perf_counter()
-        importlib.import_module(EXPERIMENTS[part_cfg.task]).run(part_cfg, part_opts)
+        stored = store / part_key(part, part_cfg, code)
+        if opts.cache and _restore(stored, part_opts.output_dir):
+            log.info("reproduce: %s unchanged since an earlier run; its outputs were reused → %s", part, part_opts.output_dir)
+            reused.append(part)
+        else:
+            log.info("reproduce: %s → %s", part, part_opts.output_dir)
+            importlib.import_module(EXPERIMENTS[part_cfg.task]).run(part_cfg, part_opts)
+            if opts.cache:
+                _store(part_opts.output_dir, stored)
         timings[part] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_all
-    write_json({"parts": parts, "overrides": overrides, "seconds": timings}, opts.output_dir / "reproduce.json")
+    write_json({"parts": parts, "overrides": overrides, "seconds": timings, "reused": reused},
+               opts.output_dir / "reproduce.json")
     from harness.reproduction_report import build_report
 
     build_report(opts.output_dir)
