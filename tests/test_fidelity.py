@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -16,6 +15,10 @@ from harness.interpret import Interpretation, pair_term
 from harness.report import aggregate
 from harness.surrogates.explain import explain
 from harness.surrogates.registry import build, load_spec
+from cli import harness as _harness
+
+def harness(cwd, *args, timeout=600):
+    return _harness(cwd, *args, timeout=timeout, cache=cwd / "cache")
 
 SETTINGS = {
     "n_rows": 300, "seed": 3, "snr": 8.0,
@@ -103,14 +106,6 @@ def test_pair_precision_and_recall_on_a_constructed_case(table):
 
 
 # ---------------------------------------------------------------- the experiment through the CLI
-
-
-def harness(cwd, *args, timeout=600):
-    env = {**os.environ, "HARNESS_CACHE_DIR": str(cwd / "cache")}
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
 
 
 @pytest.fixture(scope="module")

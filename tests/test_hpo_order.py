@@ -7,12 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
-
-def cli(tmp_path, *args):
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
+from cli import harness as cli
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -12,14 +9,10 @@ import pandas as pd
 import pytest
 
 from harness.report import aggregate
-
+from cli import harness as _harness
 
 def harness(cwd, *args, timeout=600):
-    env = {**os.environ, "HARNESS_CACHE_DIR": str(cwd / "cache")}
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
+    return _harness(cwd, *args, timeout=timeout, cache=cwd / "cache")
 
 
 @pytest.fixture(scope="module")

@@ -1,20 +1,13 @@
 """Bring your own table: a mixed-type CSV with a loss to minimise, and an Optuna study, through the CLI."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli import harness as cli
 
 SURROGATES = "surrogate=[ebm_fast,gam,tree,xgboost,linear]"
-
-
-def cli(tmp_path, *args):
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
 
 
 @pytest.fixture(scope="module")

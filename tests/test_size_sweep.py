@@ -8,16 +8,9 @@ import pandas as pd
 import pytest
 
 from regression import check_numbers
+from cli import harness
 
 TOL = {"mse": (1e-4, 1e-6), "src": (1e-4, 1e-6), "mrr": (0, 1e-9), "r2": (1e-4, 1e-6), "regret": (1e-4, 1e-6)}
-
-
-def harness(tmp_path, *args, timeout=600):
-    proc = subprocess.run(
-        [sys.executable, "-m", "harness", *args], cwd=tmp_path, capture_output=True, text=True, timeout=timeout
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
 
 
 @pytest.fixture(scope="module")

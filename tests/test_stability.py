@@ -1,8 +1,6 @@
 """The stability experiment through the real CLI: hpo_order's cells reused, agreement per cell, rows until stable."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -10,14 +8,12 @@ import pytest
 
 from harness.experiments.stability import stable_sizes
 from harness.report import aggregate
-
-REDUCED = ["seed=[0,1]", "++sizes=[10,30,100]", "methods=[random,gb]", "surrogate=[ebm_fast,linear]"]
-
+from cli import harness as _harness
 
 def harness(cwd, *args, timeout=600):
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
+    return _harness(cwd, *args, timeout=timeout, cache=cwd / "cache")
+
+REDUCED = ["seed=[0,1]", "++sizes=[10,30,100]", "methods=[random,gb]", "surrogate=[ebm_fast,linear]"]
 
 
 @pytest.fixture(scope="module")

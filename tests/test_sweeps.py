@@ -6,23 +6,17 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from harness.errors import HarnessError
 from harness.report import aggregate, main as report_main
+from cli import harness as cli
 
 GRID = ["+experiment=size_sweep", "sizes=[10,50]"]
 NUMBERS = ["mse", "src", "mrr", "r2", "regret", "n_train", "n_test"]
 KEYS = ["surrogate", "seed", "size_pct"]
-
-
-def cli(tmp_path, *args, timeout=600):
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
 
 
 def _sorted(df):
@@ -105,6 +99,6 @@ def test_killed_run_resumes_computing_only_missing_cells(tmp_path):
     assert len(rows) == total and not rows.duplicated(KEYS).any()
     assert rows["cached"].sum() == finished
 
-    fresh = cli(tmp_path, *args[3:], "cache=false", f"hydra.run.dir={tmp_path / 'fresh'}")
+    cli(tmp_path, *args[3:], "cache=false", f"hydra.run.dir={tmp_path / 'fresh'}")
     fresh_rows = pd.read_csv(tmp_path / "fresh" / "metrics.csv")
     pd.testing.assert_frame_equal(_sorted(rows)[KEYS + NUMBERS], _sorted(fresh_rows)[KEYS + NUMBERS], check_exact=True)

@@ -110,7 +110,7 @@ def fetch(name: str, root=None, base_url: str | None = None, cache_dir=None, ver
                 f"missing data file {path}: expected the upstream file {upstream_path} of {UPSTREAM_REPO}@{UPSTREAM_COMMIT[:12]} "
                 f"in the data folder (HARNESS_DATA_DIR / data.root); unset both to download it"
             )
-        return _check(path, name, f"replace the file with the upstream copy or unset HARNESS_DATA_DIR to download it", verify)
+        return _check(path, name, "replace the file with the upstream copy or unset HARNESS_DATA_DIR to download it", verify)
 
     import pooch  # deferred: only the download path needs it
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.app import as_list, seeds_of, to_plain
+from harness.app import as_list, to_plain
 from harness.cells import Cell, Eval
 from harness.data.dataset import Dataset
 from harness.data.splits import Split, subset_size, train_test_split

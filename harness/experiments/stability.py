@@ -139,7 +139,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None) -> p
         parts += [f"## {ds}\n", "### Reading\n", _reading(st, part, reference, need), "",
                   f"### Rows until the ranking is stable (top-{TOP_K} set = the full-data top-{TOP_K} in ≥ {need}, "
                   f"at that size and every larger one below 100 %)\n", _stable_markdown(st), "",
-                  f"### Agreement with the full-data explanations, per size (mean ± std over seeds)\n",
+                  "### Agreement with the full-data explanations, per size (mean ± std over seeds)\n",
                   _agreement_markdown(part), "",
                   f"### The reference {reference}'s single-feature importances by size (random order; mean [min–max] over seeds)\n",
                   _spread_markdown(importances, ds, reference), ""]

@@ -274,7 +274,7 @@ def _main_ebm(ebms: list[str]) -> str | None:
 
 
 def _fmt_matrix(mean: pd.DataFrame, std: pd.DataFrame | None, digits: int = 2) -> list[str]:
-    head = f"| tested on ↓ / trained on → | " + " | ".join(mean.columns) + " |"
+    head = "| tested on ↓ / trained on → | " + " | ".join(mean.columns) + " |"
     lines = [head, "|" + "---|" * (len(mean.columns) + 1)]
     for test in mean.index:
         cells = []
