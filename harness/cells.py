@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -22,9 +21,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-import platformdirs
 
 from harness.data.dataset import Dataset
+from harness.data.sources import cache_root
 from harness.metrics import score_all
 from harness.progress import Progress
 from harness.results import atomic_write_text
@@ -148,8 +147,7 @@ class CellCache:
     """One JSON file per cell hash; written atomically as each cell finishes, so a killed run resumes."""
 
     def __init__(self, root: Path | None, enabled: bool = True):
-        base = root or Path(os.environ.get("HARNESS_CACHE_DIR") or platformdirs.user_cache_dir("harness"))
-        self.root = Path(base) / "cells"
+        self.root = cache_root(root) / "cells"
         self.enabled = enabled
 
     def _path(self, cid: str) -> Path:
@@ -190,11 +188,7 @@ def explainer_version(explainer: Callable) -> str:
 
 def _cost(cell: Cell) -> float:
     """Rough relative cost for scheduling the longest cells first (keeps both cores busy to the end)."""
-    return spec_weight(cell.surrogate) * max(len(cell.train_rows), 1)
-
-
-def spec_weight(spec: SurrogateSpec) -> float:
-    return float(getattr(spec, "cost_weight", 1.0) or 1.0)
+    return max(len(cell.train_rows), 1)
 
 
 @dataclass

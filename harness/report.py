@@ -27,7 +27,7 @@ def collect(root: Path, table: str = "metrics", required: bool = True) -> pd.Dat
     root = Path(root)
     if not root.is_dir():
         raise HarnessError(f"{root}: not a folder of runs")
-    files = sorted(p for p in root.rglob(f"{table}.csv") if p.parent != root and not _is_aggregate(p, root))
+    files = sorted(p for p in root.rglob(f"{table}.csv") if p.parent != root and not _is_aggregate(p))
     if not files:
         if not required:
             return pd.DataFrame()
@@ -45,7 +45,7 @@ def collect(root: Path, table: str = "metrics", required: bool = True) -> pd.Dat
     return pd.concat(frames, ignore_index=True)
 
 
-def _is_aggregate(path: Path, root: Path) -> bool:
+def _is_aggregate(path: Path) -> bool:
     """Files written by an earlier aggregation are outputs, not inputs."""
     return (path.parent / ".aggregate").exists()
 

@@ -60,10 +60,17 @@ def file_hash(path: Path) -> str:
     return _cached_hash(str(path), st.st_size, st.st_mtime_ns)
 
 
-def default_cache_dir() -> Path:
+def cache_root(override=None) -> Path:
+    """The one cache folder (downloads, cells, HPO orders, stored parts): ``override``, else
+    ``$HARNESS_CACHE_DIR``, else the user cache dir."""
+    if override:
+        return Path(override)
     env = os.environ.get("HARNESS_CACHE_DIR")
-    base = Path(env) if env else Path(platformdirs.user_cache_dir("harness"))
-    return base / "nmt_hpo" / UPSTREAM_COMMIT[:12]
+    return Path(env) if env else Path(platformdirs.user_cache_dir("harness"))
+
+
+def default_cache_dir() -> Path:
+    return cache_root() / "nmt_hpo" / UPSTREAM_COMMIT[:12]
 
 
 def resolve_root(root: str | os.PathLike | None) -> Path | None:

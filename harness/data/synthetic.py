@@ -67,16 +67,15 @@ import hashlib
 import json
 import math
 import operator
-import os
 from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import platformdirs
 
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
+from harness.data.sources import cache_root
 from harness.errors import ConfigError
 from harness.interpret import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
@@ -419,8 +418,7 @@ def _varies(oracle: Oracle, generated: pd.DataFrame) -> bool:
 
 
 def _order_cache() -> Path:
-    base = os.environ.get("HARNESS_CACHE_DIR") or platformdirs.user_cache_dir("harness")
-    return Path(base) / "hpo_orders"
+    return cache_root() / "hpo_orders"
 
 
 def _fingerprint(cfg: dict, X: pd.DataFrame, y: pd.Series) -> str:

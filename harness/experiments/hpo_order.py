@@ -16,7 +16,8 @@ import pandas as pd
 
 from harness import plots
 from harness.app import as_list, seeds_of, to_plain
-from harness.cells import CellCache, run_cells
+from harness.cells import run_cells
+from harness.data.sources import cache_root
 from harness.claims import Claim, verdict, write_claims
 from harness.data import datasets_for
 from harness.data.nmt import PAIRS
@@ -44,7 +45,7 @@ def orders_of(cfg, ds, split, seed: int, opts) -> dict[str, np.ndarray]:
     pool = ds.take(split.train)
     X = pool.scaled().to_numpy()
     params = to_plain(cfg.get("method_params")) or {}
-    cache_dir = CellCache(opts.cache_dir, opts.cache).root.parent / "hpo_orders" if opts.cache else None
+    cache_dir = cache_root(opts.cache_dir) / "hpo_orders" if opts.cache else None
     return {
         m: order_pool(m, X, pool.y.to_numpy(), seed, n_init=int(cfg.get("n_init", 3)), maximize=ds.maximize,
                       cache_dir=cache_dir, **params.get(m, {}))

@@ -109,7 +109,7 @@ def _store(out: Path, stored: Path) -> None:
 def run(cfg, opts):
     import importlib
 
-    from harness.cells import CellCache
+    from harness.data.sources import cache_root
 
     parts = [str(p) for p in as_list(cfg.get("parts"))]
     known = sorted(p.name[: -len(".yaml")] for p in (config_root() / "experiment").iterdir()
@@ -121,7 +121,7 @@ def run(cfg, opts):
     timings, reused = {}, []
     t_all = time.perf_counter()
     code = source_digest()
-    store = CellCache(opts.cache_dir, opts.cache).root.parent / "parts"
+    store = cache_root(opts.cache_dir) / "parts"
     for part in parts:
         part_cfg = compose_part(part, overrides)
         part_opts = replace(opts, output_dir=opts.output_dir / part)
