@@ -229,7 +229,7 @@ def run_cells(
         from joblib import Parallel, delayed
 
         n_jobs = min(opts.n_jobs, len(todo))
-        tasks = (delayed(_tagged)(cid, todo[cid], datasets, opts.threads, explainer) for cid in order)
+        tasks = (delayed(_tagged)(cid, todo[cid], _needed(todo[cid], datasets), opts.threads, explainer) for cid in order)
         with Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1, pre_dispatch="all") as par:
             for cid, result in par(tasks):
                 result["cached"] = False
@@ -250,6 +250,11 @@ def run_cells(
         cached=n_cached,
         wall_seconds=time.perf_counter() - t_start,
     )
+
+
+def _needed(cell: Cell, datasets: dict[str, Dataset]) -> dict[str, Dataset]:
+    """Only the tables a cell reads: every task is pickled to a worker, and a run may hold hundreds of tables."""
+    return {name: datasets[name] for name in {cell.train, *(e.dataset for e in cell.evals)}}
 
 
 def _tagged(cid, cell, datasets, threads, explainer):

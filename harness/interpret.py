@@ -32,6 +32,7 @@ from scipy.stats import kendalltau, spearmanr
 IMPORTANCE_COLUMNS = ["term", "kind", "feature_a", "feature_b", "importance"]
 SHAPE_COLUMNS = ["feature", "value", "contribution", "lower", "upper", "density"]
 INTERACTION_COLUMNS = ["feature_a", "feature_b", "value_a", "value_b", "contribution"]
+MIN_SHARED = 3  # values two shapes must share for their correlation
 
 
 def pair_term(a: str, b: str) -> str:
@@ -59,8 +60,12 @@ class Interpretation:
     interactions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INTERACTION_COLUMNS))
 
     def main_importances(self) -> pd.Series:
-        imp = self.importances[self.importances["kind"] == "main"]
-        return imp.set_index("feature_a")["importance"]
+        """Single-feature importances by feature (computed once per record: comparisons ask thousands of times)."""
+        cached = self.__dict__.get("_mains")
+        if cached is None:
+            imp = self.importances[self.importances["kind"] == "main"]
+            cached = self.__dict__["_mains"] = imp.set_index("feature_a")["importance"]
+        return cached.copy()
 
     def ranking(self, kind: str | None = None) -> pd.DataFrame:
         """Terms by decreasing importance with ``rank`` 1 = most important (ties keep record order)."""
@@ -111,10 +116,7 @@ class Interpretation:
         base = {"surrogate": self.surrogate, "dataset": self.dataset, **keys}
         out = {}
         for name, df in (("importances", self.importances), ("shapes", self.shapes), ("interactions", self.interactions)):
-            df = df.copy()
-            for i, (k, v) in enumerate(base.items()):
-                df.insert(i, k, v)
-            out[name] = df
+            out[name] = pd.concat([pd.DataFrame(base, index=df.index), df], axis=1)
         return out
 
 
@@ -180,8 +182,14 @@ def average(records: list[Interpretation]) -> Interpretation:
 # ---------------------------------------------------------------- agreement
 
 
-def _mains(x) -> pd.Series:
-    return x.main_importances() if isinstance(x, Interpretation) else pd.Series(x, dtype=float)
+def _mains(x) -> dict[str, float]:
+    """feature -> importance, in record order, as a plain dict (cheap to index in the comparisons' inner loops)."""
+    if isinstance(x, Interpretation):
+        cached = x.__dict__.get("_mains_dict")
+        if cached is None:
+            cached = x.__dict__["_mains_dict"] = {str(f): float(v) for f, v in x.main_importances().items()}
+        return cached
+    return {str(f): float(v) for f, v in pd.Series(x, dtype=float).items()}
 
 
 def _value_key(v):
@@ -200,21 +208,23 @@ def rank_agreement(a, b) -> dict:
     side's importances are all equal.
     """
     ia, ib = _mains(a), _mains(b)
-    shared = [f for f in ia.index if f in ib.index]
+    shared = [f for f in ia if f in ib]
     out = {"spearman": np.nan, "kendall": np.nan, "n_features": len(shared), "reason": ""}
+    xa, xb = np.array([ia[f] for f in shared]), np.array([ib[f] for f in shared])
     if len(shared) < 3:
         out["reason"] = f"only {len(shared)} shared features"
-    elif ia[shared].nunique() < 2 or ib[shared].nunique() < 2:
+    elif len(set(xa[~np.isnan(xa)])) < 2 or len(set(xb[~np.isnan(xb)])) < 2:
         out["reason"] = "importances are all equal on one side"
     else:
-        out["spearman"] = float(spearmanr(ia[shared], ib[shared]).statistic)
-        out["kendall"] = float(kendalltau(ia[shared], ib[shared]).statistic)
+        out["spearman"] = float(spearmanr(xa, xb).statistic)
+        out["kendall"] = float(kendalltau(xa, xb).statistic)
     return out
 
 
 def top_k(x, k: int = 3) -> list[str]:
     """The k most important single features (ties broken by record order)."""
-    return list(_mains(x).sort_values(ascending=False, kind="stable").index[:k])
+    mains = _mains(x)
+    return sorted(mains, key=lambda f: (math.isnan(mains[f]), -mains[f]))[:k]  # stable: ties keep record order
 
 
 def top_k_overlap(a, b, k: int = 3) -> float:
@@ -222,13 +232,17 @@ def top_k_overlap(a, b, k: int = 3) -> float:
     return len(set(top_k(a, k)) & set(top_k(b, k))) / k
 
 
-def shape_correlations(a, b, min_shared: int = 3) -> pd.DataFrame:
+def shape_correlations(a, b, min_shared: int = MIN_SHARED) -> pd.DataFrame:
     """Per feature: Pearson correlation of the two shapes on the values both hold.
 
     Columns feature, n_shared, pearson, reason; NaN with a reason when fewer
     than ``min_shared`` values are shared or a shape is constant on them.
     Accepts records or shapes frames (columns feature, value, contribution).
     """
+    return pd.DataFrame(_shape_pearsons(a, b, min_shared), columns=["feature", "n_shared", "pearson", "reason"])
+
+
+def _shape_pearsons(a, b, min_shared: int) -> list[tuple[str, int, float, str]]:
     ma, mb = shape_map(a), shape_map(b)
     rows = []
     for feature, ca in ma.items():
@@ -243,8 +257,8 @@ def shape_correlations(a, b, min_shared: int = 3) -> pd.DataFrame:
             reason = "constant shape on the shared values"
         else:
             r = float(np.corrcoef(xa, xb)[0, 1])
-        rows.append({"feature": feature, "n_shared": len(shared), "pearson": r, "reason": reason})
-    return pd.DataFrame(rows, columns=["feature", "n_shared", "pearson", "reason"])
+        rows.append((feature, len(shared), r, reason))
+    return rows
 
 
 def shape_map(x) -> dict[str, dict]:
@@ -274,13 +288,12 @@ def agreement(a, b, k: int = 3) -> dict:
     defined; ``shape_r_features`` says how many that was.
     """
     ranks = rank_agreement(a, b)
-    shapes = shape_correlations(a, b)
-    defined = shapes["pearson"].dropna()
+    defined = [r for _, _, r, _ in _shape_pearsons(a, b, MIN_SHARED) if not math.isnan(r)]
     return {
         "spearman": ranks["spearman"],
         "kendall": ranks["kendall"],
         f"top{k}_overlap": top_k_overlap(a, b, k),
-        "shape_r_mean": float(defined.mean()) if len(defined) else np.nan,
+        "shape_r_mean": float(np.mean(defined)) if defined else np.nan,
         "shape_r_features": len(defined),
         "n_features": ranks["n_features"],
         "reason": ranks["reason"],

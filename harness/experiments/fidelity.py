@@ -102,15 +102,16 @@ def pair_detection(truth: Interpretation, record: Interpretation, threshold: flo
     terms, k = the number of true pairs (threshold-free). A record without
     pair terms (ridge, additive GAM) detects none: recall 0, precision NaN.
     """
-    def pairs_of(rec: Interpretation) -> pd.DataFrame:
-        p = rec.importances[rec.importances["kind"] == "pair"]
-        return p.assign(pair=[frozenset(ab) for ab in zip(p["feature_a"], p["feature_b"])])
+    def pairs_of(rec: Interpretation) -> list[tuple[frozenset, float]]:
+        imp = rec.importances
+        sel = (imp["kind"] == "pair").to_numpy()
+        return [(frozenset(ab), float(v)) for *ab, v in
+                zip(imp["feature_a"].to_numpy()[sel], imp["feature_b"].to_numpy()[sel], imp["importance"].to_numpy()[sel])]
 
-    tp = pairs_of(truth)
-    true = set(tp.loc[tp["importance"] > 0, "pair"])
-    rp = pairs_of(record).sort_values("importance", ascending=False, kind="stable")
+    true = {p for p, v in pairs_of(truth) if v > 0}
+    rp = sorted(pairs_of(record), key=lambda t: -t[1])  # stable: ties keep record order
     top_main = record.main_importances().max()
-    detected = set(rp.loc[rp["importance"] >= threshold * top_main, "pair"]) if len(rp) and top_main > 0 else set()
+    detected = {p for p, v in rp if v >= threshold * top_main} if rp and top_main > 0 else set()
     hits = len(detected & true)
     notes = []
     if not len(rp):
@@ -120,7 +121,7 @@ def pair_detection(truth: Interpretation, record: Interpretation, threshold: flo
     return {
         "pair_precision": hits / len(detected) if detected else np.nan,
         "pair_recall": hits / len(true) if true else np.nan,
-        "pair_hits_at_k": len(set(rp["pair"].head(len(true))) & true) / len(true) if true else np.nan,
+        "pair_hits_at_k": len({p for p, _ in rp[:len(true)]} & true) / len(true) if true else np.nan,
         "n_pairs_true": len(true),
         "n_pairs_detected": len(detected),
         "pair_note": "; ".join(notes),

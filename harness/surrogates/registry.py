@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 
 from hydra.errors import InstantiationException
@@ -139,6 +140,12 @@ def build(spec: SurrogateSpec, schema: Schema, seed: int, n_jobs: int = 1):
 def library_version(spec: SurrogateSpec) -> str:
     """``dist==version`` of the library the surrogate's results depend on."""
     try:
-        return f"{spec.library}=={importlib.metadata.version(spec.library)}"
+        return f"{spec.library}=={_installed_version(spec.library)}"
     except importlib.metadata.PackageNotFoundError:
         raise ConfigError(f"surrogate {spec.name!r}: library {spec.library!r} is not installed") from None
+
+
+@lru_cache(maxsize=None)
+def _installed_version(dist: str) -> str:
+    """Read once per process: every cell asks, and each lookup parses the package's metadata."""
+    return importlib.metadata.version(dist)
