@@ -48,6 +48,7 @@ TABLES = ("metrics", "scores", "shape_errors", "importances", "shapes", "tables"
 TOP_K = 3
 TEST_STREAM = 3
 DEFAULT_THRESHOLD = 0.1
+SAMPLING_COST = {"bo": 2, "gb": 1}  # relative cost of generating a table by sampling (BO orders take longest)
 SCORES = ("spearman", "kendall", f"top{TOP_K}_overlap", "importance_error", "shape_nrmse", "shape_r_mean", "pair_precision",
           "pair_recall", "pair_hits_at_k", "global_spearman", "global_importance_error", "global_shape_nrmse")
 LABELS = {"spearman": "Spearman ρ of importances vs truth", "kendall": "Kendall τ of importances vs truth",
@@ -184,24 +185,45 @@ def test_table(train: Dataset, X: pd.DataFrame) -> Dataset:
                    meta={"generator": train.meta["generator"], "signal_of": train.name})
 
 
-def tables_of(cfg) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
-    """(grid point, seed, table, truth, test table) for every grid point and seed."""
+def tables_of(cfg, n_jobs: int = 1) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
+    """(grid point, seed, table, truth, test table) for every grid point and seed, generated over ``n_jobs`` cores.
+
+    The tables that differ only in ``n_rows`` are prefixes of one HPO order of one pool, so each such group
+    is one task: the order (seconds for BO) is computed once and read from the order cache for the others.
+    """
+    from joblib import Parallel, delayed
+
     data = to_plain(cfg.data)
     if data.get("kind") != "synthetic":
         raise ConfigError("fidelity needs a synthetic table with a known truth: run it with data=synthetic "
                           f"(got data.kind={data.get('kind')!r})")
     test_rows = int(cfg.get("test_rows", 2000))
-    out = []
+    points = grid_of(cfg)
+    groups: dict[tuple, list[int]] = {}
     for seed in seeds_of(cfg):
-        X_test = generate({**data, "name": None, "sampling": "uniform", "n_rows": test_rows, "seed": _test_seed(seed)})[0].X
-        for point in grid_of(cfg):
-            ds, truth = generate({**data, **point, "name": None, "seed": seed})
-            out.append((point, seed, ds, truth, test_table(ds, X_test)))
+        for i, point in enumerate(points):
+            groups.setdefault((seed, *[(k, v) for k, v in point.items() if k != "n_rows"]), []).append(i)
+    slowest_first = sorted(groups.items(), key=lambda g: SAMPLING_COST.get(dict(g[0][1:]).get("sampling"), 0), reverse=True)
+    tasks = (delayed(_group_tables)(data, key[0], [points[i] for i in idx], test_rows) for key, idx in slowest_first)
+    with Parallel(n_jobs=max(1, min(n_jobs, len(groups))), batch_size=1) as par:
+        results = par(tasks)
+    made = {}
+    for ((seed, *_), idx), tables in zip(slowest_first, results):
+        made.update({(seed, i): table for i, table in zip(idx, tables)})
+    return [(points[i], seed, *made[(seed, i)]) for seed in seeds_of(cfg) for i in range(len(points))]
+
+
+def _group_tables(data: dict, seed: int, points: list[dict], test_rows: int) -> list[tuple[Dataset, Interpretation, Dataset]]:
+    X_test = generate({**data, "name": None, "sampling": "uniform", "n_rows": test_rows, "seed": _test_seed(seed)})[0].X
+    out = []
+    for point in points:
+        ds, truth = generate({**data, **point, "name": None, "seed": seed})
+        out.append((ds, truth, test_table(ds, X_test)))
     return out
 
 
-def cells_of(cfg):
-    tables = tables_of(cfg)
+def cells_of(cfg, n_jobs: int = 1):
+    tables = tables_of(cfg, n_jobs)
     specs = specs_of(cfg)
     datasets, cells = {}, []
     for point, seed, ds, _, test in tables:
@@ -217,7 +239,7 @@ def run(cfg, opts):
     from harness.surrogates.explain import explain
 
     threshold = float(cfg.get("pair_threshold", DEFAULT_THRESHOLD))
-    cells, datasets, tables = cells_of(cfg)
+    cells, datasets, tables = cells_of(cfg, opts.n_jobs)
     result = run_cells(cells, datasets, opts, explainer=explain, label=EXPERIMENT)
     out = opts.output_dir
     truths = {ds.name: (truth, truth_of(test)) for _, _, ds, truth, test in tables}

@@ -23,7 +23,7 @@ from harness.data import datasets_for
 from harness.data.nmt import PAIRS
 from harness.errors import ConfigError
 from harness.experiments.common import mean_std, prefix_cells, sizes_of, specs_of, split_of
-from harness.hpo import METHODS, order_pool
+from harness.hpo import METHODS
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
 
 log = logging.getLogger("harness")
@@ -40,30 +40,39 @@ def methods_of(cfg) -> list[str]:
     return methods
 
 
-def orders_of(cfg, ds, split, seed: int, opts) -> dict[str, np.ndarray]:
-    """Each method's visiting order of the training pool (cached on disk by content)."""
-    pool = ds.take(split.train)
-    X = pool.scaled().to_numpy()
+def orders_of(cfg, pools: list[tuple], opts) -> list[dict[str, np.ndarray]]:
+    """Each method's visiting order of each (dataset, split, seed)'s training pool, computed over the cores.
+
+    Orders are cached on disk by content; BO on a 600-row pool takes seconds, so they run in parallel like cells.
+    """
+    from joblib import Parallel, delayed
+
+    from harness.hpo import order_pool
+
     params = to_plain(cfg.get("method_params")) or {}
     cache_dir = cache_root(opts.cache_dir) / "hpo_orders" if opts.cache else None
-    return {
-        m: order_pool(m, X, pool.y.to_numpy(), seed, n_init=int(cfg.get("n_init", 3)), maximize=ds.maximize,
-                      cache_dir=cache_dir, **params.get(m, {}))
-        for m in methods_of(cfg)
-    }
+    methods = methods_of(cfg)
+    tasks = []
+    for ds, split, seed in pools:
+        pool = ds.take(split.train)
+        X, y = pool.scaled().to_numpy(), pool.y.to_numpy()
+        tasks += [delayed(order_pool)(m, X, y, seed, n_init=int(cfg.get("n_init", 3)), maximize=ds.maximize,
+                                      cache_dir=cache_dir, **params.get(m, {})) for m in methods]
+    with Parallel(n_jobs=min(opts.n_jobs, len(tasks)) or 1) as par:
+        orders = iter(par(tasks))
+    return [{m: next(orders) for m in methods} for _ in pools]
 
 
 def cells_of(cfg, opts, explain: bool = False):
     datasets = {ds.name: ds for ds in datasets_for(cfg)}
     specs, sizes = specs_of(cfg), sizes_of(cfg)
+    pools = [(ds, split_of(cfg, ds, seed), seed) for ds in datasets.values() for seed in seeds_of(cfg)]
     cells, regret = [], []
-    for ds in datasets.values():
-        for seed in seeds_of(cfg):
-            split = split_of(cfg, ds, seed)
-            for method, order in orders_of(cfg, ds, split, seed, opts).items():
-                keys = {"experiment": "hpo_order", "order_method": method}
-                cells += prefix_cells(ds, split, order, sizes, specs, seed, keys, explain=explain)
-                regret.append(regret_curve(ds, split, order, seed, method))
+    for (ds, split, seed), orders in zip(pools, orders_of(cfg, pools, opts)):
+        for method, order in orders.items():
+            keys = {"experiment": "hpo_order", "order_method": method}
+            cells += prefix_cells(ds, split, order, sizes, specs, seed, keys, explain=explain)
+            regret.append(regret_curve(ds, split, order, seed, method))
     return cells, datasets, pd.concat(regret, ignore_index=True)
 
 
