@@ -6,6 +6,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
@@ -36,6 +37,9 @@ class RunOptions:
     cache: bool
     cache_dir: Path | None
     progress: bool
+    # Where an experiment hands its summary (tables, figures) instead of writing it itself: the full
+    # reproduction sends it to a side process so that it overlaps the next part's fits. None = summarise now.
+    defer: Callable | None = None
 
 
 def as_list(value) -> list:

@@ -75,7 +75,8 @@ def _provenance(env: dict, meta: dict) -> list[str]:
            "- Libraries: " + ", ".join(f"{k} {v}" for k, v in libs.items())]
     secs = meta.get("seconds", {})
     if secs:
-        out.append("- Wall time per part: " + ", ".join(f"{k} {v:.0f} s" for k, v in secs.items()))
+        out.append("- Wall time per part (each from its start to the end of its summary, which overlaps the next part's "
+                   "fits): " + ", ".join(f"{k} {v:.0f} s" for k, v in secs.items()))
     if meta.get("overrides"):
         out.append("- Overrides: " + " ".join(f"`{o}`" for o in meta["overrides"]))
     if meta.get("benchmark"):

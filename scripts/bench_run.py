@@ -14,6 +14,7 @@ prints the rerun's wall time as a share of the cold run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -45,6 +46,19 @@ def floor(out: Path, n_jobs: int) -> tuple[float, int]:
     return float(work.sum()) / n_jobs, len(per_cell)
 
 
+def parts(out: Path, n_jobs: int) -> None:
+    """For a reproduction: each part's wall time beside the floor of the cells it computed itself."""
+    record = out / "reproduce.json"
+    if not record.exists():
+        return
+    seconds = json.loads(record.read_text())["seconds"]
+    for part, wall in seconds.items():
+        if part == "total":
+            continue
+        fl = floor(out / part, n_jobs)[0] if any((out / part).rglob("metrics.csv")) else 0.0
+        print(f"  {part:<14} wall {wall:7.1f} s   floor {fl:7.1f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rerun", action="store_true", help="also time an unchanged rerun on the warm cache")
@@ -59,6 +73,7 @@ def main() -> int:
         print(f"wall time: {wall:.1f} s")
         print(f"fit floor: {fl:.1f} s  (sum of fit + predict + explain seconds / {args.n_jobs})")
         print(f"ratio wall / floor: {wall / fl:.3f}")
+        parts(tmp / "cold", args.n_jobs)
         if args.rerun:
             again = run([*overrides, f"n_jobs={args.n_jobs}"], tmp / "warm", tmp / "cache")
             print(f"unchanged rerun: {again:.1f} s = {again / wall:.1%} of the cold run")

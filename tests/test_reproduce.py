@@ -1,11 +1,15 @@
 """A reduced full reproduction through the real CLI: parts share the cache, one report comes out."""
 from __future__ import annotations
 
+import operator
 import re
 import subprocess
 import sys
 
 import pandas as pd
+import pytest
+
+from harness.experiments.reproduce import SideSummaries
 
 
 def test_reduced_reproduction_builds_the_report(tmp_path):
@@ -39,3 +43,21 @@ def test_reduced_reproduction_builds_the_report(tmp_path):
                              capture_output=True, text=True, timeout=600)
     assert changed.returncode == 0
     assert "size_sweep: 2 cells (0 computed, 2 cached)" in changed.stdout + changed.stderr
+
+    # summaries written in place (one core asked for) equal those the side process wrote
+    alone = subprocess.run([*args, "surrogate=[linear,tree]", "n_jobs=1", "cache=false", f"hydra.run.dir={tmp_path / 'alone'}"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    for name in ("size_sweep/summary.md", "hpo_order/summary.md", "hpo_order/claims.csv"):  # (summary.csv: fit times)
+        assert (out / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
+
+
+def test_side_summaries_run_in_a_process_and_raise_their_errors():
+    side = SideSummaries(enabled=True)
+    try:
+        assert side.defer(operator.add, 2, 3).result() == 5
+        with pytest.raises(ZeroDivisionError):
+            side.defer(operator.truediv, 1, 0).result()
+    finally:
+        side.close()
+    assert SideSummaries(enabled=False).defer(operator.add, 2, 3) == 5  # in place: the value itself

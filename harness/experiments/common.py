@@ -85,3 +85,10 @@ def mean_std(df: pd.DataFrame, by: list[str], metrics=("mse", "src", "mrr", "r2"
     ].sum()
     out = order.merge(stats.reset_index(), on=by, how="left").merge(counts.reset_index(), on=by, how="left")
     return out.astype({"n_ok": int, "n_failed": int})
+
+
+def finish(summarise, rows: pd.DataFrame, out, opts, **tables):
+    """An experiment's last step: its ``summarise`` now, or handed to ``opts.defer`` (the full reproduction)."""
+    if opts.defer is not None:
+        return opts.defer(summarise, rows, out, **tables)
+    return summarise(rows, out, **tables)

@@ -33,7 +33,7 @@ from harness.cells import Cell, Eval, cell_id, run_cells
 from harness.data.dataset import Dataset
 from harness.data.synthetic import TARGET, describe, generate, true_function, truth_of
 from harness.errors import ConfigError
-from harness.experiments.common import mean_std, specs_of
+from harness.experiments.common import finish, mean_std, specs_of
 from harness.interpret import Interpretation, rank_agreement, records_of, shape_map, top_k_overlap
 from harness.plots import stability as plots
 from harness.plots.interpret import shape_grid
@@ -273,8 +273,8 @@ def run(cfg, opts):
     log.info("fidelity: %d fits on %d tables (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), len(tables), result.computed, result.cached, result.wall_seconds, out)
     # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
-    return summarise(pd.read_csv(out / "metrics.csv"), out,
-                     **{name: pd.read_csv(out / f"{name}.csv") if len(frame) else frame for name, frame in tidy.items()})
+    return finish(summarise, pd.read_csv(out / "metrics.csv"), out, opts,
+                  **{name: pd.read_csv(out / f"{name}.csv") if len(frame) else frame for name, frame in tidy.items()})
 
 
 def _lead(df: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from harness.claims import Claim, verdict, write_claims
 from harness.data import datasets_for
 from harness.data.nmt import PAIRS
 from harness.errors import ConfigError
-from harness.experiments.common import mean_std, prefix_cells, sizes_of, specs_of, split_of
+from harness.experiments.common import finish, mean_std, prefix_cells, sizes_of, specs_of, split_of
 from harness.hpo import METHODS
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
 
@@ -95,7 +95,7 @@ def run(cfg, opts):
     write_csv(result.rows, opts.output_dir / "metrics.csv")
     write_csv(regret, opts.output_dir / "hpo_regret.csv")
     log.info("hpo_order: %d cells (%d computed, %d cached) in %.1f s", len(cells), result.computed, result.cached, result.wall_seconds)
-    return summarise(result.rows, opts.output_dir, hpo_regret=regret)
+    return finish(summarise, result.rows, opts.output_dir, opts, hpo_regret=regret)
 
 
 def summarise(rows: pd.DataFrame, out: Path, hpo_regret: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from harness.data import datasets_for
 from harness.data.nmt import FEATURES as NMT_FEATURES
 from harness.data.nmt import LABELS as NMT_LABELS
 from harness.data.nmt import PAIRS
-from harness.experiments.common import specs_of
+from harness.experiments.common import finish, specs_of
 from harness.interpret import Interpretation, agreement, average, records_of
 from harness.plots import interpret as plots
 from harness.plots.interpret import fmt_value
@@ -82,7 +82,7 @@ def run(cfg, opts):
     log.info("interpret: %d fits (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), result.computed, result.cached, result.wall_seconds, out)
     # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
-    return summarise(result.rows, out, **{name: _read(out / f"{name}.csv") for name in tables})
+    return finish(summarise, result.rows, out, opts, **{name: _read(out / f"{name}.csv") for name in tables})
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -106,8 +106,42 @@ def _store(out: Path, stored: Path) -> None:
     os.replace(tmp, stored)
 
 
+class SideSummaries:
+    """Each part's summary (tables, figures) in a side process while the next part fits its cells.
+
+    A summary is single-threaded and the cells keep every core busy, so running it beside them
+    instead of between them shortens the reproduction by about half the summaries' time. With
+    ``n_jobs=1`` (one core asked for) summaries run in place. ``wait`` re-raises a summary's error.
+    """
+
+    def __init__(self, enabled: bool):
+        self.pool = None
+        if enabled:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: the parent holds joblib's worker threads and locks
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_one_thread)
+
+    def defer(self, summarise, rows, out, **tables):
+        return self.pool.submit(summarise, rows, out, **tables) if self.pool else summarise(rows, out, **tables)
+
+    def close(self):
+        if self.pool:
+            self.pool.shutdown(wait=True)
+
+
+def _one_thread():
+    from threadpoolctl import threadpool_limits
+
+    global _LIMITS
+    _LIMITS = threadpool_limits(limits=1)  # kept referenced: the limit holds for the process's life
+
+
 def run(cfg, opts):
     import importlib
+    from concurrent.futures import Future
 
     from harness.data.sources import cache_root
 
@@ -118,25 +152,38 @@ def run(cfg, opts):
     if unknown or not parts:
         raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
     overrides = [*[str(o) for o in as_list(to_plain(cfg.get("part_overrides")))], *passthrough_overrides()]
-    timings, reused = {}, []
+    timings, reused, pending = {}, [], []
     t_all = time.perf_counter()
     code = source_digest()
     store = cache_root(opts.cache_dir) / "parts"
-    for part in parts:
-        part_cfg = compose_part(part, overrides)
-        part_opts = replace(opts, output_dir=opts.output_dir / part)
-        part_opts.output_dir.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
-        stored = store / part_key(part, part_cfg, code)
-        if opts.cache and _restore(stored, part_opts.output_dir):
-            log.info("reproduce: %s unchanged since an earlier run; its outputs were reused → %s", part, part_opts.output_dir)
-            reused.append(part)
-        else:
+    side = SideSummaries(enabled=opts.n_jobs > 1 and len(parts) > 1)
+    try:
+        for part in parts:
+            part_cfg = compose_part(part, overrides)
+            part_opts = replace(opts, output_dir=opts.output_dir / part, defer=side.defer)
+            part_opts.output_dir.mkdir(parents=True, exist_ok=True)
+            t0 = time.perf_counter()
+            stored = store / part_key(part, part_cfg, code)
+            if opts.cache and _restore(stored, part_opts.output_dir):
+                log.info("reproduce: %s unchanged since an earlier run; its outputs were reused → %s", part, part_opts.output_dir)
+                reused.append(part)
+                timings[part] = time.perf_counter() - t0
+                continue
             log.info("reproduce: %s → %s", part, part_opts.output_dir)
-            importlib.import_module(EXPERIMENTS[part_cfg.task]).run(part_cfg, part_opts)
+            done = importlib.import_module(EXPERIMENTS[part_cfg.task]).run(part_cfg, part_opts)
+            if isinstance(done, Future):  # a part's time runs to its summary's end, overlapping the next part
+                done.add_done_callback(lambda _, part=part, t0=t0: timings.__setitem__(part, time.perf_counter() - t0))
+            else:
+                timings[part] = time.perf_counter() - t0
+            pending.append((part, part_opts.output_dir, stored, done))
+        for part, out, stored, done in pending:  # in order: a failed summary stops here, with its error
+            if isinstance(done, Future):
+                done.result()
             if opts.cache:
-                _store(part_opts.output_dir, stored)
-        timings[part] = time.perf_counter() - t0
+                _store(out, stored)
+    finally:
+        side.close()
+    timings = {p: timings[p] for p in parts}
     timings["total"] = time.perf_counter() - t_all
     write_json({"parts": parts, "overrides": overrides, "seconds": timings, "reused": reused},
                opts.output_dir / "reproduce.json")

@@ -11,7 +11,7 @@ from harness.app import seeds_of
 from harness.cells import run_cells
 from harness.claims import Claim, verdict, write_claims
 from harness.data import datasets_for
-from harness.experiments.common import mean_std, prefix_cells, sizes_of, specs_of, split_of
+from harness.experiments.common import finish, mean_std, prefix_cells, sizes_of, specs_of, split_of
 from harness.hpo.random_order import random_order
 from harness.paper import table2
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
@@ -42,12 +42,11 @@ def run(cfg, opts):
     result = run_cells(cells, datasets, opts, explainer=explain, label="size_sweep")
     rows = result.rows
     write_csv(rows, opts.output_dir / "metrics.csv")
-    summary = summarise(rows, opts.output_dir)
     log.info(
         "size_sweep: %d cells (%d computed, %d cached) in %.1f s; wrote %s",
         len(cells), result.computed, result.cached, result.wall_seconds, opts.output_dir,
     )
-    return summary
+    return finish(summarise, rows, opts.output_dir, opts)
 
 
 def summarise(rows: pd.DataFrame, out: Path) -> pd.DataFrame:

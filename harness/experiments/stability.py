@@ -38,7 +38,7 @@ from harness.cells import cell_id, run_cells
 from harness.claims import Claim, verdict, write_claims
 from harness.errors import ConfigError, HarnessError
 from harness.experiments import hpo_order
-from harness.experiments.common import mean_std, sizes_of
+from harness.experiments.common import finish, mean_std, sizes_of
 from harness.experiments.interpret import _ebms, _reference
 from harness.interpret import Interpretation, agreement, records_of
 from harness.plots import stability as plots
@@ -93,8 +93,8 @@ def run(cfg, opts):
     log.info("stability: %d cells (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), result.computed, result.cached, result.wall_seconds, out)
     # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
-    return summarise(pd.read_csv(out / "metrics.csv"), out,
-                     **{name: pd.read_csv(out / f"{name}.csv") if parts else None for name, parts in tables.items()})
+    return finish(summarise, pd.read_csv(out / "metrics.csv"), out, opts,
+                  **{name: pd.read_csv(out / f"{name}.csv") if parts else None for name, parts in tables.items()})
 
 
 def _experiment_first(df: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from harness.data import datasets_for
 from harness.data.dataset import Dataset
 from harness.data.pooled import pool, rows_in
 from harness.errors import ConfigError
-from harness.experiments.common import mean_std, specs_of, split_of
+from harness.experiments.common import finish, mean_std, specs_of, split_of
 from harness.interpret import Interpretation, agreement, records_of
 from harness.plots import transfer as plots
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
@@ -175,12 +175,11 @@ def run(cfg, opts):
     tables = interpretation_tables(cells, result, everything)
     for name, frame in tables.items():
         write_csv(frame, opts.output_dir / f"{name}.csv")
-    summary = summarise(rows, opts.output_dir, **tables)
     log.info(
         "transfer: %d cells (%d computed, %d cached) in %.1f s; wrote %s",
         len(cells), result.computed, result.cached, result.wall_seconds, opts.output_dir,
     )
-    return summary
+    return finish(summarise, rows, opts.output_dir, opts, **tables)
 
 
 # --- summary -----------------------------------------------------------------------------------------
