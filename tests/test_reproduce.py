@@ -53,11 +53,11 @@ def test_reduced_reproduction_builds_the_report(tmp_path):
 
 
 def test_side_summaries_run_in_a_process_and_raise_their_errors():
-    side = SideSummaries(enabled=True)
+    side = SideSummaries(workers=1)
     try:
         assert side.defer(operator.add, 2, 3).result() == 5
         with pytest.raises(ZeroDivisionError):
             side.defer(operator.truediv, 1, 0).result()
     finally:
         side.close()
-    assert SideSummaries(enabled=False).defer(operator.add, 2, 3) == 5  # in place: the value itself
+    assert SideSummaries(workers=0).defer(operator.add, 2, 3) == 5  # in place: the value itself

@@ -110,18 +110,20 @@ class SideSummaries:
     """Each part's summary (tables, figures) in a side process while the next part fits its cells.
 
     A summary is single-threaded and the cells keep every core busy, so running it beside them
-    instead of between them shortens the reproduction by about half the summaries' time. With
-    ``n_jobs=1`` (one core asked for) summaries run in place. ``wait`` re-raises a summary's error.
+    instead of between them shortens the reproduction by about half the summaries' time; with as
+    many side processes as cells at once, the last parts' summaries also run beside each other.
+    With ``n_jobs=1`` (one core asked for) summaries run in place. A deferred summary's Future
+    re-raises its error.
     """
 
-    def __init__(self, enabled: bool):
+    def __init__(self, workers: int):
         self.pool = None
-        if enabled:
+        if workers > 0:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             # spawn, not fork: the parent holds joblib's worker threads and locks
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_one_thread)
 
     def defer(self, summarise, rows, out, **tables):
@@ -156,7 +158,7 @@ def run(cfg, opts):
     t_all = time.perf_counter()
     code = source_digest()
     store = cache_root(opts.cache_dir) / "parts"
-    side = SideSummaries(enabled=opts.n_jobs > 1 and len(parts) > 1)
+    side = SideSummaries(workers=opts.n_jobs if opts.n_jobs > 1 and len(parts) > 1 else 0)
     try:
         for part in parts:
             part_cfg = compose_part(part, overrides)
