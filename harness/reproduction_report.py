@@ -77,10 +77,15 @@ def _provenance(env: dict, meta: dict) -> list[str]:
     if secs:
         out.append("- Wall time per part (each from its start to the end of its summary, which overlaps the next part's "
                    "fits): " + ", ".join(f"{k} {v:.0f} s" for k, v in secs.items()))
+    if meta.get("fit_floor_seconds"):
+        wall, floor = secs.get("total", float("nan")), meta["fit_floor_seconds"]
+        out.append(f"- Speed: {wall:.0f} s wall against a fit floor of {floor:.0f} s (the {meta.get('cells_computed', '?')} "
+                   f"computed cells' fit + predict + explain seconds / {meta.get('n_jobs', '?')} cells at once): "
+                   f"ratio {wall / floor:.2f}")
+    if meta.get("reused"):
+        out.append("- Restored unchanged from an earlier run: " + ", ".join(meta["reused"]))
     if meta.get("overrides"):
         out.append("- Overrides: " + " ".join(f"`{o}`" for o in meta["overrides"]))
-    if meta.get("benchmark"):
-        out.append(f"- Benchmark: {meta['benchmark']}")
     out.append("")
     return out
 

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
+from harness.timing import fit_floor
 
 
 def run(overrides: list[str], out: Path, cache: Path) -> float:
@@ -31,19 +31,6 @@ def run(overrides: list[str], out: Path, cache: Path) -> float:
     subprocess.run([sys.executable, "-m", "harness", *overrides, f"hydra.run.dir={out}", "progress=false"],
                    check=True, env=env, stdout=subprocess.DEVNULL)
     return time.perf_counter() - t0
-
-
-def floor(out: Path, n_jobs: int) -> tuple[float, int]:
-    frames = [pd.read_csv(p) for p in out.rglob("metrics.csv")]
-    rows = pd.concat(frames, ignore_index=True)
-    # a computed cell appears once per eval (transfer: six test sets) and again wherever another
-    # experiment reuses its result; each eval's predict time is a distinct measurement
-    computed = rows[~rows["cached"].astype(bool)].drop_duplicates(["cell_id", "predict_seconds"])
-    per_cell = computed.groupby("cell_id").agg(
-        fit=("fit_seconds", "first"), predict=("predict_seconds", "sum"), explain=("explain_seconds", "first")
-    )
-    work = per_cell[["fit", "predict", "explain"]].fillna(0).sum(axis=1)
-    return float(work.sum()) / n_jobs, len(per_cell)
 
 
 def parts(out: Path, n_jobs: int) -> None:
@@ -55,7 +42,7 @@ def parts(out: Path, n_jobs: int) -> None:
     for part, wall in seconds.items():
         if part == "total":
             continue
-        fl = floor(out / part, n_jobs)[0] if any((out / part).rglob("metrics.csv")) else 0.0
+        fl = fit_floor(out / part, n_jobs)[0]
         print(f"  {part:<14} wall {wall:7.1f} s   floor {fl:7.1f} s")
 
 
@@ -67,7 +54,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="harness-bench-") as tmp:
         tmp = Path(tmp)
         wall = run([*overrides, f"n_jobs={args.n_jobs}"], tmp / "cold", tmp / "cache")
-        fl, cells = floor(tmp / "cold", args.n_jobs)
+        fl, cells = fit_floor(tmp / "cold", args.n_jobs)
         print(f"run: {' '.join(overrides)}")
         print(f"cells fitted: {cells}, n_jobs: {args.n_jobs}")
         print(f"wall time: {wall:.1f} s")

@@ -22,6 +22,8 @@ def test_reduced_reproduction_builds_the_report(tmp_path):
     assert "hpo_order: 12 cells (4 computed, 4 cached)" in proc.stdout + proc.stderr
     report = (out / "REPORT.md").read_text()
     assert "## Provenance" in report and "interpret-core" in report
+    speed = re.search(r"- Speed: (\d+) s wall against a fit floor of (\d+) s \(the 8 computed cells' .* ratio ([\d.]+)", report)
+    assert speed and float(speed[3]) > 0, report[:2000]
     assert "## Claims of the paper, checked" in report and "| **paper EBM** |" in report
     for img in re.findall(r"!\[.*?\]\((.*?)\)", report):
         assert (out / img).is_file()
@@ -35,6 +37,8 @@ def test_reduced_reproduction_builds_the_report(tmp_path):
     assert again.returncode == 0
     log = again.stdout + again.stderr
     assert "size_sweep unchanged since an earlier run" in log and "hpo_order unchanged since an earlier run" in log
+    rerun_report = (tmp_path / "again" / "REPORT.md").read_text()
+    assert "- Restored unchanged from an earlier run: size_sweep, hpo_order" in rerun_report and "- Speed:" not in rerun_report
     for name in ("size_sweep/metrics.csv", "hpo_order/summary.md", "hpo_order/hpo_regret.png"):
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
 

@@ -27,6 +27,7 @@ from harness.app import EXPERIMENTS, as_list, to_plain
 from harness.configs import config_root
 from harness.errors import ConfigError
 from harness.results import write_json
+from harness.timing import fit_floor
 
 log = logging.getLogger("harness")
 
@@ -187,7 +188,10 @@ def run(cfg, opts):
         side.close()
     timings = {p: timings[p] for p in parts}
     timings["total"] = time.perf_counter() - t_all
-    write_json({"parts": parts, "overrides": overrides, "seconds": timings, "reused": reused},
+    # restored parts hold the rows of the run that computed them: not this run's work
+    floor = [fit_floor(opts.output_dir / p, opts.n_jobs) for p in parts if p not in reused]
+    write_json({"parts": parts, "overrides": overrides, "seconds": timings, "reused": reused, "n_jobs": opts.n_jobs,
+                "fit_floor_seconds": sum(f for f, _ in floor), "cells_computed": sum(n for _, n in floor)},
                opts.output_dir / "reproduce.json")
     from harness.reproduction_report import build_report
 
