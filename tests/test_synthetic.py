@@ -155,6 +155,18 @@ def test_skewed_sampling_keeps_what_the_hpo_method_visits():
     np.testing.assert_allclose(rest, rest[0], atol=1e-12)
 
 
+def test_skewed_sampling_caches_its_order_where_told(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "user"))
+    settings = yaml_settings(sampling="gb", pool_size=150, n_rows=40)
+    first = generate(settings, cache_dir=tmp_path / "run")[0]
+    assert len(list((tmp_path / "run" / "hpo_orders").glob("gb-*.npy"))) == 1
+    again = generate(settings, cache=False)[0]
+    assert not (tmp_path / "user").exists()  # cache=False writes nothing, not even to the user cache
+    pd.testing.assert_frame_equal(first.X, again.X)
+    generate(settings)
+    assert len(list((tmp_path / "user" / "hpo_orders").glob("gb-*.npy"))) == 1
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [

@@ -68,7 +68,6 @@ import json
 import math
 import operator
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -417,10 +416,6 @@ def _varies(oracle: Oracle, generated: pd.DataFrame) -> bool:
     return any(p["strength"] != 0 and np.ptp(u[p["a"]]) > 0 and np.ptp(u[p["b"]]) > 0 for p in pairs)
 
 
-def _order_cache() -> Path:
-    return cache_root() / "hpo_orders"
-
-
 def _fingerprint(cfg: dict, X: pd.DataFrame, y: pd.Series) -> str:
     content = {
         "version": VERSION,
@@ -431,8 +426,12 @@ def _fingerprint(cfg: dict, X: pd.DataFrame, y: pd.Series) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def generate(settings) -> tuple[Dataset, Interpretation]:
-    """The table and its true interpretation."""
+def generate(settings, cache: bool = True, cache_dir=None) -> tuple[Dataset, Interpretation]:
+    """The table and its true interpretation.
+
+    An HPO-sampled table's order of its pool is cached like the experiments' orders: under
+    ``cache_dir`` (default: the user cache), not at all with ``cache=False``.
+    """
     cfg = resolve(settings)
     schema, X, oracle, noise_rng = _build(cfg)
     if not _varies(oracle, X):
@@ -443,7 +442,8 @@ def generate(settings) -> tuple[Dataset, Interpretation]:
         from harness.hpo import order_pool
 
         scaled = schema.scaled(X).to_numpy()
-        order = order_pool(cfg["sampling"], scaled, y, cfg["seed"], maximize=cfg["maximize"], cache_dir=_order_cache())
+        order = order_pool(cfg["sampling"], scaled, y, cfg["seed"], maximize=cfg["maximize"],
+                           cache_dir=cache_root(cache_dir) / "hpo_orders" if cache else None)
         keep = np.asarray(order[: cfg["n_rows"]])
         X, y, signal = X.iloc[keep].reset_index(drop=True), y[keep], signal[keep]
     y = pd.Series(y, name=TARGET)

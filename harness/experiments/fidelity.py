@@ -185,8 +185,8 @@ def test_table(train: Dataset, X: pd.DataFrame) -> Dataset:
                    meta={"generator": train.meta["generator"], "signal_of": train.name})
 
 
-def tables_of(cfg, n_jobs: int = 1) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
-    """(grid point, seed, table, truth, test table) for every grid point and seed, generated over ``n_jobs`` cores.
+def tables_of(cfg, opts=None) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
+    """(grid point, seed, table, truth, test table) for every grid point and seed, over ``opts.n_jobs`` cores.
 
     The tables that differ only in ``n_rows`` are prefixes of one HPO order of one pool, so each such group
     is one task: the order (seconds for BO) is computed once and read from the order cache for the others.
@@ -204,8 +204,9 @@ def tables_of(cfg, n_jobs: int = 1) -> list[tuple[dict, int, Dataset, Interpreta
         for i, point in enumerate(points):
             groups.setdefault((seed, *[(k, v) for k, v in point.items() if k != "n_rows"]), []).append(i)
     slowest_first = sorted(groups.items(), key=lambda g: SAMPLING_COST.get(dict(g[0][1:]).get("sampling"), 0), reverse=True)
-    tasks = (delayed(_group_tables)(data, key[0], [points[i] for i in idx], test_rows) for key, idx in slowest_first)
-    with Parallel(n_jobs=max(1, min(n_jobs, len(groups))), batch_size=1) as par:
+    cache = {"cache": opts.cache, "cache_dir": opts.cache_dir} if opts else {}
+    tasks = (delayed(_group_tables)(data, key[0], [points[i] for i in idx], test_rows, cache) for key, idx in slowest_first)
+    with Parallel(n_jobs=max(1, min(opts.n_jobs if opts else 1, len(groups))), batch_size=1) as par:
         results = par(tasks)
     made = {}
     for ((seed, *_), idx), tables in zip(slowest_first, results):
@@ -213,17 +214,17 @@ def tables_of(cfg, n_jobs: int = 1) -> list[tuple[dict, int, Dataset, Interpreta
     return [(points[i], seed, *made[(seed, i)]) for seed in seeds_of(cfg) for i in range(len(points))]
 
 
-def _group_tables(data: dict, seed: int, points: list[dict], test_rows: int) -> list[tuple[Dataset, Interpretation, Dataset]]:
-    X_test = generate({**data, "name": None, "sampling": "uniform", "n_rows": test_rows, "seed": _test_seed(seed)})[0].X
+def _group_tables(data: dict, seed: int, points: list[dict], test_rows: int, cache: dict) -> list[tuple[Dataset, Interpretation, Dataset]]:
+    X_test = generate({**data, "name": None, "sampling": "uniform", "n_rows": test_rows, "seed": _test_seed(seed)}, **cache)[0].X
     out = []
     for point in points:
-        ds, truth = generate({**data, **point, "name": None, "seed": seed})
+        ds, truth = generate({**data, **point, "name": None, "seed": seed}, **cache)
         out.append((ds, truth, test_table(ds, X_test)))
     return out
 
 
-def cells_of(cfg, n_jobs: int = 1):
-    tables = tables_of(cfg, n_jobs)
+def cells_of(cfg, opts=None):
+    tables = tables_of(cfg, opts)
     specs = specs_of(cfg)
     datasets, cells = {}, []
     for point, seed, ds, _, test in tables:
@@ -239,7 +240,7 @@ def run(cfg, opts):
     from harness.surrogates.explain import explain
 
     threshold = float(cfg.get("pair_threshold", DEFAULT_THRESHOLD))
-    cells, datasets, tables = cells_of(cfg, opts.n_jobs)
+    cells, datasets, tables = cells_of(cfg, opts)
     result = run_cells(cells, datasets, opts, explainer=explain, label=EXPERIMENT)
     out = opts.output_dir
     truths = {ds.name: (truth, truth_of(test)) for _, _, ds, truth, test in tables}
