@@ -74,7 +74,6 @@ import pandas as pd
 
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
-from harness.data.sources import cache_root
 from harness.errors import ConfigError
 from harness.interpret import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
@@ -439,11 +438,11 @@ def generate(settings, cache: bool = True, cache_dir=None) -> tuple[Dataset, Int
     signal = oracle(X)
     y = signal + noise_rng.normal(0.0, math.sqrt(signal.var() / cfg["snr"]), size=len(X))
     if cfg["sampling"] != "uniform":
-        from harness.hpo import order_pool
+        from harness.hpo import order_cache, order_pool
 
         scaled = schema.scaled(X).to_numpy()
         order = order_pool(cfg["sampling"], scaled, y, cfg["seed"], maximize=cfg["maximize"],
-                           cache_dir=cache_root(cache_dir) / "hpo_orders" if cache else None)
+                           cache_dir=order_cache(cache, cache_dir))
         keep = np.asarray(order[: cfg["n_rows"]])
         X, y, signal = X.iloc[keep].reset_index(drop=True), y[keep], signal[keep]
     y = pd.Series(y, name=TARGET)

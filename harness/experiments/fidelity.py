@@ -185,7 +185,7 @@ def test_table(train: Dataset, X: pd.DataFrame) -> Dataset:
                    meta={"generator": train.meta["generator"], "signal_of": train.name})
 
 
-def tables_of(cfg, opts=None) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
+def tables_of(cfg, opts) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
     """(grid point, seed, table, truth, test table) for every grid point and seed, over ``opts.n_jobs`` cores.
 
     The tables that differ only in ``n_rows`` are prefixes of one HPO order of one pool, so each such group
@@ -203,10 +203,10 @@ def tables_of(cfg, opts=None) -> list[tuple[dict, int, Dataset, Interpretation, 
     for seed in seeds_of(cfg):
         for i, point in enumerate(points):
             groups.setdefault((seed, *[(k, v) for k, v in point.items() if k != "n_rows"]), []).append(i)
-    slowest_first = sorted(groups.items(), key=lambda g: SAMPLING_COST.get(dict(g[0][1:]).get("sampling"), 0), reverse=True)
-    cache = {"cache": opts.cache, "cache_dir": opts.cache_dir} if opts else {}
+    slowest_first = sorted(groups.items(), key=lambda g: SAMPLING_COST.get(points[g[1][0]]["sampling"], 0), reverse=True)
+    cache = {"cache": opts.cache, "cache_dir": opts.cache_dir}
     tasks = (delayed(_group_tables)(data, key[0], [points[i] for i in idx], test_rows, cache) for key, idx in slowest_first)
-    with Parallel(n_jobs=max(1, min(opts.n_jobs if opts else 1, len(groups))), batch_size=1) as par:
+    with Parallel(n_jobs=max(1, min(opts.n_jobs, len(groups))), batch_size=1) as par:
         results = par(tasks)
     made = {}
     for ((seed, *_), idx), tables in zip(slowest_first, results):
@@ -223,7 +223,7 @@ def _group_tables(data: dict, seed: int, points: list[dict], test_rows: int, cac
     return out
 
 
-def cells_of(cfg, opts=None):
+def cells_of(cfg, opts):
     tables = tables_of(cfg, opts)
     specs = specs_of(cfg)
     datasets, cells = {}, []

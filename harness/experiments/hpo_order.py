@@ -17,7 +17,6 @@ import pandas as pd
 from harness import plots
 from harness.app import as_list, seeds_of, to_plain
 from harness.cells import run_cells
-from harness.data.sources import cache_root
 from harness.claims import Claim, verdict, write_claims
 from harness.data import datasets_for
 from harness.data.nmt import PAIRS
@@ -47,10 +46,10 @@ def orders_of(cfg, pools: list[tuple], opts) -> list[dict[str, np.ndarray]]:
     """
     from joblib import Parallel, delayed
 
-    from harness.hpo import order_pool
+    from harness.hpo import order_cache, order_pool
 
     params = to_plain(cfg.get("method_params")) or {}
-    cache_dir = cache_root(opts.cache_dir) / "hpo_orders" if opts.cache else None
+    cache_dir = order_cache(opts.cache, opts.cache_dir)
     methods = methods_of(cfg)
     tasks = []
     for ds, split, seed in pools:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.data.sources import cache_root
 from harness.errors import ConfigError
 from harness.results import atomic_write_bytes
 from harness.hpo import bo, gb, random_order
@@ -26,6 +27,11 @@ METHODS = ("random", "bo", "gb")
 _FUNCS = {"random": random_order.random_pool_order, "bo": bo.bo_order, "gb": gb.gb_order}
 _VERSIONS = {"random": random_order.VERSION, "bo": bo.VERSION, "gb": gb.VERSION}
 _COMMON = ("X", "y", "seed", "n_init", "maximize")
+
+
+def order_cache(cache: bool = True, cache_dir=None) -> Path | None:
+    """Where orders are cached for a run's ``cache`` / ``cache_dir`` options (None: not at all)."""
+    return cache_root(cache_dir) / "hpo_orders" if cache else None
 
 
 def _method_params(method: str, params: dict) -> dict:
