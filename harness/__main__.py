@@ -6,7 +6,7 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from harness.configs import hydra_config_path
+from harness.paths import hydra_config_path
 from harness.errors import HarnessError
 
 

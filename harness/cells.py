@@ -17,23 +17,25 @@ import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
-from harness.data.sources import cache_root
+from harness.explainers import Explainer, for_model
 from harness.metrics import score_all
+from harness.paths import cells_cache
 from harness.progress import Progress
 from harness.results import atomic_write_text
+from harness.seeds import model_seed
+from harness.surrogates.native import portable_kernels
 from harness.surrogates.registry import SurrogateSpec, build, library_version
 
 log = logging.getLogger("harness")
 
 # Bump when the way a cell is computed changes, so cached results are not reused.
 CELL_VERSION = "1"
-MODEL_SEED_STREAM = 2
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,6 @@ class Cell:
         return dict(self.keys)
 
 
-def model_seed(seed: int) -> int:
-    """The estimators' random_state: derived from the run seed, never a library default."""
-    return int(np.random.SeedSequence([int(seed), MODEL_SEED_STREAM]).generate_state(1)[0] & 0x7FFFFFFF)
-
-
 def _rows_digest(rows: Sequence[int]) -> str:
     return hashlib.sha256(np.asarray(rows, dtype=np.int64).tobytes()).hexdigest()
 
@@ -78,7 +75,7 @@ def cell_id(cell: Cell, datasets: dict[str, Dataset]) -> str:
         "version": CELL_VERSION,
         "train": datasets[cell.train].fingerprint or cell.train,
         "train_rows": _rows_digest(cell.train_rows),
-        "surrogate": asdict(cell.surrogate),
+        "surrogate": {k: v for k, v in asdict(cell.surrogate).items() if k != "explainer"},  # explanations are keyed apart
         "library": library_version(cell.surrogate),
         "seed": model_seed(cell.seed),
         "feed": cell.feed,
@@ -87,16 +84,12 @@ def cell_id(cell: Cell, datasets: dict[str, Dataset]) -> str:
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def features_for(ds: Dataset, feed: str):
-    """What the surrogate sees of a table: raw values, or values scaled to the schema's [0, 1]."""
-    if feed == "raw":
-        return ds.X, ds.schema
-    if feed == "scaled":
-        return ds.scaled(), ds.schema.unit()
-    raise ValueError(f"feed={feed!r}: expected raw or scaled")
+def explainer_of(spec: SurrogateSpec) -> Explainer:
+    """The explainer a surrogate's cells are explained with (its YAML's ``explainer``, else the one that reads it)."""
+    return for_model(build(spec, None, seed=0), spec.explainer, where=f"surrogate {spec.name!r}: explainer")
 
 
-def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int, explainer: Callable | None) -> dict:
+def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int) -> dict:
     """Worker body: fit once, score on every eval; failures become a reason, never an exception."""
     spec = cell.surrogate
     train = datasets[cell.train].take(cell.train_rows)
@@ -108,14 +101,14 @@ def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int, expla
         out.update(status="failed", reason=f"all {len(train)} training targets are equal; nothing to learn")
         return out
     try:
-        X, schema = features_for(train, cell.feed)
+        X, schema = train.features(cell.feed)
         est = build(spec, schema, seed=model_seed(cell.seed), n_jobs=threads)
         t0 = time.perf_counter()
         est.fit(X, train.y)
         out["fit_seconds"] = time.perf_counter() - t0
         for ev in cell.evals:
             test = datasets[ev.dataset].take(ev.rows)
-            Xt, _ = features_for(test, cell.feed)
+            Xt, _ = test.features(cell.feed)
             t0 = time.perf_counter()
             pred = np.asarray(est.predict(Xt), dtype=float)
             predict_seconds = time.perf_counter() - t0
@@ -127,11 +120,14 @@ def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int, expla
         log.debug("cell failed:\n%s", traceback.format_exc())
         out.update(status="failed", reason=_reason(exc), evals=[])
         return out
-    if cell.explain and explainer is not None:
+    if cell.explain:
         t0 = time.perf_counter()
         try:
-            out["interpretation"] = explainer(est, train, spec, cell.feed)
-            out["interpretation_version"] = explainer_version(explainer)
+            explainer = for_model(est, spec.explainer, where=f"surrogate {spec.name!r}: explainer")
+            record = explainer.explain(est, train, cell.feed)
+            record.surrogate = spec.name
+            out["interpretation"] = record.to_dict()
+            out["interpretation_version"] = explainer.version()
         except Exception as exc:  # the scores stand; the missing explanation is reported with its reason
             log.debug("explanation failed:\n%s", traceback.format_exc())
             out["reason"] = f"not explained: {_reason(exc)}"
@@ -147,7 +143,7 @@ class CellCache:
     """One JSON file per cell hash; written atomically as each cell finishes, so a killed run resumes."""
 
     def __init__(self, root: Path | None, enabled: bool = True):
-        self.root = cache_root(root) / "cells"
+        self.root = cells_cache(root)
         self.enabled = enabled
 
     def _path(self, cid: str) -> Path:
@@ -181,11 +177,6 @@ def _json_default(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def explainer_version(explainer: Callable) -> str:
-    """Cached interpretations are reused only from the same explainer version (``explainer.version``)."""
-    return f"{getattr(explainer, '__module__', '')}.{getattr(explainer, '__name__', '')}:{getattr(explainer, 'version', '0')}"
-
-
 def _cost(cell: Cell) -> float:
     """Rough relative cost for scheduling the longest cells first (keeps both cores busy to the end)."""
     return max(len(cell.train_rows), 1)
@@ -204,19 +195,19 @@ def run_cells(
     cells: Sequence[Cell],
     datasets: dict[str, Dataset],
     opts,
-    explainer: Callable | None = None,
     label: str = "cells",
 ) -> CellRun:
     """Compute (or load) every cell and return one tidy row per (cell, eval)."""
     t_start = time.perf_counter()
     cache = CellCache(opts.cache_dir, opts.cache)
     ids = [cell_id(c, datasets) for c in cells]
+    versions = {c.surrogate.name: explainer_of(c.surrogate).version() for c in cells if c.explain}
     results: dict[str, dict] = {}
     todo: dict[str, Cell] = {}
     for cid, c in zip(ids, cells):
         if cid in results or cid in todo:
             continue
-        hit = cache.get(cid, explainer_version(explainer) if c.explain and explainer else None)
+        hit = cache.get(cid, versions[c.surrogate.name] if c.explain else None)
         if hit is not None:
             hit["cached"] = True
             results[cid] = hit
@@ -229,7 +220,7 @@ def run_cells(
         from joblib import Parallel, delayed
 
         n_jobs = min(opts.n_jobs, len(todo))
-        tasks = (delayed(_tagged)(cid, todo[cid], _needed(todo[cid], datasets), opts.threads, explainer) for cid in order)
+        tasks = (delayed(_tagged)(cid, todo[cid], _needed(todo[cid], datasets), opts.threads) for cid in order)
         with Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1, pre_dispatch="all") as par:
             for cid, result in par(tasks):
                 result["cached"] = False
@@ -257,11 +248,11 @@ def _needed(cell: Cell, datasets: dict[str, Dataset]) -> dict[str, Dataset]:
     return {name: datasets[name] for name in {cell.train, *(e.dataset for e in cell.evals)}}
 
 
-def _tagged(cid, cell, datasets, threads, explainer):
+def _tagged(cid, cell, datasets, threads):
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=threads):  # BLAS threads too, not only the estimator's own
-        return cid, _fit_and_score(cell, datasets, threads, explainer)
+    with threadpool_limits(limits=threads), portable_kernels():  # BLAS threads too, not only the estimator's own
+        return cid, _fit_and_score(cell, datasets, threads)
 
 
 METRIC_COLUMNS = ("mse", "src", "mrr", "r2", "regret", "shift2")

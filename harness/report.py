@@ -8,14 +8,13 @@ same code that writes a single run's summary — writing into DIR.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from harness.app import EXPERIMENTS
+from harness import experiments
 from harness.errors import HarnessError
 from harness.results import refuse_duplicates, write_csv
 
@@ -53,22 +52,22 @@ def _is_aggregate(path: Path) -> bool:
 def aggregate(root: Path) -> dict[str, pd.DataFrame]:
     """Write the combined rows and each experiment's summary into ``root``; return the rows by experiment.
 
-    An experiment module names its tidy tables in ``TABLES`` (``metrics`` first);
-    the others are collected the same way and passed to its ``summarise`` by name.
+    An experiment names its tidy tables in ``tables`` (``metrics`` first); the
+    others are collected the same way and passed to its ``summarise`` by name.
     """
     rows = collect(root)
     out = {}
-    experiments = list(rows["experiment"].dropna().unique())
-    for name in experiments:
+    names = list(rows["experiment"].dropna().unique())
+    for name in names:
         part = rows[rows["experiment"] == name].drop(columns=["source"]).reset_index(drop=True)
-        module = importlib.import_module(EXPERIMENTS[name])
-        refuse_duplicates(part, [*module.KEYS], f"{name} metrics under {root}")
-        target = root if len(experiments) == 1 else root / name
+        experiment = experiments.get(str(name))
+        refuse_duplicates(part, list(experiment.keys), f"{name} metrics under {root}")
+        target = root if len(names) == 1 else root / name
         target.mkdir(parents=True, exist_ok=True)
         (target / ".aggregate").touch()  # marks outputs, so a later aggregation above never reads them as jobs
         write_csv(part, target / "metrics.csv")
         extra = {}
-        for table in getattr(module, "TABLES", ("metrics",))[1:]:
+        for table in experiment.tables[1:]:
             frame = collect(root, table, required=False)
             if len(frame) and "experiment" in frame.columns:
                 frame = frame[frame["experiment"] == name]
@@ -76,7 +75,7 @@ def aggregate(root: Path) -> dict[str, pd.DataFrame]:
                 frame = frame.drop(columns=["source"]).reset_index(drop=True)
                 write_csv(frame, target / f"{table}.csv")
             extra[table] = frame
-        module.summarise(part, target, **extra)
+        experiment.summarise(part, target, **extra)
         out[name] = part
     return out
 

@@ -1,15 +1,13 @@
 """Every surrogate explained the same way: right on a table whose truth is known, exact where it claims to be."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from harness.claims import Claim, verdict, verdict_of, write_claims
+from harness.paper.claims import Claim, verdict, verdict_of, write_claims
 from harness.data.synthetic import generate
-from harness.interpret import (
+from harness.explanations import (
     Interpretation,
     agreement,
     average,
@@ -18,9 +16,10 @@ from harness.interpret import (
     shape_correlations,
     top_k_overlap,
 )
-from harness.plots import interpret as plots
+from harness.render import interpret as plots
 from harness.surrogates import build, load_spec
-from harness.surrogates.explain import _xgboost_nodes, decompose, explain, explain_record, shapley_terms
+from harness.explainers import explain, for_model
+from harness.explainers.treeshap import _xgboost_nodes, shapley_terms
 
 SURROGATES = ["ebm_fast", "gam", "tree", "xgboost", "linear"]
 # y = 3·(linear in log a) + 1·(categorical b on hidden positions) + 0·c + noise: importance a > b > c.
@@ -52,7 +51,7 @@ def fitted(table):
 @pytest.fixture(scope="module")
 def records(table, fitted):
     ds, _ = table
-    return {name: explain_record(est, ds, name) for name, est in fitted.items()}
+    return {name: explain(est, ds, load_spec(name).explainer, label=name) for name, est in fitted.items()}
 
 
 @pytest.mark.parametrize("name", SURROGATES)
@@ -88,7 +87,7 @@ def test_ebm_importance_is_interprets_term_importances(table, fitted, records):
 def test_terms_add_up_to_the_prediction(name, table, fitted):
     ds, _ = table
     est = fitted[name]
-    dec = decompose(est, ds.X, ds.schema)
+    dec = for_model(est).decompose(est, ds.X, ds.schema)
     total = dec.base + dec.main.sum(axis=1).to_numpy() + sum(dec.pairs.values(), np.zeros(len(ds)))
     assert np.abs(total - est.predict(ds.X)).max() < 1e-4
 
@@ -115,36 +114,19 @@ def test_scaled_feed_is_reported_in_raw_values():
     for feed in ("raw", "scaled"):
         X, schema = (ds.X, ds.schema) if feed == "raw" else (ds.scaled(), ds.schema.unit())
         est = build(load_spec("tree"), schema, seed=0).fit(X, ds.y)
-        recs[feed] = explain_record(est, ds, "tree", feed=feed)
+        recs[feed] = explain(est, ds, "treeshap", feed=feed, label="tree")
     assert set(recs["scaled"].shape("lr").index) == {3e-4, 6e-4, 1e-3}
     pd.testing.assert_frame_equal(recs["raw"].shapes, recs["scaled"].shapes)  # splits do not care about the scale
 
 
-def test_cell_explainer_dict_round_trips_and_carries_ebm_json(table, fitted):
+def test_record_round_trips_and_carries_ebm_json(table, fitted):
     ds, _ = table
-    d = explain(fitted["ebm_fast"], ds, load_spec("ebm_fast"))
-    assert [t["term_features"] for t in d["ebm_json"]["ebm"]["terms"]][:3] == [["a"], ["b"], ["c"]]
-    rec = Interpretation.from_dict(d)
+    rec = explain(fitted["ebm_fast"], ds, "ebm", label="ebm_fast")
+    assert [t["term_features"] for t in rec.extras["ebm_json"]["ebm"]["terms"]][:3] == [["a"], ["b"], ["c"]]
     again = Interpretation.from_dict(rec.to_dict())
     for name in ("importances", "shapes", "interactions"):
         pd.testing.assert_frame_equal(getattr(rec, name), getattr(again, name))
-
-
-def test_explaining_is_fast(table, fitted):
-    ds, _ = table
-    for name, est in fitted.items():
-        t0 = time.perf_counter()
-        explain_record(est, ds, name)
-        assert time.perf_counter() - t0 < 3.0, name  # ~0.05-0.3 s each on an idle core
-
-
-def test_unknown_models_are_refused(table):
-    from sklearn.neighbors import KNeighborsRegressor
-
-    ds, _ = table
-    est = KNeighborsRegressor().fit(ds.X[["a", "c"]], ds.y)
-    with pytest.raises(TypeError, match="no explainer for KNeighborsRegressor"):
-        decompose(est, ds.X[["a", "c"]], ds.schema)
+    assert again.extras == rec.extras
 
 
 # ---------------------------------------------------------------- the record, its tables and comparisons

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from harness.data.synthetic import generate
-from harness.experiments.fidelity import pair_detection, score, shape_errors
-from harness.interpret import Interpretation, pair_term
+from harness.explanations import pair_detection, score, shape_errors
+from harness.explanations import Interpretation, pair_term
 from harness.report import aggregate
-from harness.surrogates.explain import explain
+from harness.explainers import explain
 from harness.surrogates.registry import build, load_spec
 from cli import harness as _harness
 
@@ -73,7 +73,7 @@ def test_a_model_fitted_on_shuffled_scores_finds_nothing(table):
         spec = load_spec("gam")
         est = build(spec, ds.schema, seed=0, n_jobs=1)
         est.fit(ds.X, y)
-        return Interpretation.from_dict(explain(est, ds, spec, "raw"))
+        return explain(est, ds, spec.explainer, label=spec.name)
 
     real = score(truth, fitted(ds.y))
     shuffled = score(truth, fitted(pd.Series(np.random.default_rng(0).permutation(ds.y.to_numpy()), name=ds.y.name)))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 
-from harness.configs import config_root
+from harness.paths import config_root
 from harness.data import load_dataset
 from harness.data.nmt import SCALES, schema_for
 from harness.data.nmtlc import safe_load

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 
-from harness.configs import config_root
+from harness.paths import config_root
 from harness.data import load_dataset
 from harness.data.infer import ABSENT
 from harness.errors import ConfigError, DataError

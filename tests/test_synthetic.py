@@ -11,10 +11,11 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from harness.configs import config_root
+from harness.paths import config_root
 from harness.data import load_dataset
 from harness.data.synthetic import describe, generate, resolve, true_function, truth_of
 from harness.errors import ConfigError
+from harness.hpo import order_pool, sampler
 
 
 def yaml_settings(**overrides) -> dict:
@@ -143,11 +144,10 @@ def test_user_schema_with_continuous_and_categorical_features():
 
 
 def test_skewed_sampling_keeps_what_the_hpo_method_visits():
-    hpo = pytest.importorskip("harness.hpo")
     settings = yaml_settings(sampling="gb", pool_size=150, n_rows=40)
-    ds, truth = generate(settings)
+    ds, truth = generate(settings, sampler())
     pool = generate(yaml_settings(n_rows=150, snr=4.0))[0]  # the same draws: rows come from the seed's row stream
-    order = hpo.order_pool("gb", pool.scaled().to_numpy(), pool.y.to_numpy(), 0)
+    order = order_pool("gb", pool.scaled().to_numpy(), pool.y.to_numpy(), 0)
     pd.testing.assert_frame_equal(ds.X, pool.X.iloc[order[:40]].reset_index(drop=True))
     assert ds.y.mean() > pool.y.mean()  # HPO goes for good configurations: a skewed sample
     assert ds.name == "synthetic-nmt-snr4-n40-gb150-s0"
@@ -155,15 +155,20 @@ def test_skewed_sampling_keeps_what_the_hpo_method_visits():
     np.testing.assert_allclose(rest, rest[0], atol=1e-12)
 
 
+def test_skewed_sampling_needs_an_hpo_order():
+    with pytest.raises(ConfigError, match="data.sampling=gb needs an HPO order"):
+        generate(yaml_settings(sampling="gb", pool_size=150, n_rows=40))
+
+
 def test_skewed_sampling_caches_its_order_where_told(tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "user"))
     settings = yaml_settings(sampling="gb", pool_size=150, n_rows=40)
-    first = generate(settings, cache_dir=tmp_path / "run")[0]
+    first = generate(settings, sampler(cache_dir=tmp_path / "run"))[0]
     assert len(list((tmp_path / "run" / "hpo_orders").glob("gb-*.npy"))) == 1
-    again = generate(settings, cache=False)[0]
+    again = generate(settings, sampler(cache=False))[0]
     assert not (tmp_path / "user").exists()  # cache=False writes nothing, not even to the user cache
     pd.testing.assert_frame_equal(first.X, again.X)
-    generate(settings)
+    generate(settings, sampler())
     assert len(list((tmp_path / "user" / "hpo_orders").glob("gb-*.npy"))) == 1
 
 

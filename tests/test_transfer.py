@@ -13,15 +13,16 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from harness.app import RunOptions  # noqa: E402
-from harness.cells import model_seed, run_cells  # noqa: E402
+from harness.config import RunOptions  # noqa: E402
+from harness.cells import run_cells  # noqa: E402
+from harness.seeds import model_seed  # noqa: E402
 from harness.data.dataset import Dataset  # noqa: E402
 from harness.data.nmt import PAIRS, load_pair  # noqa: E402
 from harness.data.pooled import pool, rows_in, union_schema  # noqa: E402
 from harness.data.schema import Feature, Schema  # noqa: E402
 from harness.data.splits import train_test_split  # noqa: E402
 from harness.experiments import transfer  # noqa: E402
-from harness.plots.transfer import heatmap  # noqa: E402
+from harness.render.transfer import heatmap  # noqa: E402
 from harness.surrogates.registry import build, load_spec  # noqa: E402
 
 SCHEMA_A = Schema.of([Feature("bpe", "log", (10, 30, 50)), Feature("layers", "linear", (2, 4))])

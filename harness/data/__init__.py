@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from omegaconf import DictConfig, OmegaConf
 
+from harness.data import registry
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
 from harness.errors import ConfigError
@@ -18,22 +19,21 @@ def _plain(node) -> dict:
     return dict(node)
 
 
-def load_dataset(data_cfg: Mapping) -> Dataset:
-    """Dispatch on ``kind``; each loader validates its own input."""
+def load_dataset(data_cfg: Mapping, order=None) -> Dataset:
+    """Dispatch on ``kind``; each reader validates its own input.
+
+    ``order`` is the HPO-order function a synthetic table sampled by an HPO method needs
+    (``harness.hpo.sampler``); the data layer knows no HPO method itself.
+    """
     d = _plain(data_cfg)
     kind = d.get("kind", "nmt")
-    if kind == "nmt":
-        from harness.data.nmt import load_pair
-
-        return load_pair(d["pair"], root=d.get("root"), base_url=d.get("base_url"), verify=d.get("verify", True))
-    from harness.data import registry
-
     if kind not in registry.LOADERS:
-        raise ConfigError(f"data.kind={kind!r} is unknown; known kinds: {', '.join(['nmt', *registry.LOADERS])}")
-    return registry.loader(kind)(d)
+        raise ConfigError(f"data.kind={kind!r} is unknown; known kinds: {', '.join(registry.LOADERS)}")
+    load = registry.loader(kind)
+    return load(d, order=order) if kind == "synthetic" else load(d)
 
 
-def datasets_for(cfg) -> list[Dataset]:
+def datasets_for(cfg, order=None) -> list[Dataset]:
     """The tables an experiment runs on: its ``tables`` (a list of data configs), the NMT ``pairs``
     it names, or else the one ``data`` table.
 
@@ -42,9 +42,9 @@ def datasets_for(cfg) -> list[Dataset]:
     """
     tables = cfg.get("tables")
     if tables:
-        return [load_dataset(_plain(t)) for t in tables]
+        return [load_dataset(_plain(t), order) for t in tables]
     base = _plain(cfg.data)
     pairs = cfg.get("pairs")
     if not pairs or base.get("kind", "nmt") != "nmt":
-        return [load_dataset(base)]
-    return [load_dataset({**base, "pair": p}) for p in pairs]
+        return [load_dataset(base, order)]
+    return [load_dataset({**base, "pair": p}, order) for p in pairs]

@@ -72,3 +72,11 @@ class Dataset:
 
     def scaled(self) -> pd.DataFrame:
         return self.schema.scaled(self.X)
+
+    def features(self, feed: str = "raw") -> tuple[pd.DataFrame, Schema]:
+        """What a model sees of the table: raw values, or values scaled to the schema's [0, 1] (``feed``)."""
+        if feed == "raw":
+            return self.X, self.schema
+        if feed == "scaled":
+            return self.scaled(), self.schema.unit()
+        raise ValueError(f"feed={feed!r}: expected raw or scaled")

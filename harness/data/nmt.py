@@ -127,6 +127,13 @@ def load_pair(pair: str, root=None, base_url: str | None = None, verify: bool = 
     return _load_cached(pair, str(hyps), str(evals), file_hash(hyps), file_hash(evals), verify)
 
 
+def load(cfg: dict) -> Dataset:
+    """Registry loader for ``kind: nmt``."""
+    if "pair" not in cfg:
+        raise DataError(f"data.pair is required for the NMT tables; known pairs: {', '.join(PAIRS)}")
+    return load_pair(cfg["pair"], root=cfg.get("root"), base_url=cfg.get("base_url"), verify=cfg.get("verify", True))
+
+
 @lru_cache(maxsize=32)
 def _load_cached(pair: str, hyps: str, evals: str, h_hash: str, e_hash: str, verify: bool) -> Dataset:
     fingerprint = hashlib.sha256(f"{h_hash}:{e_hash}".encode()).hexdigest()

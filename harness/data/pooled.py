@@ -13,7 +13,6 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from harness.cells import features_for
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
 
@@ -57,7 +56,7 @@ def pool(parts: Sequence[Dataset], feed: str = "raw", name: str | None = None) -
         raise ValueError("pool: the tables disagree on whether the score is maximised")
     if len({p.target for p in parts}) > 1:
         raise ValueError(f"pool: the tables have different targets: {sorted({p.target for p in parts})}")
-    fed = [features_for(p, feed) for p in parts]
+    fed = [p.features(feed) for p in parts]
     schema = union_schema([s for _, s in fed])
     X = pd.concat([x for x, _ in fed], ignore_index=True)
     y = pd.concat([p.y for p in parts], ignore_index=True)

@@ -1,4 +1,4 @@
-"""Table kinds beyond the built-in NMT pairs: kind -> "module:function" taking the data config.
+"""Table kinds: kind -> "module:function" taking the data config.
 
 Imported lazily so optional dependencies (optuna, pyarrow) load only when used.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 
 LOADERS: dict[str, str] = {
+    "nmt": "harness.data.nmt:load",
     "table": "harness.data.table:load",
     "optuna": "harness.data.optuna_study:load",
     "nmtlc": "harness.data.nmtlc:load",

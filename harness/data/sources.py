@@ -13,9 +13,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-import platformdirs
-
 from harness.errors import DataError
+from harness.paths import cache_root
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +57,6 @@ def file_hash(path: Path) -> str:
     """SHA-256 of a file, computed once per (path, size, mtime) in a process."""
     st = path.stat()
     return _cached_hash(str(path), st.st_size, st.st_mtime_ns)
-
-
-def cache_root(override=None) -> Path:
-    """The one cache folder (downloads, cells, HPO orders, stored parts): ``override``, else
-    ``$HARNESS_CACHE_DIR``, else the user cache dir."""
-    if override:
-        return Path(override)
-    env = os.environ.get("HARNESS_CACHE_DIR")
-    return Path(env) if env else Path(platformdirs.user_cache_dir("harness"))
 
 
 def default_cache_dir() -> Path:

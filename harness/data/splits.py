@@ -1,8 +1,8 @@
 """Seeded train/test splits and nested training subsets.
 
-One integer seed drives everything; each use draws from its own stream
-(``SeedSequence([seed, stream])``) so that, e.g., the split does not change
-when the subset rule does. The subsets are prefixes of the random visiting
+One integer seed drives everything through the named streams of
+``harness.seeds``, so that, e.g., the split does not change when the subset
+rule does. The subsets are prefixes of the random visiting
 order of the training pool, so the size sweep *is* the random HPO order.
 """
 from __future__ import annotations
@@ -14,13 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from harness.errors import ConfigError
-
-SPLIT_STREAM = 1
-
-
-def rng(seed: int, stream: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([int(seed), int(stream)]))
-
+from harness.seeds import Stream, rng
 
 @dataclass(frozen=True)
 class Split:
@@ -37,7 +31,7 @@ def train_test_split(n: int, seed: int, train_fraction: float = 0.8, n_train: in
         n_train = int(math.floor(train_fraction * n + 0.5))
     if not 1 <= n_train < n:
         raise ConfigError(f"split: cannot take {n_train} training rows out of {n} (need 1 <= n_train < {n})")
-    perm = rng(seed, SPLIT_STREAM).permutation(n)
+    perm = rng(seed, Stream.SPLIT).permutation(n)
     return Split(seed=int(seed), train=np.sort(perm[:n_train]), test=np.sort(perm[n_train:]))
 
 

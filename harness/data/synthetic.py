@@ -2,7 +2,7 @@
 
 A real HPO table cannot say whether a surrogate's explanation is right; a
 synthetic one can. ``generate(settings)`` returns the table and its truth as
-an :class:`~harness.interpret.Interpretation`, so surrogates' explanations
+an :class:`~harness.explanations.Interpretation`, so surrogates' explanations
 are scored against it exactly as they are compared with each other.
 
 **Rows.** Each feature is drawn independently from the seed: a discrete
@@ -11,7 +11,7 @@ continuous one is uniform on ``[low, high]`` on its own scale (log-uniform for
 ``log``). With ``sampling: uniform`` these ``n_rows`` rows are the table. With
 ``sampling: random | bo | gb`` a pool of ``pool_size`` such rows is drawn, its
 noisy score computed, and the table is the first ``n_rows`` configurations
-that HPO method visits (``harness.hpo.order_pool`` on the schema-scaled pool,
+that HPO method visits (an ``order`` from ``harness.hpo.sampler`` on the schema-scaled pool,
 seeded by ``seed``), in visiting order — a skewed sample, as real HPO logs are.
 The "generated rows" below are the table (uniform) or the pool (otherwise).
 
@@ -68,6 +68,7 @@ import json
 import math
 import operator
 from itertools import combinations
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ import pandas as pd
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
 from harness.errors import ConfigError
-from harness.interpret import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
+from harness.explanations.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
 VERSION = "synthetic-1"
 TARGET = "score"
@@ -83,6 +84,7 @@ GRID = 32
 SHAPES = ("monotone", "u", "step", "none")
 SAMPLINGS = ("uniform", "random", "bo", "gb")
 PAIR_SCALE = 4.0
+Order = Callable[..., np.ndarray]  # (method, X, y, seed, maximize=) -> a permutation of the pool
 
 DEFAULTS = {
     "kind": "synthetic",
@@ -425,11 +427,12 @@ def _fingerprint(cfg: dict, X: pd.DataFrame, y: pd.Series) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def generate(settings, cache: bool = True, cache_dir=None) -> tuple[Dataset, Interpretation]:
+def generate(settings, order: Order | None = None) -> tuple[Dataset, Interpretation]:
     """The table and its true interpretation.
 
-    An HPO-sampled table's order of its pool is cached like the experiments' orders: under
-    ``cache_dir`` (default: the user cache), not at all with ``cache=False``.
+    ``order(method, X, y, seed, maximize=...)`` gives an HPO method's visiting order of the scaled
+    pool (``harness.hpo.sampler`` makes one, cached like the experiments' orders); a table sampled by
+    an HPO method cannot be made without it.
     """
     cfg = resolve(settings)
     schema, X, oracle, noise_rng = _build(cfg)
@@ -438,12 +441,11 @@ def generate(settings, cache: bool = True, cache_dir=None) -> tuple[Dataset, Int
     signal = oracle(X)
     y = signal + noise_rng.normal(0.0, math.sqrt(signal.var() / cfg["snr"]), size=len(X))
     if cfg["sampling"] != "uniform":
-        from harness.hpo import order_cache, order_pool
-
-        scaled = schema.scaled(X).to_numpy()
-        order = order_pool(cfg["sampling"], scaled, y, cfg["seed"], maximize=cfg["maximize"],
-                           cache_dir=order_cache(cache, cache_dir))
-        keep = np.asarray(order[: cfg["n_rows"]])
+        if order is None:
+            raise ConfigError(f"data.sampling={cfg['sampling']} needs an HPO order: load the table through "
+                              "harness.hpo.sampler (the experiments and harness.explain do)")
+        visits = order(cfg["sampling"], schema.scaled(X).to_numpy(), y, cfg["seed"], maximize=cfg["maximize"])
+        keep = np.asarray(visits[: cfg["n_rows"]])
         X, y, signal = X.iloc[keep].reset_index(drop=True), y[keep], signal[keep]
     y = pd.Series(y, name=TARGET)
     ds = Dataset(
@@ -459,9 +461,9 @@ def generate(settings, cache: bool = True, cache_dir=None) -> tuple[Dataset, Int
     return ds, _truth(oracle, ds)
 
 
-def load(data_cfg: dict) -> Dataset:
+def load(data_cfg: dict, order: Order | None = None) -> Dataset:
     """Registry loader for ``kind: synthetic``; the truth stays reachable through ``truth_of``."""
-    return generate(data_cfg)[0]
+    return generate(data_cfg, order)[0]
 
 
 # ---------------------------------------------------------------- truth

@@ -4,12 +4,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.app import as_list, to_plain
 from harness.cells import Cell, Eval
+from harness.config import as_list, to_plain
+from harness.data import datasets_for
 from harness.data.dataset import Dataset
 from harness.data.splits import Split, subset_size, train_test_split
 from harness.errors import ConfigError
+from harness.hpo import sampler
 from harness.surrogates.registry import SurrogateSpec, load_spec
+
+
+def datasets_of(cfg, opts) -> dict[str, Dataset]:
+    """The run's tables by name; a synthetic table sampled by an HPO method takes its order from the run's order cache."""
+    return {ds.name: ds for ds in datasets_for(cfg, order=sampler(opts.cache, opts.cache_dir))}
 
 
 def specs_of(cfg) -> list[SurrogateSpec]:
@@ -85,10 +92,3 @@ def mean_std(df: pd.DataFrame, by: list[str], metrics=("mse", "src", "mrr", "r2"
     ].sum()
     out = order.merge(stats.reset_index(), on=by, how="left").merge(counts.reset_index(), on=by, how="left")
     return out.astype({"n_ok": int, "n_failed": int})
-
-
-def finish(summarise, rows: pd.DataFrame, out, opts, **tables):
-    """An experiment's last step: its ``summarise`` now, or handed to ``opts.defer`` (the full reproduction)."""
-    if opts.defer is not None:
-        return opts.defer(summarise, rows, out, **tables)
-    return summarise(rows, out, **tables)

@@ -5,7 +5,8 @@ import logging
 
 import pandas as pd
 
-from harness.data import datasets_for
+from harness.experiments.base import Experiment, ExperimentResult
+from harness.experiments.common import datasets_of
 from harness.results import write_csv
 
 log = logging.getLogger("harness")
@@ -41,7 +42,7 @@ def _fmt(v) -> str:
 
 
 def run(cfg, opts):
-    datasets = datasets_for(cfg)
+    datasets = list(datasets_of(cfg, opts).values())
     table = pd.concat([describe(ds) for ds in datasets], ignore_index=True)
     write_csv(table, opts.output_dir / "describe.csv")
     lines = [f"{'dataset':8} {'rows':>5} {'BLEU min':>8} {'mean':>6} {'max':>6}  value counts"]
@@ -55,6 +56,21 @@ def run(cfg, opts):
         )
     lines.append(f"{'total':8} {sum(len(d) for d in datasets):5d}")
     text = "\n".join(lines)
-    print(text)
+    log.info("%s", text)
     log.info("wrote %s", opts.output_dir / "describe.csv")
-    return table
+    return ExperimentResult("describe", opts.output_dir, tables={"describe": table}, summary=table)
+
+
+class Describe(Experiment):
+    name = "describe"
+    title = "The tables: rows, target range and value counts"
+    keys = ("dataset", "feature", "value")
+
+    def run(self, cfg, opts):
+        return run(cfg, opts)
+
+    def summarise(self, rows, out, **tables):
+        return rows
+
+
+EXPERIMENT = Describe()

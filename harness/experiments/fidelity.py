@@ -28,26 +28,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.app import as_list, seeds_of, to_plain
 from harness.cells import Cell, Eval, cell_id, run_cells
+from harness.config import as_list, seeds_of, to_plain
 from harness.data.dataset import Dataset
 from harness.data.synthetic import TARGET, describe, generate, true_function, truth_of
 from harness.errors import ConfigError
-from harness.experiments.common import finish, mean_std, specs_of
-from harness.interpret import Interpretation, rank_agreement, records_of, shape_map, top_k_overlap
-from harness.plots import stability as plots
-from harness.plots.interpret import shape_grid
+from harness.experiments.base import Experiment
+from harness.experiments.common import mean_std, specs_of
+from harness.explanations import Interpretation, records_of
+from harness.explanations.scoring import DEFAULT_THRESHOLD, score, shape_errors
+from harness.hpo import sampler
+from harness.seeds import Stream, derive
+from harness.render import stability as plots
+from harness.render.interpret import shape_grid
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
 
 log = logging.getLogger("harness")
 
-EXPERIMENT = "fidelity"
+NAME = "fidelity"
 GRID = ("n_rows", "snr", "sampling")
 KEYS = ["experiment", "dataset", "surrogate", "seed", *GRID]
 TABLES = ("metrics", "scores", "shape_errors", "importances", "shapes", "tables")
 TOP_K = 3
-TEST_STREAM = 3
-DEFAULT_THRESHOLD = 0.1
 SAMPLING_COST = {"bo": 2, "gb": 1}  # relative cost of generating a table by sampling (BO orders take longest)
 SCORES = ("spearman", "kendall", f"top{TOP_K}_overlap", "importance_error", "shape_nrmse", "shape_r_mean", "pair_precision",
           "pair_recall", "pair_hits_at_k", "global_spearman", "global_importance_error", "global_shape_nrmse")
@@ -56,103 +58,6 @@ LABELS = {"spearman": "Spearman ρ of importances vs truth", "kendall": "Kendall
           "shape_nrmse": "shape error (pooled nRMSE)",
           "shape_r_mean": "shape correlation with truth", "pair_precision": "pair precision", "pair_recall": "pair recall",
           "pair_hits_at_k": "true pairs among top-|true| pairs", "r2": "test R² vs noise-free signal"}
-
-
-# ---------------------------------------------------------------- scoring
-
-
-def shape_errors(truth: Interpretation, record: Interpretation) -> pd.DataFrame:
-    """Per feature: how far the record's shape is from the true one, on the values both hold.
-
-    Both shapes are re-centred to a row-weighted mean of 0 (weights: the
-    truth's count of rows at each value), so a constant offset is no error.
-    ``rmse``: row-weighted root-mean-square difference, in target units;
-    ``scale``: the true shape's row-weighted RMS; ``nrmse`` = rmse / scale,
-    comparable across features and tables, NaN for a feature without a true
-    effect (its rmse is then pure spurious effect); ``r``: Pearson correlation
-    (≥ 3 shared values, both shapes varying), else NaN.
-    """
-    out = []
-    record_map = shape_map(record)
-    for f, t in shape_map(truth).items():
-        s = record_map.get(f, {})
-        shared = [v for v in t if v in s]
-        row = {"feature": f, "n_values": len(t), "n_shared": len(shared), "rmse": np.nan, "scale": np.nan, "nrmse": np.nan,
-               "r": np.nan}
-        if shared:
-            w = np.array([t[v][1] for v in shared], dtype=float)
-            w = w / w.sum()
-            a, b = np.array([t[v][0] for v in shared]), np.array([s[v][0] for v in shared])
-            a, b = a - w @ a, b - w @ b
-            row["rmse"], row["scale"] = math.sqrt(w @ (b - a) ** 2), math.sqrt(w @ a**2)
-            if row["scale"] > 1e-12:
-                row["nrmse"] = row["rmse"] / row["scale"]
-                if len(shared) >= 3 and np.ptp(b) > 0:
-                    row["r"] = float(np.corrcoef(a, b)[0, 1])
-        out.append(row)
-    return pd.DataFrame(out, columns=["feature", "n_values", "n_shared", "rmse", "scale", "nrmse", "r"])
-
-
-def pair_detection(truth: Interpretation, record: Interpretation, threshold: float = DEFAULT_THRESHOLD) -> dict:
-    """Which true pairs the record finds.
-
-    A pair is *detected* when its term's importance is at least ``threshold``
-    × the record's largest single-feature importance (a fixed share of the
-    strongest effect, so a spurious pair of tiny importance does not count).
-    ``pair_hits_at_k``: share of the true pairs among the record's top-k pair
-    terms, k = the number of true pairs (threshold-free). A record without
-    pair terms (ridge, additive GAM) detects none: recall 0, precision NaN.
-    """
-    def pairs_of(rec: Interpretation) -> list[tuple[frozenset, float]]:
-        imp = rec.importances
-        sel = (imp["kind"] == "pair").to_numpy()
-        return [(frozenset(ab), float(v)) for *ab, v in
-                zip(imp["feature_a"].to_numpy()[sel], imp["feature_b"].to_numpy()[sel], imp["importance"].to_numpy()[sel])]
-
-    true = {p for p, v in pairs_of(truth) if v > 0}
-    rp = sorted(pairs_of(record), key=lambda t: -t[1])  # stable: ties keep record order
-    top_main = record.main_importances().max()
-    detected = {p for p, v in rp if v >= threshold * top_main} if rp and top_main > 0 else set()
-    hits = len(detected & true)
-    notes = []
-    if not len(rp):
-        notes.append("the model has no pair terms")
-    if not true:
-        notes.append("the table has no true pair")
-    return {
-        "pair_precision": hits / len(detected) if detected else np.nan,
-        "pair_recall": hits / len(true) if true else np.nan,
-        "pair_hits_at_k": len({p for p, _ in rp[:len(true)]} & true) / len(true) if true else np.nan,
-        "n_pairs_true": len(true),
-        "n_pairs_detected": len(detected),
-        "pair_note": "; ".join(notes),
-    }
-
-
-def score(truth: Interpretation, record: Interpretation, threshold: float = DEFAULT_THRESHOLD) -> dict:
-    """A record's fidelity to the truth: importance ranking, shapes and pair detection (``record`` = truth scores 1 / 0).
-
-    Rank correlations are scale-free: a model of pure noise still ranks features with more levels higher, so
-    ``importance_error`` = Σ |importance − true importance| / Σ true importance (single features) checks the sizes.
-    ``shape_nrmse`` pools every feature's error: sqrt(Σ rmse²) / sqrt(Σ scale²),
-    the error of the whole main-effect part relative to its true size (spurious
-    effects of features without a true one count too).
-    """
-    ranks = rank_agreement(record, truth)
-    errors = shape_errors(truth, record)
-    total = math.sqrt((errors["scale"] ** 2).sum())
-    true_imp = truth.main_importances()
-    gap = (record.main_importances().reindex(true_imp.index).fillna(0.0) - true_imp).abs().sum()
-    return {
-        "spearman": ranks["spearman"],
-        "kendall": ranks["kendall"],
-        f"top{TOP_K}_overlap": top_k_overlap(record, truth, TOP_K),
-        "importance_error": gap / true_imp.sum() if true_imp.sum() > 0 else np.nan,
-        "shape_nrmse": math.sqrt((errors["rmse"] ** 2).sum()) / total if total > 0 else np.nan,
-        "shape_r_mean": float(errors["r"].mean()) if errors["r"].notna().any() else np.nan,
-        **pair_detection(truth, record, threshold),
-        "rank_note": ranks["reason"],
-    }
 
 
 # ---------------------------------------------------------------- the tables
@@ -167,10 +72,6 @@ def grid_of(cfg) -> list[dict]:
     data = to_plain(cfg.data)
     values = [as_list(grid.get(k)) or [data.get(k)] for k in GRID]
     return [dict(zip(GRID, combo)) for combo in product(*values)]
-
-
-def _test_seed(seed: int) -> int:
-    return int(np.random.SeedSequence([int(seed), TEST_STREAM]).generate_state(1)[0] & 0x7FFFFFFF)
 
 
 def test_table(train: Dataset, X: pd.DataFrame) -> Dataset:
@@ -204,8 +105,8 @@ def tables_of(cfg, opts) -> list[tuple[dict, int, Dataset, Interpretation, Datas
         for i, point in enumerate(points):
             groups.setdefault((seed, *[(k, v) for k, v in point.items() if k != "n_rows"]), []).append(i)
     slowest_first = sorted(groups.items(), key=lambda g: SAMPLING_COST.get(points[g[1][0]]["sampling"], 0), reverse=True)
-    cache = {"cache": opts.cache, "cache_dir": opts.cache_dir}
-    tasks = (delayed(_group_tables)(data, key[0], [points[i] for i in idx], test_rows, cache) for key, idx in slowest_first)
+    order = sampler(opts.cache, opts.cache_dir)
+    tasks = (delayed(_group_tables)(data, key[0], [points[i] for i in idx], test_rows, order) for key, idx in slowest_first)
     with Parallel(n_jobs=max(1, min(opts.n_jobs, len(groups))), batch_size=1) as par:
         results = par(tasks)
     made = {}
@@ -214,11 +115,11 @@ def tables_of(cfg, opts) -> list[tuple[dict, int, Dataset, Interpretation, Datas
     return [(points[i], seed, *made[(seed, i)]) for seed in seeds_of(cfg) for i in range(len(points))]
 
 
-def _group_tables(data: dict, seed: int, points: list[dict], test_rows: int, cache: dict) -> list[tuple[Dataset, Interpretation, Dataset]]:
-    X_test = generate({**data, "name": None, "sampling": "uniform", "n_rows": test_rows, "seed": _test_seed(seed)}, **cache)[0].X
+def _group_tables(data: dict, seed: int, points: list[dict], test_rows: int, order) -> list[tuple[Dataset, Interpretation, Dataset]]:
+    X_test = generate({**data, "name": None, "sampling": "uniform", "n_rows": test_rows, "seed": derive(seed, Stream.FIDELITY_TEST)})[0].X
     out = []
     for point in points:
-        ds, truth = generate({**data, **point, "name": None, "seed": seed}, **cache)
+        ds, truth = generate({**data, **point, "name": None, "seed": seed}, order)
         out.append((ds, truth, test_table(ds, X_test)))
     return out
 
@@ -230,23 +131,21 @@ def cells_of(cfg, opts):
     for point, seed, ds, _, test in tables:
         datasets[ds.name], datasets[test.name] = ds, test
         ev = Eval(dataset=test.name, rows=tuple(range(len(test))))
-        keys = (("experiment", EXPERIMENT), ("dataset", ds.name), *point.items())
+        keys = (("experiment", NAME), ("dataset", ds.name), *point.items())
         cells += [Cell(keys=keys, train=ds.name, train_rows=tuple(range(len(ds))), surrogate=spec, seed=seed, evals=(ev,),
                        explain=True) for spec in specs]
     return cells, datasets, tables
 
 
 def run(cfg, opts):
-    from harness.surrogates.explain import explain
-
     threshold = float(cfg.get("pair_threshold", DEFAULT_THRESHOLD))
     cells, datasets, tables = cells_of(cfg, opts)
-    result = run_cells(cells, datasets, opts, explainer=explain, label=EXPERIMENT)
+    result = run_cells(cells, datasets, opts, label=NAME)
     out = opts.output_dir
     truths = {ds.name: (truth, truth_of(test)) for _, _, ds, truth, test in tables}
     scores, errors, frames = [], [], {"importances": [], "shapes": []}
     for point, seed, ds, truth, _ in tables:
-        for name, f in truth.frames(experiment=EXPERIMENT, seed=seed, **point).items():
+        for name, f in truth.frames(experiment=NAME, seed=seed, **point).items():
             if name in frames:
                 frames[name].append(f)
     for c in cells:
@@ -254,15 +153,15 @@ def run(cfg, opts):
         if d is None:  # a failed fit: its metrics row says why
             continue
         record, (truth, overall) = Interpretation.from_dict(d), truths[c.train]
-        keys = {"experiment": EXPERIMENT, "dataset": c.train, "surrogate": c.surrogate.name, "seed": c.seed,
+        keys = {"experiment": NAME, "dataset": c.train, "surrogate": c.surrogate.name, "seed": c.seed,
                 **{k: c.key_dict[k] for k in GRID}}
         scores.append({**keys, **score(truth, record, threshold), "pair_threshold": threshold,
                        **{f"global_{k}": v for k, v in score(overall, record, threshold).items() if f"global_{k}" in SCORES}})
         errors.append(shape_errors(truth, record).assign(**keys))
-        for name, f in record.frames(experiment=EXPERIMENT, seed=c.seed, **{k: c.key_dict[k] for k in GRID}).items():
+        for name, f in record.frames(experiment=NAME, seed=c.seed, **{k: c.key_dict[k] for k in GRID}).items():
             if name in frames:
                 frames[name].append(f)
-    described = pd.DataFrame([{"experiment": EXPERIMENT, "dataset": ds.name, "seed": seed, **point,
+    described = pd.DataFrame([{"experiment": NAME, "dataset": ds.name, "seed": seed, **point,
                                "fingerprint": ds.fingerprint, "settings": json.dumps(ds.meta["generator"], sort_keys=True),
                                "description": describe(ds)} for point, seed, ds, _, _ in tables])
     write_csv(result.rows, out / "metrics.csv")
@@ -274,7 +173,7 @@ def run(cfg, opts):
     log.info("fidelity: %d fits on %d tables (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), len(tables), result.computed, result.cached, result.wall_seconds, out)
     # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
-    return finish(summarise, pd.read_csv(out / "metrics.csv"), out, opts,
+    return EXPERIMENT.finish(pd.read_csv(out / "metrics.csv"), opts,
                   **{name: pd.read_csv(out / f"{name}.csv") if len(frame) else frame for name, frame in tidy.items()})
 
 
@@ -325,7 +224,7 @@ def summarise(rows: pd.DataFrame, out: Path, scores=None, shape_errors=None, imp
     parts.append(_method_note(threshold))
     text = "\n".join(parts)
     atomic_write_text(out / "summary.md", text)
-    print(text)
+    log.info("%s", text)
     return summary
 
 
@@ -464,3 +363,19 @@ def _method_note(threshold: float) -> str:
         "- **Test R²**: on fresh uniform rows of the same generator (another seed), against the noise-free signal f(X).",
         "",
     ])
+
+
+class Fidelity(Experiment):
+    name = "fidelity"
+    title = "Fidelity on synthetic tables with known truth"
+    keys = tuple(KEYS)
+    tables = TABLES
+
+    def run(self, cfg, opts):
+        return run(cfg, opts)
+
+    def summarise(self, rows, out, **tables):
+        return summarise(rows, out, **tables)
+
+
+EXPERIMENT = Fidelity()

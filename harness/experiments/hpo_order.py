@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness import plots
-from harness.app import as_list, seeds_of, to_plain
+from harness.render import figures as plots
 from harness.cells import run_cells
-from harness.claims import Claim, verdict, write_claims
-from harness.data import datasets_for
+from harness.paper.claims import Claim, verdict, write_claims
+from harness.config import as_list, flag, seeds_of, to_plain
 from harness.data.nmt import PAIRS
 from harness.errors import ConfigError
-from harness.experiments.common import finish, mean_std, prefix_cells, sizes_of, specs_of, split_of
+from harness.experiments.base import Experiment
+from harness.experiments.common import datasets_of, mean_std, prefix_cells, sizes_of, specs_of, split_of
 from harness.hpo import METHODS
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
 
@@ -63,7 +63,7 @@ def orders_of(cfg, pools: list[tuple], opts) -> list[dict[str, np.ndarray]]:
 
 
 def cells_of(cfg, opts, explain: bool = False):
-    datasets = {ds.name: ds for ds in datasets_for(cfg)}
+    datasets = datasets_of(cfg, opts)
     specs, sizes = specs_of(cfg), sizes_of(cfg)
     pools = [(ds, split_of(cfg, ds, seed), seed) for ds in datasets.values() for seed in seeds_of(cfg)]
     cells, regret = [], []
@@ -87,14 +87,12 @@ def regret_curve(ds, split, order, seed: int, method: str) -> pd.DataFrame:
 
 
 def run(cfg, opts):
-    from harness.surrogates.explain import explain
-
-    cells, datasets, regret = cells_of(cfg, opts, explain=bool(cfg.get("explain", False)))
-    result = run_cells(cells, datasets, opts, explainer=explain, label="hpo_order")
+    cells, datasets, regret = cells_of(cfg, opts, explain=flag(cfg.get("explain", False), "explain"))
+    result = run_cells(cells, datasets, opts, label="hpo_order")
     write_csv(result.rows, opts.output_dir / "metrics.csv")
     write_csv(regret, opts.output_dir / "hpo_regret.csv")
     log.info("hpo_order: %d cells (%d computed, %d cached) in %.1f s", len(cells), result.computed, result.cached, result.wall_seconds)
-    return finish(summarise, result.rows, opts.output_dir, opts, hpo_regret=regret)
+    return EXPERIMENT.finish(result.rows, opts, hpo_regret=regret)
 
 
 def summarise(rows: pd.DataFrame, out: Path, hpo_regret: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -119,7 +117,7 @@ def summarise(rows: pd.DataFrame, out: Path, hpo_regret: pd.DataFrame | None = N
     write_claims(claims, out)
     text = "\n".join(lines)
     atomic_write_text(out / "summary.md", text)
-    print(text)
+    log.info("%s", text)
     return summary
 
 
@@ -184,3 +182,19 @@ def paper_claims(summary: pd.DataFrame, dataset: str) -> list[Claim]:
             + (f"; not at {', '.join(f'{s:g} % ({lowest[s]})' for s in late if lowest[s] != 'bo')}" if len(held) < len(late) else ""),
         ))
     return claims
+
+
+class HPOOrder(Experiment):
+    name = "hpo_order"
+    title = "HPO sampling orders (paper §5.3, Figure 6)"
+    keys = tuple(KEYS)
+    tables = TABLES
+
+    def run(self, cfg, opts):
+        return run(cfg, opts)
+
+    def summarise(self, rows, out, **tables):
+        return summarise(rows, out, **tables)
+
+
+EXPERIMENT = HPOOrder()

@@ -2,7 +2,7 @@
 
 One fit per (table, surrogate, seed) on all rows, scored in-sample (``eval_on:
 train``) and explained the same way for every surrogate
-(``harness.surrogates.explain``). Writes the tidy ``importances``, ``shapes``
+(``harness.explainers``). Writes the tidy ``importances``, ``shapes``
 and ``interactions`` tables, InterpretML's own JSON export of every EBM fit
 (``<surrogate>_<table>_seed<k>.json``), the figures, the agreement of each
 surrogate with the reference EBM and the paper's case-study claims checked on
@@ -18,22 +18,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.app import seeds_of
 from harness.cells import Cell, Eval, cell_id, run_cells
-from harness.claims import NOT_REPRODUCED, Claim, verdict, verdict_of, write_claims
-from harness.data import datasets_for
+from harness.paper.claims import NOT_REPRODUCED, Claim, verdict, verdict_of, write_claims
+from harness.config import seeds_of
 from harness.data.nmt import FEATURES as NMT_FEATURES
 from harness.data.nmt import LABELS as NMT_LABELS
 from harness.data.nmt import PAIRS
-from harness.experiments.common import finish, specs_of
-from harness.interpret import Interpretation, agreement, average, records_of
-from harness.plots import interpret as plots
-from harness.plots.interpret import fmt_value
+from harness.experiments.base import Experiment
+from harness.experiments.common import datasets_of, specs_of
+from harness.explanations import Interpretation, agreement, average, records_of
+from harness.render import interpret as plots
+from harness.text import fmt_value
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
 
 log = logging.getLogger("harness")
 
-EXPERIMENT = "interpret"
+NAME = "interpret"
 KEYS = ["experiment", "dataset", "surrogate", "seed", "eval_on"]
 TABLES = ("metrics", "importances", "shapes", "interactions")
 RECORD_KEYS = ("surrogate", "dataset", "seed")
@@ -41,16 +41,16 @@ TOP_K = 3
 EBM_LIBRARY = "interpret-core"
 
 
-def cells_of(cfg) -> tuple[list[Cell], dict]:
+def cells_of(cfg, opts) -> tuple[list[Cell], dict]:
     """One cell per (table, seed, surrogate): trained and scored on every row of the table."""
-    datasets = {ds.name: ds for ds in datasets_for(cfg)}
+    datasets = datasets_of(cfg, opts)
     specs, seeds = specs_of(cfg), seeds_of(cfg)
     cells = []
     for ds in datasets.values():
         rows = tuple(range(len(ds)))
         on_train = Eval(dataset=ds.name, rows=rows, keys=(("eval_on", "train"),))
         cells += [
-            Cell(keys=(("experiment", EXPERIMENT), ("dataset", ds.name)), train=ds.name, train_rows=rows,
+            Cell(keys=(("experiment", NAME), ("dataset", ds.name)), train=ds.name, train_rows=rows,
                  surrogate=spec, seed=seed, evals=(on_train,), explain=True)
             for seed in seeds for spec in specs
         ]
@@ -58,10 +58,8 @@ def cells_of(cfg) -> tuple[list[Cell], dict]:
 
 
 def run(cfg, opts):
-    from harness.surrogates.explain import explain
-
-    cells, datasets = cells_of(cfg)
-    result = run_cells(cells, datasets, opts, explainer=explain, label=EXPERIMENT)
+    cells, datasets = cells_of(cfg, opts)
+    result = run_cells(cells, datasets, opts, label=NAME)
     out = opts.output_dir
     write_csv(result.rows, out / "metrics.csv")
     tables: dict[str, list] = {name: [] for name in TABLES[1:]}
@@ -70,19 +68,19 @@ def run(cfg, opts):
         if d is None:  # a failed fit: its metrics row says why
             continue
         record = Interpretation.from_dict(d)
-        frames = record.frames(experiment=EXPERIMENT, seed=c.seed)
+        frames = record.frames(experiment=NAME, seed=c.seed)
         frames["importances"]["method"] = record.method
         for name in tables:
             tables[name].append(frames[name])
-        if "ebm_json" in d:
-            text = json.dumps(d["ebm_json"], indent=2)
+        if "ebm_json" in record.extras:
+            text = json.dumps(record.extras["ebm_json"], indent=2)
             atomic_write_text(out / f"{c.surrogate.name}_{c.train}_seed{c.seed}.json", text + "\n")
     for name, parts in tables.items():
         write_csv(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), out / f"{name}.csv")
     log.info("interpret: %d fits (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), result.computed, result.cached, result.wall_seconds, out)
     # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
-    return finish(summarise, result.rows, out, opts, **{name: _read(out / f"{name}.csv") for name in tables})
+    return EXPERIMENT.finish(result.rows, opts, **{name: _read(out / f"{name}.csv") for name in tables})
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -138,7 +136,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
               *[f"- **{s}**: {means[s, datasets[0]].method}" for s in surrogates if (s, datasets[0]) in means], ""]
     text = "\n".join(parts)
     atomic_write_text(out / "summary.md", text)
-    print(text)
+    log.info("%s", text)
     return fit
 
 
@@ -181,7 +179,7 @@ def _agreement(records: dict[tuple, Interpretation], reference: str) -> pd.DataF
         ref = records.get((reference, d, seed))
         if s == reference or ref is None:
             continue
-        rows.append({"experiment": EXPERIMENT, "dataset": d, "surrogate": s, "seed": seed, "reference": reference,
+        rows.append({"experiment": NAME, "dataset": d, "surrogate": s, "seed": seed, "reference": reference,
                      **agreement(rec, ref, k=TOP_K)})
     return pd.DataFrame(rows, columns=["experiment", "dataset", "surrogate", "seed", "reference", "spearman", "kendall",
                                        f"top{TOP_K}_overlap", "shape_r_mean", "shape_r_features", "n_features", "reason"])
@@ -263,10 +261,10 @@ def paper_claims(refs: dict[str, Interpretation], labels: dict) -> list[Claim]:
 
     def claim(cid: str, text: str, pair: str | None, check) -> None:
         if pair is not None and pair not in refs:
-            claims.append(Claim(EXPERIMENT, cid, text, verdict(0, 0), f"{pair} is not in this run"))
+            claims.append(Claim(NAME, cid, text, verdict(0, 0), f"{pair} is not in this run"))
         else:
             v, evidence = check()
-            claims.append(Claim(EXPERIMENT, cid, text, v, evidence))
+            claims.append(Claim(NAME, cid, text, v, evidence))
 
     def ru_order():
         rec = refs["ru-en"]
@@ -403,3 +401,19 @@ def _lr_drop_by_embed(rec: Interpretation, labels: dict) -> tuple[str, str]:
     text = "; ".join(f"{name}: " + ", ".join(f"{fmt_value(e)} {d:+.2f}" for e, d in table.items())
                      for name, table in (("pair term alone", alone), ("pair + both mains", summed)))
     return verdict_of(checks), f"change from lr 3e-4 to 1e-3 per {labels.get('embed', 'embed')}, {text}"
+
+
+class Interpret(Experiment):
+    name = "interpret"
+    title = "Interpretation case study (paper §4, Figures 2–4)"
+    keys = tuple(KEYS)
+    tables = TABLES
+
+    def run(self, cfg, opts):
+        return run(cfg, opts)
+
+    def summarise(self, rows, out, **tables):
+        return summarise(rows, out, **tables)
+
+
+EXPERIMENT = Interpret()

@@ -23,15 +23,16 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from harness.app import EXPERIMENTS, as_list, to_plain
-from harness.configs import config_root
+from harness import experiments
+from harness.config import as_list, to_plain
 from harness.errors import ConfigError
+from harness.experiments.base import Experiment, ExperimentResult
+from harness.paths import config_root, parts_store
 from harness.results import write_json
 from harness.timing import fit_floor
 
 log = logging.getLogger("harness")
 
-KEYS: list[str] = []
 
 
 def passthrough_overrides() -> list[str]:
@@ -143,14 +144,10 @@ def _one_thread():
 
 
 def run(cfg, opts):
-    import importlib
     from concurrent.futures import Future
 
-    from harness.data.sources import cache_root
-
     parts = [str(p) for p in as_list(cfg.get("parts"))]
-    known = sorted(p.name[: -len(".yaml")] for p in (config_root() / "experiment").iterdir()
-                   if p.name.endswith(".yaml") and not p.name.startswith("reproduce"))
+    known = [name for name, task in experiments.presets().items() if task not in ("reproduce", "")]
     unknown = [p for p in parts if p not in known]
     if unknown or not parts:
         raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
@@ -158,13 +155,15 @@ def run(cfg, opts):
     timings, reused, pending = {}, [], []
     t_all = time.perf_counter()
     code = source_digest()
-    store = cache_root(opts.cache_dir) / "parts"
+    store = parts_store(opts.cache_dir)
+    titles = {}
     side = SideSummaries(workers=opts.n_jobs if opts.n_jobs > 1 and len(parts) > 1 else 0)
     try:
         for part in parts:
             part_cfg = compose_part(part, overrides)
             part_opts = replace(opts, output_dir=opts.output_dir / part, defer=side.defer)
             part_opts.output_dir.mkdir(parents=True, exist_ok=True)
+            titles[part] = str(part_cfg.get("title") or experiments.get(part_cfg.task).title)
             t0 = time.perf_counter()
             stored = store / part_key(part, part_cfg, code)
             if opts.cache and _restore(stored, part_opts.output_dir):
@@ -173,7 +172,7 @@ def run(cfg, opts):
                 timings[part] = time.perf_counter() - t0
                 continue
             log.info("reproduce: %s → %s", part, part_opts.output_dir)
-            done = importlib.import_module(EXPERIMENTS[part_cfg.task]).run(part_cfg, part_opts)
+            done = experiments.get(part_cfg.task).run(part_cfg, part_opts).summary
             if isinstance(done, Future):  # a part's time runs to its summary's end, overlapping the next part
                 done.add_done_callback(lambda _, part=part, t0=t0: timings.__setitem__(part, time.perf_counter() - t0))
             else:
@@ -190,15 +189,27 @@ def run(cfg, opts):
     timings["total"] = time.perf_counter() - t_all
     # restored parts hold the rows of the run that computed them: not this run's work
     floor = [fit_floor(opts.output_dir / p, opts.n_jobs) for p in parts if p not in reused]
-    write_json({"parts": parts, "overrides": overrides, "seconds": timings, "reused": reused, "n_jobs": opts.n_jobs,
+    write_json({"parts": parts, "titles": titles, "overrides": overrides, "seconds": timings, "reused": reused, "n_jobs": opts.n_jobs,
                 "fit_floor_seconds": sum(f for f, _ in floor), "cells_computed": sum(n for _, n in floor)},
                opts.output_dir / "reproduce.json")
-    from harness.reproduction_report import build_report
+    from harness.render.report import build_report
 
     build_report(opts.output_dir)
     log.info("reproduce: all parts in %.1f s; report in %s", timings["total"], opts.output_dir / "REPORT.md")
+    return ExperimentResult("reproduce", opts.output_dir)
 
 
-def summarise(rows, out, **tables):
-    """A reproduction has no rows of its own: its parts are aggregated by their own modules."""
-    raise ConfigError("reproduce runs are not aggregated as one table; aggregate each part's folder instead")
+class Reproduce(Experiment):
+    name = "reproduce"
+    title = "The full reproduction"
+    keys = ()
+
+    def run(self, cfg, opts):
+        return run(cfg, opts)
+
+    def summarise(self, rows, out, **tables):
+        """A reproduction has no rows of its own: its parts are aggregated by their own modules."""
+        raise ConfigError("reproduce runs are not aggregated as one table; aggregate each part's folder instead")
+
+
+EXPERIMENT = Reproduce()

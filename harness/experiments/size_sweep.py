@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness import plots
-from harness.app import seeds_of
+from harness.render import figures as plots
 from harness.cells import run_cells
-from harness.claims import Claim, verdict, write_claims
-from harness.data import datasets_for
-from harness.experiments.common import finish, mean_std, prefix_cells, sizes_of, specs_of, split_of
+from harness.paper.claims import Claim, verdict, write_claims
+from harness.config import flag, seeds_of
+from harness.experiments.base import Experiment
+from harness.experiments.common import datasets_of, mean_std, prefix_cells, sizes_of, specs_of, split_of
 from harness.hpo.random_order import random_order
 from harness.paper import table2
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
@@ -21,8 +21,8 @@ log = logging.getLogger("harness")
 KEYS = ["experiment", "dataset", "surrogate", "seed", "size_pct"]
 
 
-def cells_of(cfg, explain: bool = False):
-    datasets = {ds.name: ds for ds in datasets_for(cfg)}
+def cells_of(cfg, opts, explain: bool = False):
+    datasets = datasets_of(cfg, opts)
     specs = specs_of(cfg)
     sizes = sizes_of(cfg)
     cells = []
@@ -36,17 +36,15 @@ def cells_of(cfg, explain: bool = False):
 
 
 def run(cfg, opts):
-    from harness.surrogates.explain import explain
-
-    cells, datasets = cells_of(cfg, explain=bool(cfg.get("explain", False)))
-    result = run_cells(cells, datasets, opts, explainer=explain, label="size_sweep")
+    cells, datasets = cells_of(cfg, opts, explain=flag(cfg.get("explain", False), "explain"))
+    result = run_cells(cells, datasets, opts, label="size_sweep")
     rows = result.rows
     write_csv(rows, opts.output_dir / "metrics.csv")
     log.info(
         "size_sweep: %d cells (%d computed, %d cached) in %.1f s; wrote %s",
         len(cells), result.computed, result.cached, result.wall_seconds, opts.output_dir,
     )
-    return finish(summarise, rows, opts.output_dir, opts)
+    return EXPERIMENT.finish(rows, opts)
 
 
 def summarise(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
@@ -61,7 +59,7 @@ def summarise(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
         text += "\n".join(c.markdown() for c in claims) + "\n"
     write_claims(claims, out)
     atomic_write_text(out / "summary.md", text)
-    print(text)
+    log.info("%s", text)
     for ds, part in summary.groupby("dataset"):
         plots.size_curves(part, out / f"size_sweep_{ds}.png", title=f"{ds}: test metrics vs training size (mean ± std over seeds)")
     return summary
@@ -132,3 +130,18 @@ def paper_claims(summary: pd.DataFrame) -> list[Claim]:
               verdict(int(rho <= -0.7) + int(std[100] < std[5]), 2),
               f"std {std[5]:.2f} at 5 %, {std[30]:.2f} at 30 %, {std[100]:.2f} at 100 %; Spearman(size, std) = {rho:.2f} (rule ≤ −0.7)"),
     ]
+
+
+class SizeSweep(Experiment):
+    name = "size_sweep"
+    title = "Size sweep (paper §5.1–5.2, Table 2, Figure 5)"
+    keys = tuple(KEYS)
+
+    def run(self, cfg, opts):
+        return run(cfg, opts)
+
+    def summarise(self, rows, out, **tables):
+        return summarise(rows, out)
+
+
+EXPERIMENT = SizeSweep()

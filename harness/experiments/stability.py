@@ -14,7 +14,7 @@ cell's explanation is compared with
 
 by the Kendall and Spearman correlation of the single-feature importances,
 top-3 overlap and exact top-3 set equality, and the mean per-feature shape
-correlation (``harness.interpret.agreement``).
+correlation (``harness.explanations.agreement``).
 
 **Stable.** A surrogate's ranking is stable at a size when its top-3 set
 equals the full-data top-3 in at least ``stable_fraction`` of the seeds (4 of
@@ -35,18 +35,19 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from harness.cells import cell_id, run_cells
-from harness.claims import Claim, verdict, write_claims
+from harness.paper.claims import Claim, verdict, write_claims
 from harness.errors import ConfigError, HarnessError
 from harness.experiments import hpo_order
-from harness.experiments.common import finish, mean_std, sizes_of
+from harness.experiments.base import Experiment
+from harness.experiments.common import mean_std, sizes_of
 from harness.experiments.interpret import _ebms, _reference
-from harness.interpret import Interpretation, agreement, records_of
-from harness.plots import stability as plots
+from harness.explanations import Interpretation, agreement, records_of
+from harness.render import stability as plots
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
 
 log = logging.getLogger("harness")
 
-EXPERIMENT = "stability"
+NAME = "stability"
 KEYS = ["experiment", "dataset", "surrogate", "seed", "order_method", "size_pct"]
 TABLES = ("metrics", "importances", "shapes")
 RECORD_KEYS = ("dataset", "surrogate", "seed", "order_method", "size_pct")
@@ -67,22 +68,20 @@ def fraction_of(cfg) -> float:
 
 
 def run(cfg, opts):
-    from harness.surrogates.explain import explain
-
     fraction = fraction_of(cfg)
     sizes = sizes_of(cfg)
     if FULL not in sizes:  # the full-data reference is the 100 % cell
         cfg = OmegaConf.merge(cfg, {"sizes": [*sizes, FULL]})
     cells, datasets, _ = hpo_order.cells_of(cfg, opts, explain=True)
-    result = run_cells(cells, datasets, opts, explainer=explain, label=EXPERIMENT)
+    result = run_cells(cells, datasets, opts, label=NAME)
     # stable_fraction rides along in the rows so that a multirun's aggregation applies the run's own criterion
-    rows = result.rows.assign(experiment=EXPERIMENT, stable_fraction=fraction)
+    rows = result.rows.assign(experiment=NAME, stable_fraction=fraction)
     tables: dict[str, list] = {"importances": [], "shapes": []}
     for c in cells:
         d = result.interpretations.get(cell_id(c, datasets))
         if d is None:  # a failed fit: its metrics row says why
             continue
-        keys = {**c.key_dict, "experiment": EXPERIMENT, "seed": c.seed, "n_train": len(c.train_rows)}
+        keys = {**c.key_dict, "experiment": NAME, "seed": c.seed, "n_train": len(c.train_rows)}
         frames = Interpretation.from_dict(d).frames(**keys)
         for name in tables:
             tables[name].append(frames[name])
@@ -93,7 +92,7 @@ def run(cfg, opts):
     log.info("stability: %d cells (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), result.computed, result.cached, result.wall_seconds, out)
     # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
-    return finish(summarise, pd.read_csv(out / "metrics.csv"), out, opts,
+    return EXPERIMENT.finish(pd.read_csv(out / "metrics.csv"), opts,
                   **{name: pd.read_csv(out / f"{name}.csv") if parts else None for name, parts in tables.items()})
 
 
@@ -147,7 +146,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None) -> p
     parts += ["#" + claims_text, _method_note(reference, fraction, need)]
     text = "\n".join(parts)
     atomic_write_text(out / "summary.md", text)
-    print(text)
+    log.info("%s", text)
     return summary
 
 
@@ -193,7 +192,7 @@ def importance_spread(importances: pd.DataFrame) -> pd.DataFrame:
                                 importance_max="max", n_seeds="count")
     ranks = g["rank"].agg(rank_mean="mean", rank_min="min", rank_max="max")
     out = stats.join(ranks).reset_index()
-    out.insert(0, "experiment", EXPERIMENT)
+    out.insert(0, "experiment", NAME)
     return out
 
 
@@ -214,7 +213,7 @@ def stable_sizes(stab: pd.DataFrame, fraction: float) -> pd.DataFrame:
             fails = np.flatnonzero(~held)
             stable = 0 if not len(fails) else (fails[-1] + 1 if fails[-1] + 1 < len(sizes) else None)
             out.append({
-                "experiment": EXPERIMENT, "dataset": d, "surrogate": s, "order_method": m, "reference": prefix,
+                "experiment": NAME, "dataset": d, "surrogate": s, "order_method": m, "reference": prefix,
                 "stable_pct": sizes[stable][0] if stable is not None and sizes else np.nan,
                 "stable_rows": sizes[stable][1] if stable is not None and sizes else np.nan,
                 "first_pct": sizes[first][0] if first is not None else np.nan,
@@ -236,7 +235,7 @@ def paper_claims(stab: pd.DataFrame, stable: pd.DataFrame, fraction: float, refe
     g = stab[(stab["dataset"] == "sw-en") & (stab["surrogate"] == reference) & (stab["order_method"] == "random")]
     sizes = sorted(s for s in g["size_pct"].unique() if PAPER_PCT <= s < FULL)
     if not sizes:
-        return [Claim(EXPERIMENT, "sw-en.ebm30", text, verdict(0, 0),
+        return [Claim(NAME, "sw-en.ebm30", text, verdict(0, 0),
                       f"needs sw-en, the random order and sizes from {PAPER_PCT} % to below 100 % in the run")]
     by = g.groupby("size_pct")
     share, kendall, n = by[f"full_{SAME}"].apply(lambda x: (x == 1).mean()), by["full_kendall"].mean(), by["n_train"].first()
@@ -246,7 +245,7 @@ def paper_claims(stab: pd.DataFrame, stable: pd.DataFrame, fraction: float, refe
                                                          for s in sizes)
                 + f"; required ≥ {fraction:.0%} at each. Stable from: "
                 + ", ".join(f"{r.order_method} {_size_text(r.stable_pct, r.stable_rows)}" for r in others.itertuples()))
-    return [Claim(EXPERIMENT, "sw-en.ebm30", text, verdict(sum(held), len(held)), evidence)]
+    return [Claim(NAME, "sw-en.ebm30", text, verdict(sum(held), len(held)), evidence)]
 
 
 # ---------------------------------------------------------------- markdown
@@ -369,3 +368,19 @@ def _method_note(reference: str, fraction: float, need: str) -> str:
         "explanations themselves).",
         "",
     ])
+
+
+class Stability(Experiment):
+    name = "stability"
+    title = "Stability of interpretations under less and skewed data"
+    keys = tuple(KEYS)
+    tables = TABLES
+
+    def run(self, cfg, opts):
+        return run(cfg, opts)
+
+    def summarise(self, rows, out, **tables):
+        return summarise(rows, out, **tables)
+
+
+EXPERIMENT = Stability()

@@ -17,22 +17,21 @@ import numpy as np
 import pandas as pd
 from scipy.stats import pearsonr, spearmanr
 
-from harness.app import seeds_of
-from harness.cells import Cell, Eval, cell_id, features_for, run_cells
-from harness.claims import NOT_EVALUATED, Claim, verdict, write_claims
-from harness.data import datasets_for
+from harness.cells import Cell, Eval, cell_id, run_cells
+from harness.paper.claims import NOT_EVALUATED, Claim, verdict, write_claims
+from harness.config import seeds_of
 from harness.data.dataset import Dataset
 from harness.data.pooled import pool, rows_in
 from harness.errors import ConfigError
-from harness.experiments.common import finish, mean_std, specs_of, split_of
-from harness.interpret import Interpretation, agreement, records_of
-from harness.plots import transfer as plots
+from harness.experiments.base import Experiment
+from harness.experiments.common import datasets_of, mean_std, specs_of, split_of
+from harness.explanations import Interpretation, agreement, records_of
+from harness.render import transfer as plots
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
-from harness.surrogates.explain import explain
 
 log = logging.getLogger("harness")
 
-EXPERIMENT = "transfer"
+NAME = "transfer"
 KEYS = ["experiment", "feed", "train_kind", "train_pair", "test_pair", "surrogate", "seed"]
 TABLES = ("metrics", "importances", "shapes")
 FEEDS = ("raw", "scaled")
@@ -56,12 +55,8 @@ def feed_of(cfg) -> str:
     return feed
 
 
-def is_ebm(spec) -> bool:
-    return spec.library == "interpret-core"
-
-
 def _keys(feed: str, kind: str, train_pair: str) -> tuple:
-    return (("experiment", EXPERIMENT), ("feed", feed), ("train_kind", kind), ("train_pair", train_pair))
+    return (("experiment", NAME), ("feed", feed), ("train_kind", kind), ("train_pair", train_pair))
 
 
 def _test_eval(name: str, split) -> Eval:
@@ -77,7 +72,7 @@ def pair_cells(datasets: dict[str, Dataset], splits: dict, specs, seeds, feed: s
             train_rows = tuple(int(i) for i in splits[name, seed].train)
             cells += [
                 Cell(keys=_keys(feed, "pair", name), train=name, train_rows=train_rows, surrogate=spec, seed=seed,
-                     evals=evals, feed=feed, explain=is_ebm(spec))
+                     evals=evals, feed=feed, explain=spec.is_ebm)
                 for spec in specs
             ]
     return cells
@@ -113,8 +108,8 @@ def unseen_shares(train: Dataset, test: Dataset, feed: str) -> dict[str, float]:
     Both are judged on the features as the surrogate sees them (``feed``),
     against the training table's declared schema.
     """
-    _, schema = features_for(train, feed)
-    X, _ = features_for(test, feed)
+    _, schema = train.features(feed)
+    X, _ = test.features(feed)
     beyond = np.zeros(len(X), dtype=bool)
     for f in schema:
         if not f.is_categorical:
@@ -151,7 +146,7 @@ def interpretation_tables(cells: list[Cell], result, datasets: dict[str, Dataset
             continue
         k = c.key_dict
         parts = Interpretation.from_dict(d).frames(
-            experiment=EXPERIMENT, feed=k["feed"], train_pair=k["train_pair"], seed=c.seed
+            experiment=NAME, feed=k["feed"], train_pair=k["train_pair"], seed=c.seed
         )
         for name in frames:
             frames[name].append(parts[name].assign(surrogate=c.surrogate.name))
@@ -160,7 +155,7 @@ def interpretation_tables(cells: list[Cell], result, datasets: dict[str, Dataset
 
 def run(cfg, opts):
     feed = feed_of(cfg)
-    datasets = {ds.name: ds for ds in datasets_for(cfg)}
+    datasets = datasets_of(cfg, opts)
     if len(datasets) < 2:
         raise ConfigError(f"transfer needs at least two pairs, got {list(datasets)}; set pairs=[...]")
     specs, seeds = specs_of(cfg), seeds_of(cfg)
@@ -168,7 +163,7 @@ def run(cfg, opts):
     pooled = pooled_datasets(datasets, feed)
     cells = pair_cells(datasets, splits, specs, seeds, feed) + pooled_cells(pooled, splits, specs, seeds, feed)
     everything = {**datasets, **{ds.name: ds for ds in pooled.values()}}
-    result = run_cells(cells, everything, opts, explainer=explain, label=EXPERIMENT)
+    result = run_cells(cells, everything, opts, label=NAME)
     rows = result.rows.merge(unseen_table(cells, everything), on=["train_kind", "train_pair", "test_pair", "seed"],
                              how="left", validate="many_to_one")
     write_csv(rows, opts.output_dir / "metrics.csv")
@@ -179,7 +174,7 @@ def run(cfg, opts):
         "transfer: %d cells (%d computed, %d cached) in %.1f s; wrote %s",
         len(cells), result.computed, result.cached, result.wall_seconds, opts.output_dir,
     )
-    return finish(summarise, rows, opts.output_dir, opts, **tables)
+    return EXPERIMENT.finish(rows, opts, **tables)
 
 
 # --- summary -----------------------------------------------------------------------------------------
@@ -263,7 +258,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances: pd.DataFrame | None = 
         md += _claims_section(claims, claim_ebm, claim_feed)
     text = "\n".join(md)
     atomic_write_text(out / "summary.md", text)
-    print(text)
+    log.info("%s", text)
     return summary
 
 
@@ -416,7 +411,7 @@ PREDICTORS = {
 def _diagnostics_section(sim: pd.DataFrame, ebm: str, out: Path, suffix: str) -> list[str]:
     md = [f"### {ebm}: when does transfer work?\n",
           "For every cross-pair cell (train A, test B): the similarity of the EBM fitted on A and the EBM fitted on "
-          "B with the same seed (`harness.interpret.agreement`) — Spearman of their six single-feature "
+          "B with the same seed (`harness.explanations.agreement`) — Spearman of their six single-feature "
           "importances, and the mean over features of the Pearson correlation of their shapes on the raw values "
           "both pairs hold (a feature counts only with ≥ 3 shared values: embed and lr always, bpe between pairs "
           "of the same bpe grid, layers between sw-en and so-en) — averaged over seeds, against the transfer SRC "
@@ -557,10 +552,10 @@ def check_claims(s: pd.DataFrame, order, ebm: str, feed: str) -> list[Claim]:
 
     def add(cid, claim, needed, judge):
         if not set(needed) <= have:
-            rows.append(Claim(EXPERIMENT, cid, claim, NOT_EVALUATED, f"needs pairs {', '.join(needed)}"))
+            rows.append(Claim(NAME, cid, claim, NOT_EVALUATED, f"needs pairs {', '.join(needed)}"))
         else:
             v, evidence = judge()
-            rows.append(Claim(EXPERIMENT, cid, claim, v, f"[{ebm}, feed={feed}] {evidence}"))
+            rows.append(Claim(NAME, cid, claim, v, f"[{ebm}, feed={feed}] {evidence}"))
 
     def a_judge():
         dirs = [("sw-en", "so-en"), ("so-en", "sw-en")]
@@ -625,3 +620,19 @@ def _claims_section(claims: list[Claim], ebm: str, feed: str) -> list[str]:
           "| claim | verdict (MSE view) | evidence |", "|---|---|---|"]
     md += [f"| {c.claim_id}: {c.claim} | **{c.verdict}** | {c.evidence} |" for c in claims]
     return md + [""]
+
+
+class Transfer(Experiment):
+    name = "transfer"
+    title = "Transfer across language pairs (paper §5.4, Figure 7)"
+    keys = tuple(KEYS)
+    tables = TABLES
+
+    def run(self, cfg, opts):
+        return run(cfg, opts)
+
+    def summarise(self, rows, out, **tables):
+        return summarise(rows, out, **tables)
+
+
+EXPERIMENT = Transfer()

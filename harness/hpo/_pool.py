@@ -6,21 +6,7 @@ import operator
 import numpy as np
 
 from harness.errors import ConfigError
-
-# Sub-seed of the initial design. BO and GB share it, so for a given seed
-# both start from the same points and their curves are paired; it differs
-# from the random baseline's sub-seed (0) and the lead's split sub-seed (1).
-INIT_SUBSEED = 101
-
-
-def check_seed(seed) -> int:
-    try:
-        seed = operator.index(seed)
-    except TypeError:
-        raise ConfigError(f"seed must be an integer, got {seed!r}") from None
-    if seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer, got {seed}")
-    return seed
+from harness.seeds import Stream, rng
 
 
 def check_pool(X, y, n_init, maximize: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -55,5 +41,4 @@ def check_pool(X, y, n_init, maximize: bool = True) -> tuple[np.ndarray, np.ndar
 
 def initial_points(n: int, n_init: int, seed: int) -> np.ndarray:
     """The seeded random initial design of the model-based methods."""
-    rng = np.random.default_rng(np.random.SeedSequence([check_seed(seed), INIT_SUBSEED]))
-    return rng.permutation(n)[:n_init]
+    return rng(seed, Stream.HPO_INIT).permutation(n)[:n_init]

@@ -12,15 +12,17 @@ import hashlib
 import inspect
 import json
 import io
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from harness.data.sources import cache_root
+from harness.paths import orders_cache
 from harness.errors import ConfigError
 from harness.results import atomic_write_bytes
 from harness.hpo import bo, gb, random_order
-from harness.hpo._pool import check_pool, check_seed
+from harness.hpo._pool import check_pool
+from harness.seeds import check_seed
 
 METHODS = ("random", "bo", "gb")
 
@@ -31,7 +33,12 @@ _COMMON = ("X", "y", "seed", "n_init", "maximize")
 
 def order_cache(cache: bool = True, cache_dir=None) -> Path | None:
     """Where orders are cached for a run's ``cache`` / ``cache_dir`` options (None: not at all)."""
-    return cache_root(cache_dir) / "hpo_orders" if cache else None
+    return orders_cache(cache_dir) if cache else None
+
+
+def sampler(cache: bool = True, cache_dir=None):
+    """``order_pool`` bound to a run's order cache: the ``order`` a synthetic table sampled by an HPO method needs."""
+    return partial(order_pool, cache_dir=order_cache(cache, cache_dir))
 
 
 def _method_params(method: str, params: dict) -> dict:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.hpo._pool import check_pool, check_seed
+from harness.hpo._pool import check_pool
+from harness.seeds import Stream, rng
 
 VERSION = "random-1"
 
 
 def random_order(n: int, seed: int) -> np.ndarray:
-    return np.random.default_rng(np.random.SeedSequence([check_seed(seed), 0])).permutation(n)
+    return rng(seed, Stream.RANDOM_ORDER).permutation(n)
 
 
 def random_pool_order(X, y, seed: int, n_init: int = 3, maximize: bool = True) -> np.ndarray:

@@ -17,12 +17,13 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from harness.configs import config_root
+from harness.paths import config_root
 from harness.data.schema import Schema
 from harness.errors import ConfigError
 
 REQUIRED = ("library", "estimator")
-OPTIONAL = {"name": None, "seed_param": None, "threads_param": None, "min_rows": 2}
+OPTIONAL = {"name": None, "seed_param": None, "threads_param": None, "min_rows": 2, "explainer": None}
+EBM_LIBRARY = "interpret-core"
 MAX_SEED = 2**32 - 1  # the narrowest random_state any wrapped library accepts (numpy's legacy RandomState)
 
 
@@ -34,6 +35,8 @@ class SurrogateSpec:
     arguments); ``seed_param``/``threads_param`` are sklearn parameter paths
     (``random_state``, ``model__n_jobs``) or None when the model has no
     such knob; cells with fewer than ``min_rows`` training rows are not fitted.
+    ``explainer`` names or configures the explainer (``harness.explainers``);
+    None picks the one that reads the model.
     """
 
     name: str
@@ -42,6 +45,16 @@ class SurrogateSpec:
     seed_param: str | None = None
     threads_param: str | None = None
     min_rows: int = 2
+    explainer: Any = field(default=None, hash=False)
+
+    @property
+    def is_ebm(self) -> bool:
+        return is_ebm_library(self.library)
+
+
+def is_ebm_library(library: str) -> bool:
+    """An EBM is recognised by its library, in a spec (``interpret-core``) or a result row (``interpret-core==0.7.8``)."""
+    return str(library).split("==")[0] == EBM_LIBRARY
 
 
 def _conf_dir():
@@ -102,6 +115,7 @@ def _spec(name: str, node: Any) -> SurrogateSpec:
         seed_param=node.get("seed_param"),
         threads_param=node.get("threads_param"),
         min_rows=min_rows,
+        explainer=node.get("explainer"),
     )
 
 

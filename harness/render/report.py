@@ -15,17 +15,6 @@ import pandas as pd
 
 from harness.results import atomic_write_text
 
-TITLES = {
-    "size_sweep": "Size sweep (paper §5.1–5.2, Table 2, Figure 5)",
-    "hpo_order": "HPO sampling orders (paper §5.3, Figure 6)",
-    "transfer": "Transfer across language pairs (paper §5.4, Figure 7)",
-    "interpret": "Interpretation case study (paper §4, Figures 2–4)",
-    "interpret_llm": "Beyond the paper: which LLM fine-tuning hyperparameters matter (NMTLC, LoRA on BLOOMZ / XGLM)",
-    "stability": "Stability of interpretations under less and skewed data",
-    "fidelity": "Fidelity on synthetic tables with known truth",
-}
-
-
 def _demote(md: str, levels: int = 1) -> str:
     return re.sub(r"^(#+)", lambda m: "#" * min(len(m.group(1)) + levels, 6), md, flags=re.M)
 
@@ -58,7 +47,7 @@ def build_report(run_dir: Path) -> Path:
         summary = run_dir / p / "summary.md"
         if not summary.exists():
             continue
-        lines += [f"## {TITLES.get(p, p)}", "", f"Outputs: `{p}/`", ""]
+        lines += [f"## {meta.get('titles', {}).get(p, p)}", "", f"Outputs: `{p}/`", ""]
         lines += [_demote(summary.read_text().strip(), 2), ""]
         for fig in sorted((run_dir / p).glob("*.png")):
             lines += [f"![{fig.stem}]({p}/{fig.name})", ""]

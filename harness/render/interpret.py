@@ -12,27 +12,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from harness.interpret import Interpretation
-from harness.plots import save
+from harness.explanations import Interpretation
+from harness.render.figures import save
+from harness.text import fmt_value
 
 MAX_DISCRETE = 12  # features with at most this many values are drawn at evenly spaced positions
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
-
-
-def fmt_value(v) -> str:
-    """A value as people write it: 10000 → 10k, 0.0003 → 3e-4, 512 → 512; text as is."""
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if not math.isfinite(x):
-        return str(v)
-    if x != 0 and abs(x) < 0.01:
-        mantissa, exponent = f"{x:.2e}".split("e")
-        return f"{float(mantissa):g}e{int(exponent)}"
-    if abs(x) >= 1000 and x % 1000 == 0:
-        return f"{x / 1000:g}k"
-    return f"{x:g}"
 
 
 def _label(labels: dict, term: str, a: str, b) -> str:

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from harness.plots import curves, save
+from harness.render.figures import curves, save
 
 AGREEMENT_PANELS = (
     ("full_kendall", "Kendall τ vs own full-data ranking"),

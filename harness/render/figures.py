@@ -1,6 +1,6 @@
 """Figures as PNG files (matplotlib, headless): shared helpers and the metric-vs-size curves.
 
-Experiment-specific figures live in the submodules (``plots.interpret``, ``plots.transfer`` …).
+Experiment-specific figures live beside this module (``render.interpret``, ``render.transfer`` …).
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colors
 
-from harness.plots import plt, save
+from harness.render.figures import plt, save
 
 TRAINED_ON = "trained on"
 TESTED_ON = "tested on"

@@ -1,0 +1,1 @@
+"""Pure tables computed from tidy results: summaries, transfer matrices, stability, fidelity scores."""

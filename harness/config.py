@@ -1,0 +1,164 @@
+"""Reading run options: one parser per kind of value, one place for how a run executes.
+
+Options come from Hydra (YAML values, command-line overrides) or from Python
+callers, so each parser accepts what both give and refuses anything else
+with a ConfigError naming the option.
+"""
+from __future__ import annotations
+
+import math
+import operator
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from harness.errors import ConfigError
+from harness.seeds import check_seed
+
+TRUE = ("true", "yes", "on", "1")
+FALSE = ("false", "no", "off", "0")
+
+
+def as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, ListConfig)):
+        return list(value)
+    return [value]
+
+
+def to_plain(node):
+    """A config node as plain Python (dicts and lists), anything else unchanged."""
+    return OmegaConf.to_container(node, resolve=True) if isinstance(node, (DictConfig, ListConfig)) else node
+
+
+def flag(value, option: str) -> bool:
+    """A yes/no option: a bool, or one of true/false, yes/no, on/off, 1/0 (any case). Anything else is refused."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ConfigError(f"{option}={value!r} is not a yes/no value; use true or false")
+
+
+def integer(value, option: str, minimum: int | None = None) -> int:
+    """A whole number (an int, or text that reads as one), at least ``minimum``."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        if isinstance(value, str):
+            value = int(value.strip())
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        value = operator.index(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{option}={value!r} is not a whole number") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{option}={value} must be at least {minimum}")
+    return value
+
+
+def number(value, option: str) -> float:
+    """A finite real number."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{option}={value!r} is not a number") from None
+    if not math.isfinite(out):
+        raise ConfigError(f"{option}={value!r} must be finite")
+    return out
+
+
+def seeds_of(cfg) -> list[int]:
+    seeds = as_list(cfg.get("seed"))
+    if not seeds:
+        raise ConfigError("seed: give a non-negative integer or a list of them")
+    out = []
+    for s in seeds:
+        try:
+            out.append(check_seed(int(s) if isinstance(s, str) and s.strip().lstrip("-").isdigit() else s))
+        except ConfigError:
+            raise ConfigError(f"seed={s!r}: expected a non-negative integer (or a list of them)") from None
+    return out
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run executes (not what it computes): never part of a cell's identity."""
+
+    output_dir: Path
+    n_jobs: int = 1
+    threads: int = 1
+    cache: bool = True
+    cache_dir: Path | None = None
+    progress: bool = False
+    # Where an experiment hands its summary (tables, figures) instead of writing it itself: the full
+    # reproduction sends it to a side process so that it overlaps the next part's fits. None = summarise now.
+    defer: Callable | None = None
+
+
+LOCAL_PARALLEL_LAUNCHERS = ("JoblibLauncher", "LocalSubmititLauncher")
+
+
+def parallel_launcher() -> bool:
+    """Is this job one of several that a Hydra launcher runs at once on this machine?"""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        hc = HydraConfig.get()
+    except (ImportError, ValueError):
+        return False
+    if hc.mode != RunMode.MULTIRUN:
+        return False
+    target = str(hc.launcher.get("_target_", ""))
+    return any(target.endswith(name) for name in LOCAL_PARALLEL_LAUNCHERS) and hc.launcher.get("n_jobs", -1) != 1
+
+
+def options_of(cfg, output_dir: Path | None = None) -> RunOptions:
+    """The run options of a composed config; ``output_dir`` wins over ``cfg.output_dir``."""
+    cores = os.cpu_count() or 1
+    n_jobs = integer(cfg.get("n_jobs", 1) if cfg.get("n_jobs") is not None else 1, "n_jobs")
+    if n_jobs == 0:
+        raise ConfigError("n_jobs=0 runs nothing; use a positive count, or -1 for every core")
+    if n_jobs < 0:
+        n_jobs = max(1, cores + 1 + n_jobs)
+    if parallel_launcher():  # jobs already share the cores: one cell and one thread each
+        n_jobs = 1
+    # one thread per estimator by default: cells, not estimators, share the cores (EBM's own
+    # process-per-bag parallelism costs more than it saves on tables this small)
+    threads = cfg.get("threads")
+    threads = 1 if threads is None else integer(threads, "threads", minimum=1)
+    progress = cfg.get("progress", "auto")
+    progress = sys.stderr.isatty() if progress == "auto" else flag(progress, "progress")
+    cache_dir = cfg.get("cache_dir")
+    if output_dir is None:
+        output_dir = _output_dir(cfg)
+    return RunOptions(
+        output_dir=Path(output_dir),
+        n_jobs=n_jobs,
+        threads=threads,
+        cache=flag(cfg.get("cache", True), "cache"),
+        cache_dir=Path(cache_dir) if cache_dir else None,
+        progress=progress,
+    )
+
+
+def _output_dir(cfg) -> Path:
+    """``cfg.output_dir`` when it resolves (under Hydra it is the run dir), else the current folder."""
+    try:
+        value = cfg.get("output_dir")
+    except Exception:  # ${hydra:...} outside a Hydra run: no run dir to resolve
+        value = None
+    return Path(value or ".")

@@ -1,0 +1,171 @@
+"""The explainer contract, and the one currency every additive explanation is written in.
+
+An explainer turns a fitted model and the rows it was fitted on into an
+:class:`~harness.explanations.Interpretation` (``Explainer.explain``).
+Most reduce the model to per-row additive terms first (a
+:class:`Decomposition`: one main term per feature and, where the model has
+them, one term per pair of features); ``record_of`` then centres each term
+over the rows and summarises it, so every such explainer measures the same
+thing: **importance = mean |centred term| over the fitting rows, in target
+units** (the paper's definition and InterpretML's ``term_importances()``).
+Shapes are the mean centred main term per raw value present in the rows
+(with the number of rows holding it); interaction surfaces the mean centred
+pair term per pair of raw values present (a feature with more than ``GRID``
+distinct values is snapped to ``GRID`` evenly ranked representatives).
+Models fed schema-scaled values (``feed="scaled"``) are still reported in
+raw values: scaling is one-to-one.
+
+Cached explanations are keyed by ``Explainer.version()``: a digest of the
+explainer's code and parameters, so a change to either recomputes them.
+"""
+from __future__ import annotations
+
+import abc
+import hashlib
+import inspect
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from harness.data.dataset import Dataset
+from harness.data.schema import Schema
+from harness.explanations.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
+
+GRID = 32
+
+
+@dataclass
+class Decomposition:
+    """A fitted model's per-row additive terms on the rows it was given, before centring.
+
+    ``base + main.sum(1) + sum(pairs)`` is the prediction at every row;
+    ``band`` is a per-row half-width of each main term where the model has
+    one. Rows are numbered 0..n-1 in the order of the input. ``extras``
+    travel with the record (EBM's own JSON export).
+    """
+
+    main: pd.DataFrame
+    pairs: dict[tuple[str, str], np.ndarray]
+    base: float
+    method: str
+    band: pd.DataFrame | None = None
+    extras: dict = field(default_factory=dict)
+
+
+class Explainer(abc.ABC):
+    """Fitted model + the rows it was fitted on → Interpretation.
+
+    Constructor parameters are stored verbatim in ``params`` and are part of
+    ``version()``. ``applies_to(model)`` says whether the explainer can read
+    this kind of fitted model (the final step of a pipeline); the registry
+    uses it to pick an explainer for a surrogate that names none.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, **params):
+        self.params = params
+
+    @abc.abstractmethod
+    def explain(self, est, data: Dataset, feed: str = "raw") -> Interpretation:
+        """The record of ``est`` (fitted on ``data`` as ``feed`` presents it), labelled with ``data.name``."""
+
+    @classmethod
+    def applies_to(cls, model) -> bool:
+        return False
+
+    def version(self) -> str:
+        """Digest of this explainer's code (its module and this one) and its parameters."""
+        modules = {sys.modules[c.__module__] for c in type(self).__mro__ if c.__module__ not in ("builtins", "abc")}
+        h = hashlib.sha256()
+        for module in sorted(modules, key=lambda m: m.__name__):
+            h.update(module.__name__.encode())
+            h.update(inspect.getsource(module).encode())
+        h.update(json.dumps(self.params, sort_keys=True, default=str).encode())
+        return f"{self.name}:{h.hexdigest()[:16]}"
+
+
+class AdditiveExplainer(Explainer):
+    """An explainer that reads the model as additive terms; the record follows from them."""
+
+    @abc.abstractmethod
+    def decompose(self, est, X: pd.DataFrame, schema: Schema) -> Decomposition:
+        """Per-row terms of ``est`` on ``X`` (what it was fed), features as ``schema`` names them."""
+
+    def explain(self, est, data: Dataset, feed: str = "raw") -> Interpretation:
+        dec = self.decompose(est, *data.features(feed))
+        record = record_of(dec, data, surrogate="")
+        record.extras = dec.extras
+        return record
+
+
+def final_step(est):
+    """The fitted model inside a pipeline, and a function giving what it is fed from the pipeline's input."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(est, Pipeline):
+        return est.steps[-1][1], est[:-1].transform
+    return est, lambda X: X
+
+
+# ---------------------------------------------------------------- the record
+
+
+def record_of(dec: Decomposition, train: Dataset, surrogate: str) -> Interpretation:
+    """Centre every term over the rows and summarise it per raw value (see the module docstring)."""
+    X, schema = train.X.reset_index(drop=True), train.schema
+    main = dec.main - dec.main.mean()
+    pairs = {k: v - v.mean() for k, v in dec.pairs.items()}
+    imp = [(f, "main", f, None, float(np.mean(np.abs(main[f])))) for f in schema.names]
+    imp += [(pair_term(a, b), "pair", a, b, float(np.mean(np.abs(v)))) for (a, b), v in pairs.items()]
+    shapes = []
+    for f in schema.names:
+        frame = pd.DataFrame({"value": X[f], "c": main[f], "band": np.nan if dec.band is None else dec.band[f]})
+        g = frame.groupby("value", sort=False)
+        per = pd.DataFrame({"c": g["c"].mean(), "band": g["band"].mean(), "n": g.size()})
+        for v in _ordered(schema[f], per.index):
+            c, band, n = per.loc[v]
+            shapes.append((f, _plain(v), float(c), float(c - band), float(c + band), int(n)))
+    surfaces = []
+    for (a, b), v in pairs.items():
+        frame = pd.DataFrame({"a": _snap(X[a]), "b": _snap(X[b]), "c": v})
+        per = frame.groupby(["a", "b"], sort=False)["c"].mean()
+        for va in _ordered(schema[a], per.index.levels[0]):
+            for vb in _ordered(schema[b], per.index.levels[1]):
+                if (va, vb) in per.index:
+                    surfaces.append((a, b, _plain(va), _plain(vb), float(per.loc[(va, vb)])))
+    return Interpretation(
+        surrogate=surrogate,
+        dataset=train.name,
+        method=dec.method,
+        importances=pd.DataFrame(imp, columns=IMPORTANCE_COLUMNS),
+        shapes=pd.DataFrame(shapes, columns=SHAPE_COLUMNS),
+        interactions=pd.DataFrame(surfaces, columns=INTERACTION_COLUMNS),
+    )
+
+
+def _ordered(feature, values) -> list:
+    """Declared level order for categorical features, ascending otherwise."""
+    values = list(values)
+    if feature.is_categorical:
+        return [v for v in feature.levels if v in values] + [v for v in values if v not in feature.levels]
+    return sorted(values)
+
+
+def _snap(values: pd.Series) -> pd.Series:
+    """Each value replaced by the nearest of GRID evenly ranked representatives, when it has more distinct values."""
+    distinct = np.sort(values.unique()) if values.dtype.kind in "fiu" else None
+    if distinct is None or len(distinct) <= GRID:
+        return values
+    grid = distinct[np.round(np.linspace(0, len(distinct) - 1, GRID)).astype(int)]
+    idx = np.clip(np.searchsorted(grid, values.to_numpy()), 1, GRID - 1)
+    lower_closer = values.to_numpy() - grid[idx - 1] <= grid[idx] - values.to_numpy()
+    return pd.Series(np.where(lower_closer, grid[idx - 1], grid[idx]), index=values.index)
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v

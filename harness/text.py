@@ -1,0 +1,68 @@
+"""How numbers and names are written for people: one formatter per kind of text, one escape per format.
+
+Every markdown table, HTML page, CSV file and figure label goes through
+these, so a value reads the same everywhere and a hostile name (a ``|`` that
+would split a table cell, a ``=`` that a spreadsheet would run as a formula,
+a ``$`` that matplotlib would parse as maths) is written as plain text.
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def fmt_value(v) -> str:
+    """A hyperparameter value as people write it: 10000 → 10k, 0.0003 → 3e-4, 512 → 512; text as is."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not math.isfinite(x):
+        return str(v)
+    if x != 0 and abs(x) < 0.01:
+        mantissa, exponent = f"{x:.2e}".split("e")
+        return f"{float(mantissa):g}e{int(exponent)}"
+    if abs(x) >= 1000 and x % 1000 == 0:
+        return f"{x / 1000:g}k"
+    return f"{x:g}"
+
+
+def pm(mean, std=float("nan"), digits: int = 2, failed: int = 0) -> str:
+    """``mean ± std`` (the std left out where undefined), "–" for no value, and how many cells failed."""
+    if pd.isna(mean):
+        return f"failed ({int(failed)})" if failed else "–"
+    text = f"{mean:.{digits}f} ± {std:.{digits}f}" if pd.notna(std) else f"{mean:.{digits}f}"
+    return text + (f" ({int(failed)} failed)" if failed else "")
+
+
+def md_cell(text) -> str:
+    """Text for one markdown table cell: a ``|`` would end the cell, a newline the row."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def html_text(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def csv_safe(value):
+    """A text value a spreadsheet will not run as a formula (OWASP: prefix a leading =, +, -, @ with ')."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def plain_label(text) -> str:
+    """A figure label matplotlib draws as typed: ``$`` would start mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
