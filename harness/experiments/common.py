@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from harness.cells import Cell, Eval
 from harness.config import as_list, to_plain
@@ -76,19 +75,3 @@ def prefix_cells(
 
 def _pct(p: float):
     return int(p) if float(p).is_integer() else float(p)
-
-
-def mean_std(df: pd.DataFrame, by: list[str], metrics=("mse", "src", "mrr", "r2", "regret", "fit_seconds")) -> pd.DataFrame:
-    """Mean and sample std (ddof=1) over seeds of each metric; failed cells are counted, not averaged.
-
-    Groups keep the order in which they first appear (the configured order: EBM first).
-    """
-    order = df[by].drop_duplicates()
-    ok = df[df["status"] == "ok"]
-    stats = ok.groupby(by, sort=False, dropna=False)[list(metrics)].agg(["mean", "std"])
-    stats.columns = [f"{m}_{s}" for m, s in stats.columns]
-    counts = df.assign(n_ok=df["status"] == "ok", n_failed=df["status"] != "ok").groupby(by, sort=False, dropna=False)[
-        ["n_ok", "n_failed"]
-    ].sum()
-    out = order.merge(stats.reset_index(), on=by, how="left").merge(counts.reset_index(), on=by, how="left")
-    return out.astype({"n_ok": int, "n_failed": int})

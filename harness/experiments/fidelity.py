@@ -33,8 +33,9 @@ from harness.config import as_list, seeds_of, to_plain
 from harness.data.dataset import Dataset
 from harness.data.synthetic import TARGET, describe, generate, true_function, truth_of
 from harness.errors import ConfigError
+from harness.analysis.summary import mean_std
 from harness.experiments.base import Experiment
-from harness.experiments.common import mean_std, specs_of
+from harness.experiments.common import specs_of
 from harness.explanations import Interpretation, records_of
 from harness.explanations.scoring import DEFAULT_THRESHOLD, score, shape_errors
 from harness.hpo import sampler

@@ -20,8 +20,9 @@ from harness.paper.claims import Claim, verdict, write_claims
 from harness.config import as_list, flag, seeds_of, to_plain
 from harness.data.nmt import PAIRS
 from harness.errors import ConfigError
+from harness.analysis.summary import mean_std
 from harness.experiments.base import Experiment
-from harness.experiments.common import datasets_of, mean_std, prefix_cells, sizes_of, specs_of, split_of
+from harness.experiments.common import datasets_of, prefix_cells, sizes_of, specs_of, split_of
 from harness.hpo import METHODS
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
 

@@ -24,6 +24,7 @@ from harness.config import seeds_of
 from harness.data.nmt import FEATURES as NMT_FEATURES
 from harness.data.nmt import LABELS as NMT_LABELS
 from harness.data.nmt import PAIRS
+from harness.analysis.summary import ebm_surrogates, reference_surrogate
 from harness.experiments.base import Experiment
 from harness.experiments.common import datasets_of, specs_of
 from harness.explanations import Interpretation, agreement, average, records_of
@@ -38,7 +39,6 @@ KEYS = ["experiment", "dataset", "surrogate", "seed", "eval_on"]
 TABLES = ("metrics", "importances", "shapes", "interactions")
 RECORD_KEYS = ("surrogate", "dataset", "seed")
 TOP_K = 3
-EBM_LIBRARY = "interpret-core"
 
 
 def cells_of(cfg, opts) -> tuple[list[Cell], dict]:
@@ -104,7 +104,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     records = records_of(importances, shapes, interactions, by=RECORD_KEYS)
     surrogates = [s for s in dict.fromkeys(rows["surrogate"]) if any(k[0] == s for k in records)]
     datasets = list(dict.fromkeys(k[1] for k in records))
-    reference = _reference(rows, surrogates)
+    reference = reference_surrogate(rows, surrogates)
     means = {(s, d): average([r for k, r in records.items() if k[:2] == (s, d)])
              for s in surrogates for d in datasets if any(k[:2] == (s, d) for k in records)}
     features = list(dict.fromkeys(importances.loc[importances["kind"] == "main", "feature_a"]))
@@ -127,7 +127,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
         plots.interaction_heatmaps(recs[0], list(zip(top["feature_a"], top["feature_b"])), labels, unit,
                                    out / f"interactions_{d}.png", title=f"{d}: top-{TOP_K} pair terms of {recs[0].surrogate}")
     claims = paper_claims({d: means[reference, d] for d in datasets if (reference, d) in means}, labels) \
-        if reference in _ebms(rows) else []
+        if reference in ebm_surrogates(rows) else []
     claims_text = write_claims(claims, out, title=f"The paper's case-study claims, checked on {reference} (seed mean)")
     parts += ["#" + claims_text]  # a section of the summary
     parts += ["## How importance is measured\n",
@@ -138,16 +138,6 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     return fit
-
-
-def _ebms(rows: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(rows.loc[rows["library"].astype(str).str.startswith(EBM_LIBRARY + "=="), "surrogate"]))
-
-
-def _reference(rows: pd.DataFrame, surrogates: list[str]) -> str:
-    """The paper's model: ``ebm`` if it ran, else the first EBM listed, else the first surrogate."""
-    ebms = [s for s in _ebms(rows) if s in surrogates]
-    return "ebm" if "ebm" in ebms else (ebms or surrogates)[0]
 
 
 def _fit_table(rows: pd.DataFrame) -> pd.DataFrame:

@@ -10,8 +10,9 @@ from harness.render import figures as plots
 from harness.cells import run_cells
 from harness.paper.claims import Claim, verdict, write_claims
 from harness.config import flag, seeds_of
+from harness.analysis.summary import mean_std
 from harness.experiments.base import Experiment
-from harness.experiments.common import datasets_of, mean_std, prefix_cells, sizes_of, specs_of, split_of
+from harness.experiments.common import datasets_of, prefix_cells, sizes_of, specs_of, split_of
 from harness.hpo.random_order import random_order
 from harness.paper import table2
 from harness.results import atomic_write_text, refuse_duplicates, write_csv

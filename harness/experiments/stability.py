@@ -38,9 +38,9 @@ from harness.cells import cell_id, run_cells
 from harness.paper.claims import Claim, verdict, write_claims
 from harness.errors import ConfigError, HarnessError
 from harness.experiments import hpo_order
+from harness.analysis.summary import ebm_surrogates, mean_std, reference_surrogate
 from harness.experiments.base import Experiment
-from harness.experiments.common import mean_std, sizes_of
-from harness.experiments.interpret import _ebms, _reference
+from harness.experiments.common import sizes_of
 from harness.explanations import Interpretation, agreement, records_of
 from harness.render import stability as plots
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
@@ -115,7 +115,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None) -> p
         return pd.DataFrame()
     records = records_of(importances, shapes, by=RECORD_KEYS)
     surrogates = list(dict.fromkeys(rows["surrogate"]))
-    reference = _reference(rows, surrogates)
+    reference = reference_surrogate(rows, surrogates)
     stab = stability_table(rows, records, reference)
     write_csv(stab, out / "stability.csv")
     write_csv(importance_spread(importances), out / "importance_spread.csv")
@@ -124,7 +124,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None) -> p
     write_csv(summary, out / "summary.csv")
     stable = stable_sizes(stab, fraction)
     write_csv(stable, out / "stable_sizes.csv")
-    claims = paper_claims(stab, stable, fraction, reference) if reference in _ebms(rows) else []
+    claims = paper_claims(stab, stable, fraction, reference) if reference in ebm_surrogates(rows) else []
 
     n_seeds = stab["seed"].nunique()
     need = f"{int(np.ceil(fraction * n_seeds - 1e-9))} of {n_seeds} seeds"

@@ -23,8 +23,9 @@ from harness.config import seeds_of
 from harness.data.dataset import Dataset
 from harness.data.pooled import pool, rows_in
 from harness.errors import ConfigError
+from harness.analysis.summary import ebm_surrogates, main_ebm, mean_std
 from harness.experiments.base import Experiment
-from harness.experiments.common import datasets_of, mean_std, specs_of, split_of
+from harness.experiments.common import datasets_of, specs_of, split_of
 from harness.explanations import Interpretation, agreement, records_of
 from harness.render import transfer as plots
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
@@ -217,7 +218,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances: pd.DataFrame | None = 
     write_csv(summary, out / "summary.csv")
     order = pair_order(rows)
     surrogates = list(dict.fromkeys(rows["surrogate"]))
-    ebms = list(dict.fromkeys(rows.loc[rows["library"].astype(str).str.startswith("interpret-core"), "surrogate"]))
+    ebms = ebm_surrogates(rows)
     feeds = [f for f in FEEDS if f in set(rows["feed"])]
     seeds = sorted(rows["seed"].unique())
     md = [
@@ -244,14 +245,14 @@ def summarise(rows: pd.DataFrame, out: Path, importances: pd.DataFrame | None = 
             sim_tables.append(sim)
         pooled = pooled_table(s_feed, order)
         pooled_tables.append(pooled)
-        md += _pooled_section(pooled, _main_ebm(feed_ebms) or surs[0])
+        md += _pooled_section(pooled, main_ebm(feed_ebms) or surs[0])
     if sim_tables:
         write_csv(pd.concat(sim_tables, ignore_index=True), out / "transfer_similarity.csv")
     write_csv(pd.concat(pooled_tables, ignore_index=True), out / "transfer_pooled.csv")
     if len(feeds) > 1:
         md += _feed_comparison(summary, order, surrogates, feeds)
     claim_feed = "raw" if "raw" in feeds else feeds[0]
-    claim_ebm = _main_ebm([x for x in ebms if x in set(summary.loc[summary["feed"] == claim_feed, "surrogate"])])
+    claim_ebm = main_ebm([x for x in ebms if x in set(summary.loc[summary["feed"] == claim_feed, "surrogate"])])
     if claim_ebm:
         claims = check_claims(summary[summary["feed"] == claim_feed], order, claim_ebm, claim_feed)
         write_claims(claims, out, title="Transfer (paper §5.4): the paper's claims")
@@ -260,11 +261,6 @@ def summarise(rows: pd.DataFrame, out: Path, importances: pd.DataFrame | None = 
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     return summary
-
-
-def _main_ebm(ebms: list[str]) -> str | None:
-    """The paper's model when it ran, else the first EBM variant (e.g. ebm_fast in smoke runs)."""
-    return "ebm" if "ebm" in ebms else (ebms[0] if ebms else None)
 
 
 def _fmt_matrix(mean: pd.DataFrame, std: pd.DataFrame | None, digits: int = 2) -> list[str]:

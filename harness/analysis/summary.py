@@ -1,0 +1,37 @@
+"""Summaries every experiment shares: mean ± std over seeds, and which surrogate is the reference EBM."""
+from __future__ import annotations
+
+import pandas as pd
+
+from harness.surrogates.registry import is_ebm_library
+
+
+def mean_std(df: pd.DataFrame, by: list[str], metrics=("mse", "src", "mrr", "r2", "regret", "fit_seconds")) -> pd.DataFrame:
+    """Mean and sample std (ddof=1) over seeds of each metric; failed cells are counted, not averaged.
+
+    Groups keep the order in which they first appear (the configured order: EBM first).
+    """
+    order = df[by].drop_duplicates()
+    ok = df[df["status"] == "ok"]
+    stats = ok.groupby(by, sort=False, dropna=False)[list(metrics)].agg(["mean", "std"])
+    stats.columns = [f"{m}_{s}" for m, s in stats.columns]
+    counts = df.assign(n_ok=df["status"] == "ok", n_failed=df["status"] != "ok").groupby(by, sort=False, dropna=False)[
+        ["n_ok", "n_failed"]
+    ].sum()
+    out = order.merge(stats.reset_index(), on=by, how="left").merge(counts.reset_index(), on=by, how="left")
+    return out.astype({"n_ok": int, "n_failed": int})
+
+
+def ebm_surrogates(rows: pd.DataFrame) -> list[str]:
+    """The surrogates whose rows say they are an EBM (by library), in the order they first appear."""
+    return list(dict.fromkeys(rows.loc[rows["library"].map(is_ebm_library), "surrogate"]))
+
+
+def main_ebm(ebms: list[str]) -> str | None:
+    """The paper's model when it ran (``ebm``), else the first EBM variant (e.g. ``ebm_fast`` in smoke runs)."""
+    return "ebm" if "ebm" in ebms else (ebms[0] if ebms else None)
+
+
+def reference_surrogate(rows: pd.DataFrame, surrogates: list[str]) -> str:
+    """The surrogate others are compared with: the main EBM among ``surrogates``, else the first of them."""
+    return main_ebm([s for s in ebm_surrogates(rows) if s in surrogates]) or surrogates[0]
