@@ -24,6 +24,7 @@ import pandas as pd
 
 from harness.data.dataset import Dataset
 from harness.explainers import Explainer, for_model
+from harness.explanations import Interpretation
 from harness.metrics import score_all
 from harness.paths import cells_cache
 from harness.progress import Progress
@@ -59,10 +60,17 @@ class Cell:
     evals: tuple[Eval, ...]
     feed: str = "raw"
     explain: bool = False
+    explainers: tuple[str, ...] = ()  # more explainers beside the surrogate's own, each record labelled "<surrogate>+<name>"
 
     @property
     def key_dict(self) -> dict:
         return dict(self.keys)
+
+    def explainer_labels(self) -> list[str]:
+        """The labels of the records this cell yields: the surrogate's own explainer, then each extra one."""
+        if not self.explain:
+            return []
+        return [self.surrogate.name, *(f"{self.surrogate.name}+{name}" for name in self.explainers)]
 
 
 def _rows_digest(rows: Sequence[int]) -> str:
@@ -81,12 +89,21 @@ def cell_id(cell: Cell, datasets: dict[str, Dataset]) -> str:
         "feed": cell.feed,
         "evals": [(datasets[e.dataset].fingerprint or e.dataset, _rows_digest(e.rows)) for e in cell.evals],
     }
+    if cell.explainers:  # a cell with more explainers is stored apart (identities of plain cells stay as they were)
+        ident["explainers"] = list(cell.explainers)
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def explainer_of(spec: SurrogateSpec) -> Explainer:
-    """The explainer a surrogate's cells are explained with (its YAML's ``explainer``, else the one that reads it)."""
-    return for_model(build(spec, None, seed=0), spec.explainer, where=f"surrogate {spec.name!r}: explainer")
+def explainers_of(cell: Cell, est=None) -> dict[str, Explainer]:
+    """label -> explainer of a cell's records: the surrogate's own (its YAML's ``explainer``, else the one that
+    reads the model; ``est`` may be unfitted), then the cell's extra explainers by name."""
+    spec = cell.surrogate
+    est = build(spec, None, seed=0) if est is None else est
+    where = f"surrogate {spec.name!r}: explainer"
+    out = {spec.name: for_model(est, spec.explainer, where=where)}
+    for name in cell.explainers:
+        out[f"{spec.name}+{name}"] = for_model(est, name, where=f"explainers: {name!r}")
+    return out
 
 
 def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int) -> dict:
@@ -121,17 +138,21 @@ def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int) -> di
         out.update(status="failed", reason=_reason(exc), evals=[])
         return out
     if cell.explain:
-        t0 = time.perf_counter()
-        try:
-            explainer = for_model(est, spec.explainer, where=f"surrogate {spec.name!r}: explainer")
-            record = explainer.explain(est, train, cell.feed)
-            record.surrogate = spec.name
-            out["interpretation"] = record.to_dict()
-            out["interpretation_version"] = explainer.version()
-        except Exception as exc:  # the scores stand; the missing explanation is reported with its reason
-            log.debug("explanation failed:\n%s", traceback.format_exc())
-            out["reason"] = f"not explained: {_reason(exc)}"
-        out["explain_seconds"] = time.perf_counter() - t0
+        out.update(interpretations={}, explainer_versions={}, explain_seconds_by={})
+        failures = []
+        for label, explainer in explainers_of(cell, est).items():
+            t0 = time.perf_counter()
+            try:
+                record = explainer.explain(est, train, cell.feed)
+                record.surrogate = label
+                out["interpretations"][label] = record.to_dict()
+                out["explainer_versions"][label] = explainer.version()
+            except Exception as exc:  # the scores stand; the missing explanation is reported with its reason
+                log.debug("explanation failed:\n%s", traceback.format_exc())
+                failures.append(f"not explained{'' if label == spec.name else f' by {label}'}: {_reason(exc)}")
+            out["explain_seconds_by"][label] = time.perf_counter() - t0
+        out["explain_seconds"] = out["explain_seconds_by"][spec.name]
+        out["reason"] = "; ".join(failures)
     return out
 
 
@@ -149,8 +170,8 @@ class CellCache:
     def _path(self, cid: str) -> Path:
         return self.root / cid[:2] / f"{cid}.json"
 
-    def get(self, cid: str, interpretation_version: str | None) -> dict | None:
-        """The cached result, or None; with a version, only one whose interpretation has that version."""
+    def get(self, cid: str, versions: dict[str, str]) -> dict | None:
+        """The cached result, or None; it must hold an explanation of each label in ``versions`` by that version."""
         if not self.enabled:
             return None
         path = self._path(cid)
@@ -158,7 +179,8 @@ class CellCache:
             result = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-        if interpretation_version is not None and result.get("interpretation_version") != interpretation_version:
+        held = result.get("explainer_versions") or {}
+        if any(held.get(label) != version for label, version in versions.items()):
             return None
         return result
 
@@ -184,11 +206,26 @@ def _cost(cell: Cell) -> float:
 
 @dataclass
 class CellRun:
+    """The rows of a run of cells, and their explanations.
+
+    ``interpretations``: cell id -> the record of the surrogate's own explainer (as a dict);
+    ``records``: cell id -> {label: record dict} for every explainer of the cell (extras included);
+    ``explain_seconds``: cell id -> {label: seconds the explainer took}.
+    """
+
     rows: pd.DataFrame
     interpretations: dict[str, dict] = field(default_factory=dict)
+    records: dict[str, dict[str, dict]] = field(default_factory=dict)
+    explain_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    ids: dict[Cell, str] = field(default_factory=dict)
     computed: int = 0
     cached: int = 0
     wall_seconds: float = 0.0
+
+    def interpretation(self, cell: Cell, label: str | None = None) -> Interpretation | None:
+        """A cell's record by label (default: the surrogate's own explainer), or None if it was not explained."""
+        d = self.records.get(self.ids[cell], {}).get(label or cell.surrogate.name)
+        return None if d is None else Interpretation.from_dict(d)
 
 
 def run_cells(
@@ -201,13 +238,13 @@ def run_cells(
     t_start = time.perf_counter()
     cache = CellCache(opts.cache_dir, opts.cache)
     ids = [cell_id(c, datasets) for c in cells]
-    versions = {c.surrogate.name: explainer_of(c.surrogate).version() for c in cells if c.explain}
+    versions = _versions(cells)
     results: dict[str, dict] = {}
     todo: dict[str, Cell] = {}
     for cid, c in zip(ids, cells):
         if cid in results or cid in todo:
             continue
-        hit = cache.get(cid, versions[c.surrogate.name] if c.explain else None)
+        hit = cache.get(cid, {label: versions[c.surrogate.name, label] for label in c.explainer_labels()})
         if hit is not None:
             hit["cached"] = True
             results[cid] = hit
@@ -228,19 +265,32 @@ def run_cells(
                 results[cid] = result
                 progress.advance()
     progress.close()
-    rows, interps = [], {}
+    rows, records, seconds = [], {}, {}
     for cid, c in zip(ids, cells):
         res = results[cid]
-        if "interpretation" in res:
-            interps[cid] = res["interpretation"]
+        records[cid] = res.get("interpretations") or {}
+        seconds[cid] = res.get("explain_seconds_by") or {}
         rows.extend(_rows_of(c, cid, res))
     return CellRun(
         rows=pd.DataFrame(rows),
-        interpretations=interps,
+        interpretations={cid: r[c.surrogate.name] for cid, c, r in ((i, c, records[i]) for i, c in zip(ids, cells))
+                         if c.surrogate.name in r},
+        records=records,
+        explain_seconds=seconds,
+        ids=dict(zip(cells, ids)),
         computed=len(todo),
         cached=n_cached,
         wall_seconds=time.perf_counter() - t_start,
     )
+
+
+def _versions(cells: Sequence[Cell]) -> dict[tuple[str, str], str]:
+    """(surrogate, label) -> the version of the explainer that writes that record (computed once per surrogate)."""
+    out: dict[tuple[str, str], str] = {}
+    for c in cells:
+        if any((c.surrogate.name, label) not in out for label in c.explainer_labels()):
+            out.update({(c.surrogate.name, label): e.version() for label, e in explainers_of(c).items()})
+    return out
 
 
 def _needed(cell: Cell, datasets: dict[str, Dataset]) -> dict[str, Dataset]:

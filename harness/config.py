@@ -17,6 +17,7 @@ from typing import Callable
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from harness.errors import ConfigError
+from harness.paths import config_root
 from harness.seeds import check_seed
 
 TRUE = ("true", "yes", "on", "1")
@@ -162,3 +163,24 @@ def _output_dir(cfg) -> Path:
     except Exception:  # ${hydra:...} outside a Hydra run: no run dir to resolve
         value = None
     return Path(value or ".")
+
+
+def compose(overrides: list[str]) -> DictConfig:
+    """The composed config for these overrides, as the command line would build it (Hydra's compose API).
+
+    Inside a running Hydra app (the full reproduction composes its parts) the app's own initialisation
+    is reused; otherwise the shipped configs are read.
+    """
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        if GlobalHydra.instance().is_initialized():
+            return hydra_compose(config_name="config", overrides=list(overrides))
+        with initialize_config_dir(config_dir=str(config_root()), version_base="1.3"):
+            return hydra_compose(config_name="config", overrides=list(overrides))
+    except (HydraException, OmegaConfBaseException) as exc:
+        raise ConfigError(" ".join(str(exc).split())[:400]) from None

@@ -12,6 +12,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from harness import experiments
 from harness.paths import config_root
 
 CONF = Path(str(config_root()))
@@ -31,7 +32,8 @@ def composed(*overrides: str):
 def test_every_experiment_composes(experiment):
     cfg = composed(f"+experiment={experiment}")
     OmegaConf.to_container(cfg, resolve=True)
-    assert cfg.task == experiment or experiment not in ("describe",)
+    assert cfg.task, f"conf/experiment/{experiment}.yaml selects no task"
+    assert experiments.get(cfg.task).name == cfg.task == experiments.presets()[experiment]
 
 
 @pytest.mark.parametrize("data", DATA)
@@ -42,7 +44,7 @@ def test_every_data_config_composes(data):
 
 def test_primary_config_defaults():
     cfg = composed()
-    assert cfg.task == "describe" and cfg.data.pair == "sw-en"
+    assert cfg.task is None and cfg.data.pair == "sw-en"  # no experiment until one is selected
     assert list(cfg.seed) == [0, 1, 2, 3, 4]
 
 

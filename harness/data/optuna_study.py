@@ -72,49 +72,82 @@ def load(cfg: dict) -> Dataset:
     study_name = _study_name(opts["study"], names, url)
     study = optuna.load_study(study_name=study_name, storage=storage)
     index, target = _objective(opts["objective"], study)
+    ds = from_study(study, objective=index, name=opts["name"], max_levels=int(opts["max_levels"]),
+                    min_rows=int(opts["min_rows"]), where=f"study {study_name!r} in {url}")
+    ds.meta["source"] = url
+    return ds
 
+
+def from_study(study, objective: int = 0, target=None, params=None, name=None, max_levels: int = 20,
+               min_rows: int = 10, where: str | None = None) -> Dataset:
+    """The completed trials of an Optuna study (an object in memory) as a Dataset.
+
+    ``target`` (a function of a FrozenTrial, as Optuna's importance evaluators take it) replaces the
+    objective; trials where it is not finite are dropped and counted. ``params`` keeps those parameters
+    only (default: every parameter of any completed trial, conditional ones included).
+    """
+    optuna = _optuna()
+    where = where or f"study {study.study_name!r}"
+    names = _objective_names(study)
+    label = names[objective] if target is None else "target"
+    value = (lambda t: t.values[objective]) if target is None else target
     trials = study.get_trials(deepcopy=False)
     done = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
     skipped = dict(Counter(t.state.name for t in trials if t.state != optuna.trial.TrialState.COMPLETE))
-    where = f"study {study_name!r} in {url}"
     if not done:
         counts = ", ".join(f"{n} {s}" for s, n in skipped.items()) or "no trials at all"
         raise DataError(f"{where} has no completed trials ({counts})")
-    infer.check_rows(len(done), int(opts["min_rows"]), where, " (completed trials)")
-    y = np.array([t.values[index] for t in done], dtype=float)
-    bad = np.flatnonzero(~np.isfinite(y))
-    if bad.size:
-        raise DataError(f"{where}, trial {done[bad[0]].number}: {target} = {y[bad[0]]} is not finite")
+    y = np.array([value(t) for t in done], dtype=float)
+    if target is None:
+        bad = np.flatnonzero(~np.isfinite(y))
+        if bad.size:
+            raise DataError(f"{where}, trial {done[bad[0]].number}: {label} = {y[bad[0]]} is not finite")
+    else:  # as Optuna's evaluators do: a target that is not finite leaves the trial out
+        keep = np.isfinite(y)
+        if (~keep).any():
+            skipped["non-finite target"] = int((~keep).sum())
+        done, y = [t for t, k in zip(done, keep) if k], y[keep]
+    infer.check_rows(len(done), min_rows, where, " (completed trials)")
 
+    present = list(dict.fromkeys(p for t in done for p in t.params))
+    if params is not None:
+        unknown = [p for p in params if p not in present]
+        if unknown:
+            raise ConfigError(f"{where}: no completed trial has parameter(s) {', '.join(map(repr, unknown))}; "
+                              f"parameters: {', '.join(present)}")
+        present = [p for p in present if p in params]
     columns, absent = [], {}
-    for name in dict.fromkeys(p for t in done for p in t.params):
-        present = [name in t.params for t in done]
-        if not all(present):
-            absent[name] = present.count(False)
-        columns += _param(name, done, int(opts["max_levels"]))
+    for pname in present:
+        counts = [pname in t.params for t in done]
+        if not all(counts):
+            absent[pname] = counts.count(False)
+        columns += _param(pname, done, max_levels)
     if not columns:
         raise DataError(f"{where}: the completed trials have no parameters")
     X, schema = infer.assemble(columns, where)
 
     extras = {"number": [t.number for t in done]}
-    for j, other in enumerate(_objective_names(study)):
-        if j != index:
+    for j, other in enumerate(names):
+        if target is not None or j != objective:
             extras[other] = [t.values[j] for t in done]
     extras["duration"] = [t.duration.total_seconds() if t.duration else math.nan for t in done]
     content = {
-        "study": study_name, "objective": index, "directions": [d.name for d in study.directions],
+        "study": study.study_name, "objective": objective, "directions": [d.name for d in study.directions],
         "trials": [[t.number, {k: repr(v) for k, v in t.params.items()}, t.values] for t in done],
         "distributions": {n: repr(d) for t in done for n, d in t.distributions.items()},
     }
+    if target is not None:  # a target function is known only by its values
+        content["target"] = y.tolist()
+    maximize = target is None and study.directions[objective] == optuna.study.StudyDirection.MAXIMIZE
     return Dataset(
-        name=str(opts["name"] or study_name),
+        name=str(name or study.study_name),
         X=X,
-        y=pd.Series(y, name=target),
+        y=pd.Series(y, name=label),
         schema=schema,
         extras=pd.DataFrame(extras),
-        maximize=study.directions[index] == optuna.study.StudyDirection.MAXIMIZE,
+        maximize=maximize,
         fingerprint=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
-        meta={"source": url, "study": study_name, "target": target, "objective": index,
+        meta={"source": where, "study": study.study_name, "target": label, "objective": objective,
               "skipped_trials": skipped, "absent": absent},
     )
 

@@ -112,6 +112,24 @@ class Schema:
     def of(cls, features: Iterable[Feature]) -> "Schema":
         return cls(tuple(features))
 
+    @classmethod
+    def observed(cls, X: pd.DataFrame) -> "Schema":
+        """The plainest schema of a frame: numbers linear over their observed range, anything else categorical.
+
+        For an estimator used outside the harness, where no declared schema comes with the data.
+        """
+        features = []
+        for name in X.columns:
+            col = X[name]
+            if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                v = col.to_numpy(dtype=float)
+                low, high = (float(np.nanmin(v)), float(np.nanmax(v))) if np.isfinite(v).any() else (0.0, 1.0)
+                features.append(Feature(str(name), low=low, high=high if high > low else low + 1.0))
+            else:
+                levels = tuple(sorted({str(x) for x in col.dropna()})) or ("",)
+                features.append(Feature(str(name), scale="categorical", levels=levels))
+        return cls(tuple(features))
+
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.features]

@@ -20,6 +20,7 @@ import pandas as pd
 from harness.data import infer
 from harness.data.dataset import Dataset
 from harness.data.sources import file_hash
+from harness.config import flag
 from harness.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -55,65 +56,83 @@ def read(path: Path) -> pd.DataFrame:
 
 def load(cfg: dict) -> Dataset:
     """The Dataset of one table file, typed and cleaned as the module docstring says."""
-    opts = {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
-    for key in ("path", "target"):
-        if opts[key] in (None, ""):
-            raise ConfigError(f"data.{key} is required for data=table")
+    opts = _options(cfg)
+    if opts["path"] in (None, ""):
+        raise ConfigError("data.path is required for data=table")
     path = Path(str(opts["path"])).expanduser()
     df = read(path)
+    return from_frame(df, {**opts, "name": opts["name"] or path.stem}, where=str(path), content=file_hash(path))
+
+
+def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str | None = None) -> Dataset:
+    """A Dataset from a DataFrame already in memory (``cfg`` as for ``data=table``, ``path`` unused).
+
+    ``where`` names the table in messages; ``content`` identifies its bytes (a file's SHA-256), else
+    the frame's own content is hashed.
+    """
+    opts = _options(cfg)
+    if opts["target"] in (None, ""):
+        raise ConfigError("data.target is required for data=table")
     if df.empty:
-        raise DataError(f"table {path} is empty")
+        raise DataError(f"table {where} is empty")
+    df = df.rename(columns=str)
     target = str(opts["target"])
     if target not in df.columns:
-        raise DataError(f"table {path} has no target column {target!r}; columns: {', '.join(map(str, df.columns))}")
-    features = _feature_names(df, target, opts["features"], path)
+        raise DataError(f"table {where} has no target column {target!r}; columns: {', '.join(map(str, df.columns))}")
+    features = _feature_names(df, target, opts["features"], where)
     types = {str(k): infer.check_scale(str(v), f"data.types.{k}") for k, v in (opts["types"] or {}).items()}
     unknown = sorted(set(types) - set(features))
     if unknown:
         raise ConfigError(f"data.types names {unknown[0]!r}, which is not a feature; features: {', '.join(features)}")
 
-    y = _target(df[target], path)
+    y = _target(df[target], where)
     keep = y.notna().to_numpy()
     dropped = int((~keep).sum())
     if dropped:
-        log.warning("%s: dropped %d rows with no %s", path, dropped, target)
-    infer.check_rows(int(keep.sum()), int(opts["min_rows"]), f"table {path}",
+        log.warning("%s: dropped %d rows with no %s", where, dropped, target)
+    infer.check_rows(int(keep.sum()), int(opts["min_rows"]), f"table {where}",
                      " after dropping missing targets" if dropped else "")
     rows = np.flatnonzero(keep)
     df = df.iloc[rows].reset_index(drop=True)
 
     constant = [c for c in features if df[c].nunique(dropna=False) <= 1] if opts["drop_constant"] else []
     if constant:
-        log.warning("%s: dropped constant columns %s", path, ", ".join(constant))
+        log.warning("%s: dropped constant columns %s", where, ", ".join(constant))
     features = [c for c in features if c not in constant]
     if not features:
-        raise DataError(f"table {path}: no feature columns left after dropping constant ones ({', '.join(constant)})")
+        raise DataError(f"table {where}: no feature columns left after dropping constant ones ({', '.join(constant)})")
     columns, absent = [], {}
     for c in features:
-        columns += _typed(c, df[c], types.get(c), int(opts["max_levels"]), rows, path)
+        columns += _typed(c, df[c], types.get(c), int(opts["max_levels"]), rows, where)
         if df[c].isna().any():
             absent[c] = int(df[c].isna().sum())
     if absent:
         log.warning("%s: empty cells %s; text columns get the level %s, numeric ones a has_<column> indicator",
-                    path, absent, infer.ABSENT)
-    X, schema = infer.assemble(columns, f"table {path}")
+                    where, absent, infer.ABSENT)
+    X, schema = infer.assemble(columns, f"table {where}")
     extras = df[[c for c in df.columns if c not in features and c not in constant and c != target]]
     shape = {k: opts[k] for k in ("target", "features", "maximize", "drop_constant", "max_levels")} | {"types": types}
-    fingerprint = hashlib.sha256(json.dumps({"file": file_hash(path), **shape}, sort_keys=True).encode()).hexdigest()
+    if content is None:
+        content = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
+    fingerprint = hashlib.sha256(json.dumps({"file": content, **shape}, sort_keys=True).encode()).hexdigest()
     return Dataset(
-        name=str(opts["name"] or path.stem),
+        name=str(opts["name"] or "table"),
         X=X,
         y=y.iloc[rows].reset_index(drop=True).astype(float),
         schema=schema,
         extras=extras,
-        maximize=bool(opts["maximize"]),
+        maximize=flag(opts["maximize"], "data.maximize"),
         fingerprint=fingerprint,
-        meta={"source": str(path), "target": target, "dropped_rows": dropped,
+        meta={"source": where, "target": target, "dropped_rows": dropped,
               "dropped_constant": constant, "absent": absent},
     )
 
 
-def _feature_names(df: pd.DataFrame, target: str, features, path: Path) -> list[str]:
+def _options(cfg: dict) -> dict:
+    return {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
+
+
+def _feature_names(df: pd.DataFrame, target: str, features, path: str) -> list[str]:
     if features is None:
         return [str(c) for c in df.columns if c != target]
     features = [features] if isinstance(features, str) else [str(f) for f in features]
@@ -127,7 +146,7 @@ def _feature_names(df: pd.DataFrame, target: str, features, path: Path) -> list[
     return features
 
 
-def _target(col: pd.Series, path: Path) -> pd.Series:
+def _target(col: pd.Series, path: str) -> pd.Series:
     values = pd.to_numeric(col, errors="coerce")
     bad = np.flatnonzero(col.notna().to_numpy() & values.isna().to_numpy())
     if bad.size:
@@ -138,7 +157,7 @@ def _target(col: pd.Series, path: Path) -> pd.Series:
     return values.rename(str(col.name))
 
 
-def _typed(name: str, col: pd.Series, scale: str | None, max_levels: int, rows: np.ndarray, path: Path):
+def _typed(name: str, col: pd.Series, scale: str | None, max_levels: int, rows: np.ndarray, path: str):
     """(feature, column) pairs for one table column; ``rows`` maps back to file rows for messages."""
     if col.isna().all():
         raise DataError(f"{path}, column {name}: the column holds no values; leave it out of data.features")

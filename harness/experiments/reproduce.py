@@ -19,12 +19,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from harness import experiments
-from harness.config import as_list, to_plain
+from harness.config import as_list, compose, to_plain
 from harness.errors import ConfigError
 from harness.experiments.base import Experiment, ExperimentResult
 from harness.paths import config_root, parts_store
@@ -58,19 +56,13 @@ def passthrough_overrides() -> list[str]:
 
 
 def compose_part(part: str, overrides: list[str]):
-    args = [f"+experiment={part}", *overrides]
-    if GlobalHydra.instance().is_initialized():
-        return compose(config_name="config", overrides=args)
-    with initialize_config_dir(config_dir=str(config_root()), version_base="1.3"):
-        return compose(config_name="config", overrides=args)
+    return compose([f"+experiment={part}", *overrides])
 
 
 def source_digest() -> str:
     """SHA-256 of the harness package's code: any change to it invalidates every stored part."""
-    import harness
-
     h = hashlib.sha256()
-    root = Path(harness.__file__).parent
+    root = Path(__file__).resolve().parents[1]  # the harness package
     for path in sorted(root.rglob("*.py")):
         h.update(str(path.relative_to(root)).encode())
         h.update(path.read_bytes())

@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
 
 from harness.data.schema import Schema
+from harness.surrogates.frames import as_frame, check_columns
 
 NUMERIC = ("unit", "raw")
 CATEGORICAL = ("onehot", "category")
@@ -28,7 +30,8 @@ class SchemaEncoder(TransformerMixin, BaseEstimator):
     ``name=level`` indicator columns in declared level order, "category" a
     pandas categorical with the declared levels. Levels outside the schema
     become all-zero indicators / missing, so a model never sees a new code.
-    The schema is injected by the surrogate registry.
+    The schema is injected by the surrogate registry; without one every column
+    is numeric on its observed range, and text columns are categorical.
     """
 
     def __init__(self, schema: Schema | None = None, numeric: str = "unit", categorical: str = "onehot"):
@@ -36,22 +39,28 @@ class SchemaEncoder(TransformerMixin, BaseEstimator):
         self.numeric = numeric
         self.categorical = categorical
 
-    def fit(self, X: pd.DataFrame, y=None) -> "SchemaEncoder":
-        if self.schema is None:
-            raise ValueError("SchemaEncoder needs a schema; build surrogates through harness.surrogates.build")
+    def fit(self, X, y=None) -> "SchemaEncoder":
+        X, _ = as_frame(X)
         if self.numeric not in NUMERIC:
             raise ValueError(f"SchemaEncoder: numeric must be one of {NUMERIC}, got {self.numeric!r}")
         if self.categorical not in CATEGORICAL:
             raise ValueError(f"SchemaEncoder: categorical must be one of {CATEGORICAL}, got {self.categorical!r}")
-        self.n_features_in_ = len(self.schema)
+        self.schema_ = self.schema if self.schema is not None else Schema.observed(X)
+        check_columns(X, self.schema_, type(self).__name__)
+        self.n_features_in_ = len(self.schema_)
         return self
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        missing = [name for name in self.schema.names if name not in X.columns]
-        if missing:
-            raise ValueError(f"SchemaEncoder: input lacks feature column(s) {', '.join(missing)}")
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # a DataFrame out, each column typed as its feature asks
+        return tags
+
+    def transform(self, X) -> pd.DataFrame:
+        check_is_fitted(self, "schema_")
+        X, _ = as_frame(X, names=self.schema_.names)
+        check_columns(X, self.schema_, type(self).__name__)
         columns: dict[str, np.ndarray | pd.Categorical] = {}
-        for f in self.schema:
+        for f in self.schema_:
             if not f.is_categorical:
                 values = X[f.name].to_numpy(dtype=float)
                 columns[f.name] = f.to_unit(values) if self.numeric == "unit" else values
@@ -59,7 +68,7 @@ class SchemaEncoder(TransformerMixin, BaseEstimator):
                 values = X[f.name].astype(object)
                 columns[f.name] = pd.Categorical(values.where(values.isin(f.levels)), categories=list(f.levels))
             else:
-                columns.update(self.schema.scaled(X, columns=[f.name]).items())
+                columns.update(self.schema_.scaled(X, columns=[f.name]).items())
         return pd.DataFrame(columns, index=X.index)
 
 

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 from pygam import LinearGAM, intercept, l, s, te
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from harness.data.schema import Schema
+from harness.surrogates.frames import as_frame, check_columns
 
 CUBIC = 3
 
@@ -57,7 +59,9 @@ class GAMRegressor(RegressorMixin, BaseEstimator):
     parallelism (None: no cap); uncapped, OpenBLAS threads on these tiny
     matrices fight other cells for cores and a fit gets ~10x slower.
     ``random_state`` is stored for the common interface; pygam's fit is
-    deterministic. The schema is injected by the surrogate registry.
+    deterministic. The schema is injected by the surrogate registry; without one
+    (the estimator used on its own) every column is numeric on its observed
+    range, and text columns are categorical.
     """
 
     def __init__(
@@ -78,12 +82,15 @@ class GAMRegressor(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y) -> "GAMRegressor":
-        if self.schema is None:
-            raise ValueError("GAMRegressor needs a schema; build surrogates through harness.surrogates.build")
-        if self.n_splines < 2:
-            raise ValueError(f"GAMRegressor: n_splines must be at least 2, got {self.n_splines}")
-        Z = self.schema.scaled(X)
+    def fit(self, X, y) -> "GAMRegressor":
+        if not isinstance(self.n_splines, (int, np.integer)) or self.n_splines < 2:
+            raise ValueError(f"GAMRegressor: n_splines must be an integer of at least 2, got {self.n_splines!r}")
+        if y is None:
+            raise ValueError("GAMRegressor requires y to be passed, but the target y is None")
+        X, y = as_frame(X, y)
+        self.schema_ = self.schema if self.schema is not None else Schema.observed(X)
+        check_columns(X, self.schema_, type(self).__name__)
+        Z = self.schema_.scaled(X)
         self.columns_ = list(Z.columns)
         grid = np.ndim(self.lam) > 0
         lam = 0.6 if grid else float(self.lam)  # with a grid, gridsearch overwrites it
@@ -96,16 +103,20 @@ class GAMRegressor(RegressorMixin, BaseEstimator):
                 self.gam_.gridsearch(Zn, yn, lam=np.asarray(self.lam, dtype=float), progress=False)
             else:
                 self.gam_.fit(Zn, yn)
-        self.n_features_in_ = len(self.schema)
+        self.n_features_in_ = len(self.schema_)
+        self.n_iter_ = len(self.gam_.logs_.get("diffs", ())) or 1  # P-IRLS iterations of the chosen fit
         return self
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "gam_")
+        X, _ = as_frame(X, names=self.schema_.names)
+        check_columns(X, self.schema_, type(self).__name__)
         with threadpool_limits(self.n_jobs, user_api="blas"):
-            return self.gam_.predict(self.schema.scaled(X)[self.columns_].to_numpy())
+            return self.gam_.predict(self.schema_.scaled(X)[self.columns_].to_numpy())
 
     def _main_terms(self, Z: pd.DataFrame, lam: float) -> list:
         terms = []
-        for f in self.schema:
+        for f in self.schema_:
             if f.is_categorical:
                 for level in f.levels:
                     i = self.columns_.index(f"{f.name}={level}")
@@ -128,7 +139,7 @@ class GAMRegressor(RegressorMixin, BaseEstimator):
             if len(names) != 2 or names[0] == names[1]:
                 raise ValueError(f"GAMRegressor: an interaction is a pair of distinct features, got {names}")
             for name in names:
-                if self.schema[name].is_categorical:
+                if self.schema_[name].is_categorical:
                     raise ValueError(f"GAMRegressor: interactions take numeric features; {name!r} is categorical")
             idx = [self.columns_.index(name) for name in names]
             distinct = [Z.iloc[:, i].nunique() for i in idx]

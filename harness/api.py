@@ -1,0 +1,109 @@
+"""The public Python API: explain a table with glassbox surrogates, run an experiment.
+
+Both go through the same machinery as the command line — the cell engine
+(fits cached by content, cells over the cores) and the experiments'
+registry — so a number computed from Python equals the CLI's.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from harness.cells import Cell, Eval, run_cells
+from harness.config import RunOptions, compose, flag, integer
+from harness.data.dataset import Dataset
+from harness.errors import ConfigError, HarnessError
+from harness.experiments.base import ExperimentResult
+from harness.explanations import Interpretation
+from harness.seeds import check_seed
+from harness.surrogates.registry import load_spec
+
+log = logging.getLogger("harness")
+
+
+class Explanation(Interpretation):
+    """An :class:`~harness.explanations.Interpretation` that can draw itself."""
+
+    def plot(self, path: str | Path | None = None, top: int = 12):
+        """Importance bars and every feature's shape in one figure; saved to ``path`` if given, else returned.
+
+        Returns the matplotlib Figure (open, for a notebook) or the saved path.
+        """
+        from harness.render.interpret import record_figure
+
+        return record_figure(self, path=path, top=top)
+
+
+def as_dataset(data, target: str | None = None, *, maximize: bool = True, features: Sequence[str] | None = None,
+               types: dict | None = None, name: str | None = None) -> Dataset:
+    """A Dataset from a DataFrame, a table file (.csv/.tsv/.parquet), an Optuna study or a Dataset."""
+    if isinstance(data, Dataset):
+        return data
+    from harness.data import table
+
+    opts = {"target": target, "maximize": maximize, "features": list(features) if features else None,
+            "types": types, "name": name}
+    if isinstance(data, pd.DataFrame):
+        return table.from_frame(data, {**opts, "name": name or "table"}, where="the DataFrame")
+    if isinstance(data, (str, Path)):
+        return table.load({**opts, "path": str(data)})
+    if hasattr(data, "get_trials") and hasattr(data, "directions"):
+        from harness.data.optuna_study import _objective, from_study
+
+        index, _ = _objective(target, data)
+        return from_study(data, objective=index, name=name)
+    raise ConfigError(f"data: expected a pandas DataFrame, a table path, an Optuna study or a Dataset, "
+                      f"got {type(data).__name__}")
+
+
+def explain(data, target: str | None = None, surrogates: Iterable[str] = ("ebm",), seed: int = 0, *,
+            maximize: bool = True, features: Sequence[str] | None = None, types: dict | None = None,
+            n_jobs: int = 1, cache: bool = False, cache_dir: str | Path | None = None) -> dict[str, Explanation]:
+    """Fit each surrogate on every row of ``data`` and explain it: ``{surrogate: Explanation}``.
+
+    ``data``: a pandas DataFrame (one row per configuration, ``target`` the score column), the path of a
+    CSV/TSV/Parquet table, an Optuna study (``target``: the objective's index or name for a
+    multi-objective study) or a ``harness.data.Dataset``. ``surrogates``: names of ``conf/surrogate/*.yaml``
+    (``ebm``, ``ebm_fast``, ``gam``, ``tree``, ``xgboost``, ``linear``, …). ``seed`` drives every
+    estimator's ``random_state``. Feature types follow the table reader (``types`` overrides per column,
+    e.g. ``{"lr": "log"}``). Fits are cached only with ``cache=True``. A surrogate that cannot fit or
+    explain the table raises a HarnessError naming it and why.
+    """
+    ds = as_dataset(data, target, maximize=flag(maximize, "maximize"), features=features, types=types)
+    names = [surrogates] if isinstance(surrogates, str) else list(surrogates)
+    if not names:
+        raise ConfigError("surrogates: name at least one (e.g. surrogates=('ebm',))")
+    specs = [load_spec(n) for n in names]
+    seed = check_seed(seed)
+    rows = tuple(range(len(ds)))
+    on_train = Eval(dataset=ds.name, rows=rows, keys=(("eval_on", "train"),))
+    cells = [Cell(keys=(("experiment", "explain"), ("dataset", ds.name)), train=ds.name, train_rows=rows, surrogate=spec,
+                  seed=seed, evals=(on_train,), explain=True) for spec in specs]
+    opts = RunOptions(output_dir=Path("."), n_jobs=integer(n_jobs, "n_jobs", minimum=1), cache=flag(cache, "cache"),
+                      cache_dir=Path(cache_dir) if cache_dir else None)
+    result = run_cells(cells, {ds.name: ds}, opts, label="explain")
+    out = {}
+    for cell, row in zip(cells, result.rows.to_dict("records")):
+        record = result.interpretation(cell)
+        if record is None:
+            reason = row.get("reason") or row.get("status")
+            raise HarnessError(f"surrogate {cell.surrogate.name!r} could not explain {ds.name}: {reason}")
+        out[cell.surrogate.name] = Explanation(**{f: getattr(record, f) for f in record.__dataclass_fields__})
+    return out
+
+
+def run_experiment(name: str, overrides: Iterable[str] = (), output_dir: str | Path | None = None) -> ExperimentResult:
+    """Run ``+experiment=NAME`` with command-line style ``overrides`` (``["seed=0", "surrogate=[ebm,gam]"]``).
+
+    Outputs go to ``output_dir`` (default ``results/runs/<name>/<time>`` under the current folder, as on
+    the command line). Returns the rows, the tidy tables, the summary table and the files written.
+    """
+    from harness.app import run
+
+    cfg = compose([f"+experiment={name}", *overrides])
+    out = Path(output_dir) if output_dir else Path("results/runs") / str(name) / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    return run(cfg, output_dir=out).wait()
