@@ -33,7 +33,7 @@ class Explanation(Interpretation):
 
         Returns the matplotlib Figure (open, for a notebook) or the saved path.
         """
-        from harness.render.interpret import record_figure
+        from harness.render.record import record_figure
 
         return record_figure(self, path=path, top=top)
 

@@ -1,0 +1,61 @@
+"""One explanation drawn on its own: importance bars and every feature's shape (``Explanation.plot``)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from harness.explanations import Interpretation
+from harness.render.figures import plt, save
+from harness.text import fmt_value, plain_label
+
+MAX_DISCRETE = 12  # a feature with at most this many values is drawn at evenly spaced positions
+COLORS = {"main": "tab:blue", "pair": "tab:orange"}
+
+
+def record_figure(record: Interpretation, path: str | Path | None = None, top: int = 12):
+    """The figure (returned open), or its PNG at ``path`` (returned as the path)."""
+    features = list(record.ranking("main")["feature_a"])
+    ncol = min(3, max(len(features), 1))
+    nrow = math.ceil(len(features) / ncol) if features else 0
+    fig = plt.figure(figsize=(4.2 * (ncol + 1.3), max(3.2 * nrow, 0.32 * top + 1.4)))
+    grid = fig.add_gridspec(max(nrow, 1), ncol + 1, width_ratios=[1.3] + [1] * ncol, hspace=0.5, wspace=0.35)
+    bars = fig.add_subplot(grid[:, 0])
+    r = record.ranking().head(top).iloc[::-1]
+    names = [plain_label(t.replace(" x ", " × ")) for t in r["term"]]
+    bars.barh(names, r["importance"], color=[COLORS.get(k, "grey") for k in r["kind"]])
+    bars.set_xlabel("importance")
+    bars.set_title(plain_label(f"{record.surrogate}: top terms"), fontsize=10)
+    bars.tick_params(axis="y", labelsize=8)
+    bars.grid(axis="x", alpha=0.3)
+    for i, f in enumerate(features):
+        ax = fig.add_subplot(grid[divmod(i, ncol)[0], 1 + divmod(i, ncol)[1]])
+        s = record.shapes[record.shapes["feature"] == f]
+        values = list(s["value"])
+        discrete = len(values) <= MAX_DISCRETE or not _numeric(values)
+        x = np.arange(len(values), dtype=float) if discrete else np.asarray(values, dtype=float)
+        ax.plot(x, s["contribution"], marker="o", ms=3, color="black")
+        if s["lower"].notna().any():
+            ax.fill_between(x, s["lower"], s["upper"], color="black", alpha=0.15, lw=0)
+        ax.axhline(0, color="grey", lw=0.6)
+        if discrete:
+            shown = range(0, len(values), max(1, len(values) // MAX_DISCRETE))
+            ax.set_xticks([x[j] for j in shown], [plain_label(fmt_value(values[j])) for j in shown], fontsize=7,
+                          rotation=30 if len(values) > 6 else 0)
+        elif x.min() > 0 and x.max() / x.min() >= 100:
+            ax.set_xscale("log")
+        ax.set_title(plain_label(f), fontsize=9)
+        ax.grid(alpha=0.3)
+    fig.suptitle(plain_label(f"{record.surrogate} on {record.dataset}"))
+    if path is None:
+        return fig
+    return save(fig, Path(path))
+
+
+def _numeric(values: list) -> bool:
+    try:
+        np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
