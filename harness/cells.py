@@ -161,11 +161,20 @@ def _reason(exc: Exception) -> str:
 
 
 class CellCache:
-    """One JSON file per cell hash; written atomically as each cell finishes, so a killed run resumes."""
+    """One JSON file per cell hash; written atomically as each cell finishes, so a killed run resumes.
+
+    An entry holds the result and a SHA-256 of it: an entry that is not valid JSON, has the wrong
+    shape or fails its checksum (edited by hand, truncated by a full disk) is recomputed with a
+    warning, never reported as the result. A cache that cannot be written (read-only, full) degrades
+    to "computed, not cached" with one warning; the run's results are written all the same.
+    """
+
+    FORMAT = 2
 
     def __init__(self, root: Path | None, enabled: bool = True):
         self.root = cells_cache(root)
         self.enabled = enabled
+        self.writable = True
 
     def _path(self, cid: str) -> Path:
         return self.root / cid[:2] / f"{cid}.json"
@@ -176,8 +185,15 @@ class CellCache:
             return None
         path = self._path(cid)
         try:
-            result = json.loads(path.read_text())
-        except (OSError, ValueError):
+            text = path.read_text()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("cell cache entry %s is unreadable (%s); recomputing it", path, exc.strerror or exc)
+            return None
+        result = _checked(text)
+        if result is None:
+            log.warning("cell cache entry %s is corrupt (bad JSON, shape or checksum); recomputing it", path)
             return None
         held = result.get("explainer_versions") or {}
         if any(held.get(label) != version for label, version in versions.items()):
@@ -185,8 +201,35 @@ class CellCache:
         return result
 
     def put(self, cid: str, result: dict) -> None:
-        if self.enabled and result["status"] == "ok":
-            atomic_write_text(self._path(cid), json.dumps(result, default=_json_default))
+        if not (self.enabled and self.writable and result["status"] == "ok"):
+            return
+        body = json.dumps(result, default=_json_default, sort_keys=True)
+        entry = json.dumps({"format": self.FORMAT, "sha256": hashlib.sha256(body.encode()).hexdigest(), "result": body})
+        try:
+            atomic_write_text(self._path(cid), entry)
+        except OSError as exc:
+            self.writable = False
+            log.warning("cell cache %s cannot be written (%s): cells are computed, not cached", self.root,
+                        exc.strerror or exc)
+
+
+def _checked(text: str) -> dict | None:
+    """The result an entry holds, if it is whole: valid JSON, the expected shape and a matching checksum."""
+    try:
+        entry = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(entry, dict) or entry.get("format") != CellCache.FORMAT or not isinstance(entry.get("result"), str):
+        return None
+    if hashlib.sha256(entry["result"].encode()).hexdigest() != entry.get("sha256"):
+        return None
+    try:
+        result = json.loads(entry["result"])
+    except ValueError:
+        return None
+    if not isinstance(result, dict) or result.get("status") != "ok" or not isinstance(result.get("evals"), list):
+        return None
+    return result
 
 
 def _json_default(o):
@@ -251,7 +294,7 @@ def run_cells(
         else:
             todo[cid] = c
     n_cached = len(results)
-    progress = Progress(len(todo), label, enabled=opts.progress)
+    progress = Progress(len(todo), label, enabled=opts.progress, workers=min(opts.n_jobs, max(len(todo), 1)))
     order = sorted(todo, key=lambda cid: -_cost(todo[cid]))
     if todo:
         from joblib import Parallel, delayed

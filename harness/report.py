@@ -16,7 +16,7 @@ import pandas as pd
 
 from harness import experiments
 from harness.errors import HarnessError
-from harness.results import refuse_duplicates, write_csv
+from harness.results import read_table, refuse_duplicates, write_csv
 
 log = logging.getLogger("harness")
 
@@ -34,7 +34,7 @@ def collect(root: Path, table: str = "metrics", required: bool = True) -> pd.Dat
     frames = []
     for f in files:
         try:
-            df = pd.read_csv(f, keep_default_na=True)
+            df = read_table(f)
         except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise HarnessError(f"{f}: unreadable metrics file ({' '.join(str(exc).split())[:200]})") from None
         if table == "metrics" and "experiment" not in df.columns:

@@ -1,4 +1,12 @@
-"""Writing results: atomic files, library versions, and duplicate-refusing aggregation."""
+"""Writing results and reading them back: atomic files, exact round trips, library versions, aggregation.
+
+Every tidy table the harness writes goes through ``write_csv`` and every one
+it reads back through ``read_table``, so a name or level survives the trip
+exactly: only an empty cell is missing (``NA``, ``None`` and ``nan`` stay
+text), and a text cell a spreadsheet would run as a formula is written with
+a leading ``'`` (OWASP's advice against CSV injection) that ``read_table``
+removes again.
+"""
 from __future__ import annotations
 
 import json
@@ -12,18 +20,32 @@ from typing import Iterable
 import pandas as pd
 
 from harness.errors import HarnessError
+from harness.text import csv_safe, csv_unsafe
 
 VERSIONED = ("harness", "interpret-core", "scikit-learn", "xgboost-cpu", "xgboost", "pygam", "numpy", "pandas", "scipy", "hydra-core")
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()  # what open() would give a new file under this process's umask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write to a temp file beside ``path``, then rename: readers never see half a file."""
+    """Write to a temp file beside ``path``, then rename: readers never see half a file.
+
+    The file gets the permissions a plainly created file would (``mkstemp`` alone makes it 0600).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -36,7 +58,27 @@ def atomic_write_text(path: Path, text: str) -> Path:
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    return atomic_write_text(path, df.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
+    """A tidy table as CSV: numbers to 10 significant digits, missing as an empty cell, text formula-safe."""
+    safe = df.rename(columns=lambda c: csv_safe(str(c)))
+    for col in _text_columns(safe):
+        safe[col] = safe[col].map(csv_safe)
+    return atomic_write_text(path, safe.to_csv(index=False, float_format="%.10g", lineterminator="\n", na_rep=""))
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A table ``write_csv`` wrote, exactly as it was: an empty file is an empty frame."""
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    df = df.rename(columns=lambda c: csv_unsafe(str(c)))
+    for col in _text_columns(df):
+        df[col] = df[col].map(csv_unsafe)
+    return df
+
+
+def _text_columns(df: pd.DataFrame) -> list:
+    return [c for c, dtype in df.dtypes.items() if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))]
 
 
 def write_json(obj, path: Path) -> Path:

@@ -49,9 +49,20 @@ def html_text(text) -> str:
 
 
 def csv_safe(value):
-    """A text value a spreadsheet will not run as a formula (OWASP: prefix a leading =, +, -, @ with ')."""
-    if isinstance(value, str) and value.startswith(FORMULA_LEADS) and not _is_number(value):
+    """Text a spreadsheet will not run as a formula: a leading =, +, -, @, tab or return gets a ``'`` in front.
+
+    A text that already starts with ``'`` gets one too, so ``csv_unsafe`` restores every text exactly.
+    Numbers written as text ("-1.5") are left alone.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS + ("'",)) and not _is_number(value):
         return "'" + value
+    return value
+
+
+def csv_unsafe(value):
+    """The text ``csv_safe`` was given."""
+    if isinstance(value, str) and value.startswith("'"):
+        return value[1:]
     return value
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.results import read_table
+
 
 def fit_floor(run_dir: Path, n_jobs: int) -> tuple[float, int]:
     """(floor in seconds, cells computed) over every ``metrics.csv`` below ``run_dir``."""
-    frames = [pd.read_csv(p) for p in sorted(Path(run_dir).rglob("metrics.csv"))]
+    frames = [read_table(p) for p in sorted(Path(run_dir).rglob("metrics.csv"))]
     if not frames:
         return 0.0, 0
     rows = pd.concat(frames, ignore_index=True)

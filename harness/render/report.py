@@ -6,14 +6,14 @@ states the provenance: library versions, machine and timings.
 """
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from harness.results import atomic_write_text
+from harness.results import atomic_write_text, read_table
+from harness.text import html_text, md_cell
 
 def _demote(md: str, levels: int = 1) -> str:
     return re.sub(r"^(#+)", lambda m: "#" * min(len(m.group(1)) + levels, 6), md, flags=re.M)
@@ -31,7 +31,7 @@ def build_report(run_dir: Path) -> Path:
     env = _read_json(run_dir / "environment.json")
     meta = _read_json(run_dir / "reproduce.json")
     parts = meta.get("parts") or [p.name for p in sorted(run_dir.iterdir()) if (p / "summary.md").exists()]
-    claims = [pd.read_csv(run_dir / p / "claims.csv") for p in parts if (run_dir / p / "claims.csv").exists()]
+    claims = [read_table(run_dir / p / "claims.csv") for p in parts if (run_dir / p / "claims.csv").exists()]
     lines = ["# Reproduction report: glassbox surrogates of the NMT HPO tables", ""]
     lines += _provenance(env, meta)
     if claims:
@@ -41,7 +41,7 @@ def build_report(run_dir: Path) -> Path:
                   "Verdicts: " + ", ".join(f"{v}: {n}" for v, n in counts.items()), "",
                   "| experiment | claim | verdict | evidence |", "|---|---|---|---|"]
         for r in table.itertuples():
-            lines.append(f"| {r.experiment} | {_cell(r.claim)} | **{r.verdict}** | {_cell(r.evidence)} |")
+            lines.append(f"| {md_cell(r.experiment)} | {md_cell(r.claim)} | **{r.verdict}** | {md_cell(r.evidence)} |")
         lines.append("")
     for p in parts:
         summary = run_dir / p / "summary.md"
@@ -79,14 +79,16 @@ def _provenance(env: dict, meta: dict) -> list[str]:
     return out
 
 
-def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _inline(text: str) -> str:
-    text = html.escape(text, quote=False)
+    text = html_text(text)
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
     return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+
+def _cells(row: str) -> list[str]:
+    """A markdown table row's cells: split on the pipes ``md_cell`` did not escape, then unescape."""
+    inner = row.strip()[1:-1] if row.strip().endswith("|") else row.strip()[1:]
+    return [re.sub(r"\\(.)", r"\1", c).strip() for c in re.split(r"(?<!\\)\|", inner)]
 
 
 def to_html(md: str) -> str:
@@ -96,7 +98,7 @@ def to_html(md: str) -> str:
     def flush_table():
         if not table:
             return
-        rows = [[c.strip() for c in r.strip().strip("|").split("|")] for r in table if not re.match(r"^\|[-| :]+\|$", r.strip())]
+        rows = [_cells(r) for r in table if not re.match(r"^\|[-| :]+\|$", r.strip())]
         head, *rest = rows
         body.append("<table><thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr></thead><tbody>"
                     + "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in rest) + "</tbody></table>")
@@ -114,7 +116,7 @@ def to_html(md: str) -> str:
             n = len(m.group(1))
             body.append(f"<h{n}>{_inline(m.group(2))}</h{n}>")
         elif m := re.match(r"^!\[(.*?)\]\((.*?)\)", line):
-            src, alt = html.escape(m.group(2)), html.escape(m.group(1))
+            src, alt = html_text(m.group(2)), html_text(m.group(1))
             body.append(f'<figure><img src="{src}" alt="{alt}"><figcaption>{alt}</figcaption></figure>')
         elif line.startswith("- "):
             if not in_list:
