@@ -1,9 +1,9 @@
 """How numbers and names are written for people: one formatter per kind of text, one escape per format.
 
-Every markdown table, HTML page, CSV file and figure label goes through
-these, so a value reads the same everywhere and a hostile name (a ``|`` that
-would split a table cell, a ``=`` that a spreadsheet would run as a formula,
-a ``$`` that matplotlib would parse as maths) is written as plain text.
+Every markdown table, HTML page and CSV file goes through these, so a value
+reads the same everywhere and a hostile name (a ``|`` that would split a table
+cell, a ``=`` that a spreadsheet would run as a formula) is written as plain
+text. (Figures draw every label as plain text: ``harness.render``.)
 """
 from __future__ import annotations
 
@@ -64,11 +64,6 @@ def csv_unsafe(value):
     if isinstance(value, str) and value.startswith("'"):
         return value[1:]
     return value
-
-
-def plain_label(text) -> str:
-    """A figure label matplotlib draws as typed: ``$`` would start mathtext."""
-    return str(text).replace("$", r"\$")
 
 
 def _is_number(text: str) -> bool:

@@ -13,6 +13,7 @@ import pandas as pd
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
 from harness.data.sources import fetch, file_hash
+from harness.config import flag
 from harness.errors import DataError
 
 PAIRS = ("zh-en", "ru-en", "ja-en", "en-ja", "sw-en", "so-en")
@@ -51,6 +52,8 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> np.ndarray:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     rows = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -131,7 +134,7 @@ def load(cfg: dict) -> Dataset:
     """Registry loader for ``kind: nmt``."""
     if "pair" not in cfg:
         raise DataError(f"data.pair is required for the NMT tables; known pairs: {', '.join(PAIRS)}")
-    return load_pair(cfg["pair"], root=cfg.get("root"), base_url=cfg.get("base_url"), verify=cfg.get("verify", True))
+    return load_pair(cfg["pair"], root=cfg.get("root"), base_url=cfg.get("base_url"), verify=flag(cfg.get("verify", True), "data.verify"))
 
 
 @lru_cache(maxsize=32)

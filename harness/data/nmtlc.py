@@ -44,6 +44,7 @@ from harness.data.dataset import Dataset
 from harness.data.nmt import schema_for
 from harness.data.schema import Feature, Schema
 from harness.data.sources import fetch, file_hash
+from harness.config import flag
 from harness.errors import ConfigError, DataError
 
 TASKS = ("finetune", "scratch")
@@ -145,7 +146,7 @@ def load(cfg: dict) -> Dataset:
     task = cfg.get("task") or "finetune"
     if task not in TASKS:
         raise ConfigError(f"data.task={task!r} is unknown; known tasks: {', '.join(TASKS)}")
-    path = fetch("nmtlc.pkl", root=cfg.get("root"), base_url=cfg.get("base_url"), verify=cfg.get("verify", True))
+    path = fetch("nmtlc.pkl", root=cfg.get("root"), base_url=cfg.get("base_url"), verify=flag(cfg.get("verify", True), "data.verify"))
     pairs = known(_records(str(path), file_hash(path)))
     pair = cfg.get("pair")
     if pair not in pairs[task]:

@@ -108,6 +108,8 @@ def from_study(study, objective: int = 0, target=None, params=None, name=None, m
             skipped["non-finite target"] = int((~keep).sum())
         done, y = [t for t, k in zip(done, keep) if k], y[keep]
     infer.check_rows(len(done), min_rows, where, " (completed trials)")
+    if len(np.unique(y)) < 2:
+        raise DataError(f"{where}: every completed trial has the same {label} ({y[0]:g}); there is nothing to explain")
 
     present = list(dict.fromkeys(p for t in done for p in t.params))
     if params is not None:

@@ -20,7 +20,7 @@ import pandas as pd
 from harness.data import infer
 from harness.data.dataset import Dataset
 from harness.data.sources import file_hash
-from harness.config import flag
+from harness.config import flag, integer
 from harness.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,13 @@ DEFAULTS = {
 }
 
 
+# Spellings of "no value" that pandas reads as missing by default; here they are missing only in a column
+# of numbers (an R or spreadsheet export), and stay text where they are a level ("None" as an optimizer choice).
+NA_TOKENS = {"NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "None", "#N/A", "<NA>", "-NaN", "#NA"}
+
+
 def read(path: Path) -> pd.DataFrame:
+    """The file as read, with its header checked: column names must be distinct, and only empty cells are missing."""
     if path.suffix.lower() not in READERS:
         raise ConfigError(f"data.path={str(path)!r}: unsupported file type; use one of {', '.join(READERS)}")
     if not path.is_file():
@@ -41,17 +47,47 @@ def read(path: Path) -> pd.DataFrame:
     try:
         if sep is None:
             try:
-                import pyarrow  # noqa: F401  (pandas' Parquet engine)
+                import pyarrow.parquet as pq  # pandas' Parquet engine
             except ImportError:
                 raise DataError(f'reading {path} needs pyarrow: pip install "harness[parquet]"') from None
+            _distinct(pq.read_schema(path).names, path)
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep=sep)
+        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+        _distinct([str(v) for v in header.iloc[0]] if len(header) else [], path)
+        return _missing_numbers(pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[""]))
     except pd.errors.EmptyDataError:
         raise DataError(f"table {path} is empty") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
-        raise DataError(f"cannot read table {path}: {' '.join(str(exc).split())[:300]}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split())[:300]
+        raise DataError(f"cannot read table {path}: {reason}") from None
+
+
+def _distinct(names: list, where) -> None:
+    """pandas would rename a second ``score`` to ``score.1`` and make it a feature: a copied target leaks the answer."""
+    seen, twice = set(), []
+    for n in map(str, names):
+        if n in seen and n not in twice:
+            twice.append(n)
+        seen.add(n)
+    if twice:
+        raise DataError(f"{where}: column name(s) {', '.join(map(repr, twice))} appear more than once; "
+                        "every column needs its own name")
+
+
+def _missing_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """In a column of numbers, the usual spellings of "no value" are missing; elsewhere they are text."""
+    for col in df.columns:
+        values = df[col]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        text = values.dropna().astype(str)
+        numbers = pd.to_numeric(text, errors="coerce")
+        rest = set(text[numbers.isna()])
+        if numbers.notna().any() and rest and rest <= NA_TOKENS:
+            df[col] = pd.to_numeric(values.where(~values.astype(str).isin(NA_TOKENS)), errors="coerce")
+    return df
 
 
 def load(cfg: dict) -> Dataset:
@@ -75,6 +111,7 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
         raise ConfigError("data.target is required for data=table")
     if df.empty:
         raise DataError(f"table {where} is empty")
+    _distinct(df.columns, f"table {where}")
     df = df.rename(columns=str)
     target = str(opts["target"])
     if target not in df.columns:
@@ -94,6 +131,9 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
                      " after dropping missing targets" if dropped else "")
     rows = np.flatnonzero(keep)
     df = df.iloc[rows].reset_index(drop=True)
+    if y.iloc[rows].nunique() < 2:
+        raise DataError(f"table {where}, column {target}: every row has the same score "
+                        f"({y.iloc[rows].iloc[0]:g}); there is nothing to explain")
 
     constant = [c for c in features if df[c].nunique(dropna=False) <= 1] if opts["drop_constant"] else []
     if constant:
@@ -121,7 +161,7 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
         y=y.iloc[rows].reset_index(drop=True).astype(float),
         schema=schema,
         extras=extras,
-        maximize=flag(opts["maximize"], "data.maximize"),
+        maximize=opts["maximize"],
         fingerprint=fingerprint,
         meta={"source": where, "target": target, "dropped_rows": dropped,
               "dropped_constant": constant, "absent": absent},
@@ -129,7 +169,12 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
 
 
 def _options(cfg: dict) -> dict:
-    return {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
+    opts = {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
+    for key in ("maximize", "drop_constant"):
+        opts[key] = flag(opts[key], f"data.{key}")
+    for key, least in (("max_levels", 1), ("min_rows", 2)):
+        opts[key] = integer(opts[key], f"data.{key}", minimum=least)
+    return opts
 
 
 def _feature_names(df: pd.DataFrame, target: str, features, path: str) -> list[str]:

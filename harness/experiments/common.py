@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.cells import Cell, Eval
-from harness.config import as_list, to_plain
+from harness.config import as_list, number, to_plain
 from harness.data import datasets_for
 from harness.data.dataset import Dataset
 from harness.data.splits import Split, subset_size, train_test_split
@@ -32,7 +32,7 @@ def split_of(cfg, ds: Dataset, seed: int) -> Split:
 
 
 def sizes_of(cfg, key: str = "sizes") -> list[float]:
-    sizes = [float(s) for s in as_list(cfg.get(key))]
+    sizes = [number(s, key) for s in as_list(cfg.get(key))]
     if not sizes:
         raise ConfigError(f"{key}: give at least one size in percent, e.g. {key}=[5,30,100]")
     for s in sizes:

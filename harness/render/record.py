@@ -8,7 +8,7 @@ import numpy as np
 
 from harness.explanations import Interpretation
 from harness.render.figures import plt, save
-from harness.text import fmt_value, plain_label
+from harness.text import fmt_value
 
 MAX_DISCRETE = 12  # a feature with at most this many values is drawn at evenly spaced positions
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
@@ -23,10 +23,10 @@ def record_figure(record: Interpretation, path: str | Path | None = None, top: i
     grid = fig.add_gridspec(max(nrow, 1), ncol + 1, width_ratios=[1.3] + [1] * ncol, hspace=0.5, wspace=0.35)
     bars = fig.add_subplot(grid[:, 0])
     r = record.ranking().head(top).iloc[::-1]
-    names = [plain_label(t.replace(" x ", " × ")) for t in r["term"]]
+    names = [t.replace(" x ", " × ") for t in r["term"]]
     bars.barh(names, r["importance"], color=[COLORS.get(k, "grey") for k in r["kind"]])
     bars.set_xlabel("importance")
-    bars.set_title(plain_label(f"{record.surrogate}: top terms"), fontsize=10)
+    bars.set_title(f"{record.surrogate}: top terms", fontsize=10)
     bars.tick_params(axis="y", labelsize=8)
     bars.grid(axis="x", alpha=0.3)
     for i, f in enumerate(features):
@@ -41,13 +41,13 @@ def record_figure(record: Interpretation, path: str | Path | None = None, top: i
         ax.axhline(0, color="grey", lw=0.6)
         if discrete:
             shown = range(0, len(values), max(1, len(values) // MAX_DISCRETE))
-            ax.set_xticks([x[j] for j in shown], [plain_label(fmt_value(values[j])) for j in shown], fontsize=7,
+            ax.set_xticks([x[j] for j in shown], [fmt_value(values[j]) for j in shown], fontsize=7,
                           rotation=30 if len(values) > 6 else 0)
         elif x.min() > 0 and x.max() / x.min() >= 100:
             ax.set_xscale("log")
-        ax.set_title(plain_label(f), fontsize=9)
+        ax.set_title(f, fontsize=9)
         ax.grid(alpha=0.3)
-    fig.suptitle(plain_label(f"{record.surrogate} on {record.dataset}"))
+    fig.suptitle(f"{record.surrogate} on {record.dataset}")
     if path is None:
         return fig
     return save(fig, Path(path))
