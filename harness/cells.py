@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
+from harness.executors import executor
 from harness.explainers import Explainer, for_model
 from harness.explanations import Interpretation
 from harness.metrics import score_all
@@ -296,18 +297,17 @@ def run_cells(
     n_cached = len(results)
     progress = Progress(len(todo), label, enabled=opts.progress, workers=min(opts.n_jobs, max(len(todo), 1)))
     order = sorted(todo, key=lambda cid: -_cost(todo[cid]))
-    if todo:
-        from joblib import Parallel, delayed
-
-        n_jobs = min(opts.n_jobs, len(todo))
-        tasks = (delayed(_tagged)(cid, todo[cid], _needed(todo[cid], datasets), opts.threads) for cid in order)
-        with Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1, pre_dispatch="all") as par:
-            for cid, result in par(tasks):
-                result["cached"] = False
-                cache.put(cid, result)
-                results[cid] = result
-                progress.advance()
-    progress.close()
+    try:
+        if todo:
+            arguments = ((cid, todo[cid], _needed(todo[cid], datasets), opts.threads) for cid in order)
+            with executor(opts.executor, opts.executor_address, min(opts.n_jobs, len(todo))) as run:
+                for cid, result in run(_tagged, arguments):  # cached as each arrives: a killed run resumes here
+                    result["cached"] = False
+                    cache.put(cid, result)
+                    results[cid] = result
+                    progress.advance()
+    finally:
+        progress.close()
     rows, records, seconds = [], {}, {}
     for cid, c in zip(ids, cells):
         res = results[cid]

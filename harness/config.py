@@ -104,6 +104,8 @@ class RunOptions:
     cache: bool = True
     cache_dir: Path | None = None
     progress: bool = False
+    executor: str = "local"  # where cells run: local, ray or dask (harness.executors)
+    executor_address: str | None = None
     # Where an experiment hands its summary (tables, figures) instead of writing it itself: the full
     # reproduction sends it to a side process so that it overlaps the next part's fits. None = summarise now.
     defer: Callable | None = None
@@ -153,6 +155,8 @@ def options_of(cfg, output_dir: Path | None = None) -> RunOptions:
         cache=flag(cfg.get("cache", True), "cache"),
         cache_dir=Path(cache_dir) if cache_dir else None,
         progress=progress,
+        executor=str(cfg.get("executor") or "local"),
+        executor_address=str(cfg.get("executor_address")) if cfg.get("executor_address") else None,
     )
 
 

@@ -83,21 +83,46 @@ def part_key(part: str, part_cfg, code: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+MANIFEST = ".manifest.json"
+
+
+def _manifest(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` (but the manifest) and its SHA-256."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
 def _restore(stored: Path, out: Path) -> bool:
-    if not (stored / ".complete").exists():
+    """Copy a stored part into ``out`` if it is whole: every file its manifest lists, each with its hash."""
+    try:
+        listed = json.loads((stored / MANIFEST).read_text())
+    except FileNotFoundError:
         return False
-    shutil.copytree(stored, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete"))
+    except (OSError, ValueError):
+        listed = None
+    found = _manifest(stored) if stored.is_dir() else {}
+    if listed != found:
+        changed = sorted(set(listed or {}) ^ set(found) | {f for f in found if (listed or {}).get(f) != found[f]})
+        log.warning("reproduce: the stored copy %s does not match its manifest (%s); the part is recomputed",
+                    stored, ", ".join(changed[:3]) or "unreadable manifest")
+        return False
+    shutil.copytree(stored, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(MANIFEST))
     return True
 
 
 def _store(out: Path, stored: Path) -> None:
-    """Copy beside the final place, then rename: a half-written store is never taken for a whole one."""
+    """Copy beside the final place with a manifest of hashes, then rename: a half-written store is never taken
+    for a whole one, and one changed later is recomputed."""
     tmp = stored.with_name(stored.name + f".tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(out, tmp)
-    (tmp / ".complete").touch()
-    shutil.rmtree(stored, ignore_errors=True)
-    os.replace(tmp, stored)
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(out, tmp)
+        write_json(_manifest(tmp), tmp / MANIFEST)
+        shutil.rmtree(stored, ignore_errors=True)
+        os.replace(tmp, stored)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        log.warning("reproduce: cannot store %s for later runs (%s); it is recomputed next time", out, exc.strerror or exc)
 
 
 class SideSummaries:

@@ -1,0 +1,49 @@
+"""One experiment's cells on a Dask or Ray cluster started here: the rows equal a local run's, number for number."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from harness import run_experiment
+from harness.errors import ConfigError
+
+GRID = ["seed=[0,1]", "sizes=[10,100]", "surrogate=[ebm_fast,linear,tree]", "explain=false"]
+NUMBERS = ["mse", "src", "mrr", "r2", "regret", "n_train", "n_test"]
+KEYS = ["surrogate", "seed", "size_pct"]
+
+
+def _rows(result) -> pd.DataFrame:
+    return result.rows.sort_values(KEYS).reset_index(drop=True)[[*KEYS, *NUMBERS, "status"]]
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory):
+    out = tmp_path_factory.mktemp("local")
+    return _rows(run_experiment("size_sweep", [*GRID, f"cache_dir={out / 'cache'}"], output_dir=out / "run"))
+
+
+def test_dask_cluster_equals_local(local, tmp_path):
+    distributed = pytest.importorskip("distributed", reason='needs pip install ".[dask]"')
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = run_experiment("size_sweep", [*GRID, "executor=dask", f"executor_address={cluster.scheduler_address}",
+                                               f"cache_dir={tmp_path / 'cache'}"], output_dir=tmp_path / "run")
+    pd.testing.assert_frame_equal(_rows(result), local)
+    assert not result.rows["cached"].any()
+
+
+@pytest.mark.slow
+def test_ray_cluster_equals_local(local, tmp_path):
+    """Slow (Ray starts in ~20 s): pip install ".[ray]" && pytest -m slow tests/cells/test_executors.py"""
+    ray = pytest.importorskip("ray", reason='needs pip install ".[ray]"')
+    ray.init(num_cpus=2, include_dashboard=False)
+    try:
+        result = run_experiment("size_sweep", [*GRID, "executor=ray", "executor_address=auto",
+                                               f"cache_dir={tmp_path / 'cache'}"], output_dir=tmp_path / "run")
+    finally:
+        ray.shutdown()
+    pd.testing.assert_frame_equal(_rows(result), local)
+
+
+def test_unknown_executor_is_one_line(tmp_path):
+    with pytest.raises(ConfigError, match="executor='spark' is unknown; known: local, ray, dask"):
+        run_experiment("size_sweep", [*GRID, "executor=spark", f"cache_dir={tmp_path}"], output_dir=tmp_path / "run")
