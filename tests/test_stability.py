@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.experiments.stability import stable_sizes
+from harness.analysis.stability import stable_sizes
 from harness.report import aggregate
 from cli import harness as _harness
 

@@ -1,4 +1,4 @@
-"""Figures of the stability and fidelity experiments: how explanations converge with data, and how close they get to the truth."""
+"""The stability experiment for people: figures of how explanations converge with data, and the summary's markdown."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,11 +7,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from harness.analysis.stability import FULL, REFERENCES, SAME, TOP_K, seeds_needed, size_text
 from harness.render.figures import curves, save
+from harness.render.markdown import table
+from harness.text import pm
+
+HEAD = "# Explanation stability: from how many rows can each surrogate's explanation be trusted?\n"
+NOTHING = HEAD + "\nNo explanation was recorded (every fit failed).\n"
 
 AGREEMENT_PANELS = (
     ("full_kendall", "Kendall τ vs own full-data ranking"),
-    ("full_top3_same", "share of seeds: top-3 = full-data top-3"),
+    (f"full_{SAME}", f"share of seeds: top-{TOP_K} = full-data top-{TOP_K}"),
     ("ebm_kendall", "Kendall τ vs EBM full-data ranking"),
 )
 
@@ -77,24 +83,139 @@ def stable_bars(stable: pd.DataFrame, path: Path, title: str) -> Path:
     return save(fig, path)
 
 
-def grid_curves(summary: pd.DataFrame, metric: str, label: str, path: Path, title: str,
-                rows: str = "sampling", cols: str = "snr", x: str = "n_rows") -> Path:
-    """One panel per (``rows``, ``cols``) value, ``metric`` vs ``x``, one line per surrogate (mean over seeds; no bands)."""
-    rvals, cvals = list(dict.fromkeys(summary[rows])), sorted(summary[cols].unique())
-    fig, axes = plt.subplots(len(rvals), len(cvals), figsize=(3.8 * len(cvals), 3.0 * len(rvals)), squeeze=False,
-                             sharex=True, sharey=True)
-    for i, r in enumerate(rvals):
-        for j, c in enumerate(cvals):
-            ax = axes[i][j]
-            part = summary[(summary[rows] == r) & (summary[cols] == c)]
-            curves(ax, part.drop(columns=[f"{metric}_std"]), metric, "surrogate", x=x)
-            ax.set_xscale("log")
-            ax.set_xticks(sorted(summary[x].unique()), [f"{v:g}" for v in sorted(summary[x].unique())])
-            ax.minorticks_off()
-            ax.set_title(f"{rows} {r}, {cols} {c:g}", fontsize=9)
-            ax.set_xlabel(x if i == len(rvals) - 1 else "")
-            ax.set_ylabel(label if j == 0 else "", fontsize=9)
-    axes[0][0].legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return save(fig, path)
+def requirement(fraction: float, n_seeds: int) -> str:
+    """The stable criterion in words, e.g. "4 of 5 seeds"."""
+    return f"{seeds_needed(fraction, n_seeds)} of {n_seeds} seeds"
+
+
+def figures(summary: pd.DataFrame, stable: pd.DataFrame, fraction: float, need: str, out: Path) -> None:
+    """Per dataset: the agreement curves and the bars of rows until stable."""
+    for ds in dict.fromkeys(summary["dataset"]):
+        agreement_curves(summary[summary["dataset"] == ds], fraction, out / f"stability_{ds}.png",
+                         title=f"{ds}: does the explanation from fewer rows match the full-data one? (mean over seeds)")
+        stable_bars(stable[stable["dataset"] == ds], out / f"stable_rows_{ds}.png",
+                    title=f"{ds}: training rows until the top-{TOP_K} set is stable ({need})")
+
+
+def document(summary: pd.DataFrame, stable: pd.DataFrame, spread: pd.DataFrame, reference: str, fraction: float,
+             need: str, claims: str) -> str:
+    """summary.md: per dataset a plain reading and the tables, then the claims' markdown and how it is measured."""
+    parts = [HEAD]
+    for ds in dict.fromkeys(summary["dataset"]):
+        part, st = summary[summary["dataset"] == ds], stable[stable["dataset"] == ds]
+        parts += [f"## {ds}\n", "### Reading\n", _reading(st, part, reference, need), "",
+                  f"### Rows until the ranking is stable (top-{TOP_K} set = the full-data top-{TOP_K} in ≥ {need}, "
+                  f"at that size and every larger one below 100 %)\n", _stable_markdown(st), "",
+                  "### Agreement with the full-data explanations, per size (mean ± std over seeds)\n",
+                  _agreement_markdown(part), "",
+                  f"### The reference {reference}'s single-feature importances by size (random order; mean [min–max] over seeds)\n",
+                  _spread_markdown(spread[spread["dataset"] == ds] if len(spread) else spread), ""]
+    parts += ["#" + claims, _method_note(reference, fraction, need)]
+    return "\n".join(parts)
+
+
+def _stable_markdown(stable: pd.DataFrame) -> str:
+    methods = list(dict.fromkeys(stable["order_method"]))
+    rows = []
+    for (s, prefix), g in stable.groupby(["surrogate", "reference"], sort=False):
+        g = g.set_index("order_method")
+        cells = []
+        for m in methods:
+            if m not in g.index:
+                cells.append("–")
+                continue
+            r = g.loc[m]
+            cell = size_text(r["stable_pct"], r["stable_rows"])
+            if pd.notna(r["first_pct"]) and r["first_pct"] != r["stable_pct"]:
+                cell += f"; first {size_text(r['first_pct'], r['first_rows'])}"
+            cells.append(cell)
+        rows.append([s, "own full data" if prefix == "full" else "EBM full data", *cells])
+    full = stable["full_rows"].dropna()
+    return (table(["surrogate", "against", *methods], rows)
+            + f"\n\n\"never\": not reached below the full training split ({int(full.max()) if len(full) else '?'} rows); "
+            "\"first\": the smallest size that qualified before a larger one failed again.")
+
+
+AGREEMENT_ROWS = (("τ vs own full", "full_kendall", 2, True), (f"top-{TOP_K} share", f"full_{SAME}", 1, False),
+                  ("τ vs EBM full", "ebm_kendall", 2, True))  # label, column, digits, with its std
+
+
+def _agreement_markdown(summary: pd.DataFrame) -> str:
+    sizes = sorted(summary["size_pct"].unique())
+    n = summary.drop_duplicates("size_pct").set_index("size_pct")["n_train"]
+    lines = []
+    for sur, g in summary.groupby("surrogate", sort=False):
+        rows = []
+        for m, mg in g.groupby("order_method", sort=False):
+            mg = mg.set_index("size_pct")
+            for label, col, digits, spread in AGREEMENT_ROWS:
+                rows.append([m, label, *[pm(mg.at[s, f"{col}_mean"], mg.at[s, f"{col}_std"] if spread else np.nan, digits)
+                                         if s in mg.index else "–" for s in sizes]])
+        lines += [f"**{sur}** — Kendall τ of the single-feature importances; top-{TOP_K} share = share of seeds whose "
+                  f"top-{TOP_K} set is the full-data one\n",
+                  table(["order", "measure", *[f"{s:g} % ({n[s]})" for s in sizes]], rows), ""]
+    return "\n".join(lines)
+
+
+def _spread_markdown(spread: pd.DataFrame) -> str:
+    if not len(spread):
+        return "The random order is not in this run.\n"
+    sizes = sorted(spread["size_pct"].unique())
+    rows = []
+    for term, g in spread.sort_values(["size_pct", "importance_mean"], ascending=[False, False]).groupby("term", sort=False):
+        g = g.set_index("size_pct")
+        rows.append([term, *[f"{g.at[s, 'importance_mean']:.2f} [{g.at[s, 'importance_min']:.2f}–{g.at[s, 'importance_max']:.2f}]"
+                             if s in g.index else "–" for s in sizes]])
+    return (table(["feature", *[f"{s:g} %" for s in sizes]], rows)
+            + "\n\nImportance = mean |centred term| over the fitting rows, in target units; all terms and their rank "
+            "ranges are in importance_spread.csv.")
+
+
+def _reading(stable: pd.DataFrame, summary: pd.DataFrame, reference: str, need: str) -> str:
+    """Plain language: from how many rows each surrogate's explanation can be trusted, and under which sampling."""
+    own = stable[stable["reference"] == "full"]
+    mse = summary.set_index(["surrogate", "order_method", "size_pct"])["mse_mean"]
+    lines = []
+    for s, g in own.groupby("surrogate", sort=False):
+        held = g[g["stable_pct"].notna()]
+        parts = [f"{m}: from {size_text(r.stable_pct, r.stable_rows)}" + _mse_text(mse, s, m, r.stable_pct)
+                 for m, r in zip(held["order_method"], held.itertuples())]
+        never = list(g.loc[g["stable_pct"].isna(), "order_method"])
+        if never:
+            parts.append(f"never below the full split under {' / '.join(never)}")
+        lines.append(f"- **{s}**: its top-{TOP_K} hyperparameters can be trusted — {'; '.join(parts)}.")
+    best = own.dropna(subset=["stable_rows"])
+    if len(best):
+        per = best.loc[best.groupby("order_method", sort=False)["stable_rows"].idxmin()]
+        lines.append("- Earliest stable per sampling method: "
+                     + "; ".join(f"{m}: {s} ({size_text(p, n)})" for m, s, p, n in
+                                 zip(per["order_method"], per["surrogate"], per["stable_pct"], per["stable_rows"])) + ".")
+    vs_ebm = stable[(stable["reference"] == "ebm") & (stable["surrogate"] != reference)]
+    if len(vs_ebm):
+        lines.append(f"- Naming {reference}'s full-data top-{TOP_K} (the paper's model on all rows): " + "; ".join(
+            f"{s} " + ", ".join(f"{m} {size_text(p, n)}" for m, p, n in zip(g["order_method"], g["stable_pct"], g["stable_rows"]))
+            for s, g in vs_ebm.groupby("surrogate", sort=False)) + ".")
+    return "\n".join([f"\"Trusted\" means: fitted on that many rows, the surrogate names the same top-{TOP_K} hyperparameters "
+                      f"as when fitted on the whole training split in ≥ {need}, and keeps doing so with more rows.\n", *lines])
+
+
+def _mse_text(mse: pd.Series, s: str, m: str, pct) -> str:
+    here, full = mse.get((s, m, pct), np.nan), mse.get((s, m, FULL), np.nan)
+    return f" (test MSE {here:.2f} there, {full:.2f} on all rows)" if pd.notna(here) and pd.notna(full) else ""
+
+
+def _method_note(reference: str, fraction: float, need: str) -> str:
+    return "\n".join([
+        "## How it is measured\n",
+        "Each cell is hpo_order's: the surrogate trained on the first p % of a sampling method's visiting order of the "
+        "training split (random = the size sweep's nested subsets), explained as in the interpret experiment "
+        "(importance = mean |centred term| over the fitting rows). It is compared with "
+        + " and ".join(f"`{p}_*`: {t}" for p, t in REFERENCES.items())
+        + f" ({reference}), both of the same seed: Kendall τ-b and Spearman of the single-feature importances, top-{TOP_K} "
+        f"overlap (|∩| / {TOP_K}) and set equality, and the mean Pearson correlation of each feature's shape on the values "
+        f"both hold (features with ≥ 3 values). stable_fraction = {fraction:g} ({need}). Tables: stability.csv (one row "
+        "per cell), summary.csv (mean ± std over seeds), stable_sizes.csv, importance_spread.csv (mean, std, min–max "
+        "over seeds of every term's importance and of each feature's rank), importances.csv / shapes.csv (the "
+        "explanations themselves).",
+        "",
+    ])

@@ -1,0 +1,106 @@
+"""Seeded HPO-like tables whose generating function, and so whose true explanation, is known.
+
+A real HPO table cannot say whether a surrogate's explanation is right; a
+synthetic one can. ``generate(settings)`` returns the table and its truth as
+an :class:`~harness.explanations.Interpretation`, so surrogates' explanations
+are scored against it exactly as they are compared with each other.
+
+The package: ``settings`` (defaults, validation, ``resolve``), ``oracle``
+(rows drawn from the seed and the noise-free signal, ``true_function``),
+``truth`` (the signal decomposed on a table's rows, ``truth_of``) and
+``description`` (``describe``: the table in words); this module makes tables.
+
+**Rows.** With ``sampling: uniform`` the ``n_rows`` rows the oracle draws are
+the table. With ``sampling: random | bo | gb`` a pool of ``pool_size`` such
+rows is drawn, its noisy score computed, and the table is the first ``n_rows``
+configurations that HPO method visits (an ``order`` from
+``harness.hpo.sampler`` on the schema-scaled pool, seeded by ``seed``), in
+visiting order — a skewed sample, as real HPO logs are.
+
+**Noise.** ``y = signal + ε``, ε Gaussian with variance
+``var(signal) / snr`` (variance over the generated rows), drawn from the seed.
+
+**Identity.** ``Dataset.meta["generator"]`` holds the complete resolved
+settings (plain JSON; ``generate`` of it rebuilds the table), and the
+fingerprint is the SHA-256 of those settings, ``VERSION`` and the table
+itself, so a change to the HPO methods or the RNG can never reuse stale
+cached results.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from harness.data.dataset import Dataset
+from harness.data.synthetic.description import describe
+from harness.data.synthetic.oracle import Oracle, build, true_function
+from harness.data.synthetic.settings import TARGET, VERSION, resolve
+from harness.data.synthetic.truth import decompose, truth_of
+from harness.errors import ConfigError
+from harness.explanations.record import Interpretation
+
+Order = Callable[..., np.ndarray]  # (method, X, y, seed, maximize=) -> a permutation of the pool
+
+__all__ = ["TARGET", "VERSION", "Order", "describe", "generate", "load", "resolve", "true_function", "truth_of"]
+
+
+def _varies(oracle: Oracle, generated: pd.DataFrame) -> bool:
+    u = oracle.units(generated)
+    if any(np.ptp(oracle.main(f, u[f])) > 0 for f in oracle.schema.names):
+        return True
+    pairs = oracle.cfg["interactions"]
+    return any(p["strength"] != 0 and np.ptp(u[p["a"]]) > 0 and np.ptp(u[p["b"]]) > 0 for p in pairs)
+
+
+def _fingerprint(cfg: dict, X: pd.DataFrame, y: pd.Series) -> str:
+    content = {
+        "version": VERSION,
+        "generator": cfg,
+        "X": {c: X[c].tolist() for c in X.columns},
+        "y": y.tolist(),
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def generate(settings, order: Order | None = None) -> tuple[Dataset, Interpretation]:
+    """The table and its true interpretation.
+
+    ``order(method, X, y, seed, maximize=...)`` gives an HPO method's visiting order of the scaled
+    pool (``harness.hpo.sampler`` makes one, cached like the experiments' orders); a table sampled by
+    an HPO method cannot be made without it.
+    """
+    cfg = resolve(settings)
+    schema, X, oracle, noise_rng = build(cfg)
+    if not _varies(oracle, X):
+        raise ConfigError("synthetic data has no signal: give at least one effect or interaction that varies over the rows")
+    signal = oracle(X)
+    y = signal + noise_rng.normal(0.0, math.sqrt(signal.var() / cfg["snr"]), size=len(X))
+    if cfg["sampling"] != "uniform":
+        if order is None:
+            raise ConfigError(f"data.sampling={cfg['sampling']} needs an HPO order: load the table through "
+                              "harness.hpo.sampler (the experiments and harness.explain do)")
+        visits = order(cfg["sampling"], schema.scaled(X).to_numpy(), y, cfg["seed"], maximize=cfg["maximize"])
+        keep = np.asarray(visits[: cfg["n_rows"]])
+        X, y, signal = X.iloc[keep].reset_index(drop=True), y[keep], signal[keep]
+    y = pd.Series(y, name=TARGET)
+    ds = Dataset(
+        name=cfg["name"],
+        X=X,
+        y=y,
+        schema=schema,
+        extras=pd.DataFrame({"signal": signal}),
+        maximize=cfg["maximize"],
+        fingerprint=_fingerprint(cfg, X, y),
+        meta={"generator": cfg, "target": "synthetic score (signal + Gaussian noise)"},
+    )
+    return ds, decompose(oracle, ds)
+
+
+def load(data_cfg: dict, order: Order | None = None) -> Dataset:
+    """Registry loader for ``kind: synthetic``; the truth stays reachable through ``truth_of``."""
+    return generate(data_cfg, order)[0]
