@@ -9,18 +9,18 @@ One call each for Python users (the rest is in the submodules)::
 """
 from __future__ import annotations
 
-from importlib import metadata
-
-try:
-    __version__ = metadata.version("harness")
-except metadata.PackageNotFoundError:  # a source checkout that was never installed
-    __version__ = "0+unknown"
-
 __all__ = ["__version__", "explain", "run_experiment"]
 
 
 def __getattr__(name: str):
-    # imported on first use: `python -m harness --help` and the data layer must not pay for the whole library
+    # looked up on first use: `python -m harness --help` and the data layer must not pay for the whole library
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            return metadata.version("harness")
+        except metadata.PackageNotFoundError:  # a source checkout that was never installed
+            return "0+unknown"
     if name in ("explain", "run_experiment"):
         from harness import api
 
