@@ -1,0 +1,234 @@
+"""Hostile input and faults (issue #16): each gives one line naming what is wrong, or the right result, and loses nothing."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness import api, run_experiment
+from harness.cells import CellCache
+from harness.config import flag
+from harness.errors import ConfigError, DataError
+from harness.experiments.reproduce import _restore, _store
+from harness.results import read_table, write_csv
+
+SMALL = ["seed=[0]", "sizes=[30,100]", "surrogate=[linear,tree]", "explain=false"]
+
+
+def _table(tmp_path, n=60, **extra) -> Path:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"lr": 10 ** rng.uniform(-4, -1, n), "depth": rng.integers(1, 6, n), **extra})
+    df["score"] = -np.log10(df["lr"]) + 0.2 * df["depth"] + rng.normal(0, 0.1, n)
+    path = tmp_path / "runs.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def _cli(tmp_path, *args, check_code=None, env=None, user=None):
+    cmd = [sys.executable, "-m", "harness", *args]
+    if user:
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
+    if check_code is not None:
+        assert proc.returncode == check_code, proc.stderr[-2000:]
+    return proc
+
+
+# -- 1. duplicate column names -----------------------------------------------------------------------------------
+
+
+def test_duplicate_column_names_are_refused_by_name(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("lr,score,score\n0.1,1,1\n0.2,2,2\n")
+    with pytest.raises(DataError, match=r"column name\(s\) 'score' appear more than once"):
+        api.as_dataset(path, target="score")
+    frame = pd.DataFrame([[0.1, 1, 1]], columns=["lr", "score", "score"])
+    with pytest.raises(DataError, match="'score' appear more than once"):
+        api.as_dataset(frame, target="score")
+
+
+# -- 2. yes/no options -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, value", [("no", False), ("false", False), ("False", False), ("off", False),
+                                         (False, False), ("yes", True), ("true", True), (True, True)])
+def test_yes_no_options_read_both_spellings(text, value):
+    assert flag(text, "data.maximize") is value
+
+
+def test_any_other_text_is_refused_by_name(tmp_path):
+    with pytest.raises(ConfigError, match=r"data.maximize='maybe' is not a yes/no value"):
+        api.as_dataset(_table(tmp_path), target="score", maximize="maybe")
+    assert not api.as_dataset(_table(tmp_path), target="score", maximize="no").maximize
+
+
+def test_cache_no_writes_nothing(tmp_path):
+    run_experiment("size_sweep", ["data=table", f"data.path={_table(tmp_path)}", "data.target=score", *SMALL,
+                                  "cache=no", f"cache_dir={tmp_path / 'cache'}"], output_dir=tmp_path / "run")
+    assert not (tmp_path / "cache").exists()
+
+
+# -- 3. a cache that cannot be written ---------------------------------------------------------------------------
+
+
+def test_unwritable_cache_degrades_to_computed_not_cached(tmp_path, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    with caplog.at_level(logging.WARNING, logger="harness"):
+        result = run_experiment("size_sweep", ["data=table", f"data.path={_table(tmp_path)}", "data.target=score",
+                                               *SMALL, f"cache_dir={blocker}"], output_dir=tmp_path / "run")
+    assert (result.rows["status"] == "ok").all() and (tmp_path / "run" / "metrics.csv").is_file()
+    assert sum("cannot be written" in r.message for r in caplog.records) == 1  # one warning, not one per cell
+
+
+# -- 6. stored reproduction parts are verified -------------------------------------------------------------------
+
+
+def test_a_tampered_stored_part_is_recomputed(tmp_path, caplog):
+    out = tmp_path / "part"
+    out.mkdir()
+    write_csv(pd.DataFrame({"a": [1, 2, 3]}), out / "metrics.csv")
+    (out / "summary.md").write_text("# summary\n")
+    _store(out, tmp_path / "store")
+    assert _restore(tmp_path / "store", tmp_path / "again")
+    metrics = tmp_path / "store" / "metrics.csv"
+    metrics.write_text(metrics.read_text()[:8])  # truncated
+    (tmp_path / "store" / "summary.md").unlink()
+    with caplog.at_level(logging.WARNING, logger="harness"):
+        assert not _restore(tmp_path / "store", tmp_path / "third")
+    assert "does not match its manifest" in caplog.text and "metrics.csv" in caplog.text
+
+
+# -- 7. cache entries of the wrong shape or edited ---------------------------------------------------------------
+
+
+def test_corrupt_cache_entries_are_recomputed_with_a_warning(tmp_path, caplog):
+    args = ["data=table", f"data.path={_table(tmp_path)}", "data.target=score", *SMALL, f"cache_dir={tmp_path / 'c'}"]
+    first = run_experiment("size_sweep", args, output_dir=tmp_path / "r1").rows
+    entries = sorted((tmp_path / "c" / "cells").rglob("*.json"))
+    assert len(entries) == 4
+    edited = json.loads(entries[0].read_text())
+    edited["result"] = edited["result"].replace('"mse": ', '"mse": 1', 1)  # a changed number, old checksum
+    for path, text in zip(entries, ["null", "[]", json.dumps({"format": 2}), json.dumps(edited)]):
+        path.write_text(text)
+    with caplog.at_level(logging.WARNING, logger="harness"):
+        again = run_experiment("size_sweep", args, output_dir=tmp_path / "r2").rows
+    assert caplog.text.count("is corrupt") == 4 and not again["cached"].any()
+    pd.testing.assert_series_equal(again["mse"], first["mse"])
+
+
+# -- 8, 9. one line, not a traceback, and no silent exit 0 -------------------------------------------------------
+
+
+@pytest.mark.parametrize("override, message", [
+    ("seed=-1", "seed=-1: expected a non-negative integer"),
+    ("sizes=[abc]", "sizes='abc' is not a number"),
+    ("threads=abc", "threads='abc' is not a whole number"),
+    ("threads=0", "threads=0 must be at least 1"),
+    ("n_jobs=0", "n_jobs=0 runs nothing"),
+])
+def test_bad_options_are_one_line_errors(tmp_path, override, message):
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        run_experiment("size_sweep", [*SMALL, override, f"cache_dir={tmp_path}"], output_dir=tmp_path / "run")
+
+
+def test_a_constant_target_is_refused_up_front(tmp_path):
+    df = pd.DataFrame({"lr": np.linspace(0.1, 1, 20), "score": 1.0})
+    with pytest.raises(DataError, match="column score: every row has the same score"):
+        api.as_dataset(df, target="score")
+
+
+def test_cli_without_an_experiment_lists_them_and_fails(tmp_path):
+    proc = _cli(tmp_path, "+experment=size_sweep", f"hydra.run.dir={tmp_path / 'r'}", check_code=2)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: no experiment selected: add +experiment=NAME; experiments: ") and "size_sweep" in last
+
+
+def test_unwritable_run_dir_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = _cli(tmp_path, "+experiment=describe", f"hydra.run.dir={blocker / 'run'}")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert str(blocker) in proc.stderr.strip().splitlines()[-1]
+
+
+def _can_drop_privileges() -> bool:
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
+@pytest.mark.skipif(not _can_drop_privileges(), reason="needs root and setpriv to run a step as an unprivileged user")
+def test_unreadable_data_file_is_one_line_for_an_unprivileged_user(tmp_path, data_dir):
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    (data / "sw-en.evals").chmod(0o200)  # write-only: nobody may read it
+    for p in [tmp_path, data, *data.iterdir()]:
+        if p.name != "sw-en.evals":
+            p.chmod(p.stat().st_mode | stat.S_IROTH | stat.S_IXOTH | stat.S_IWOTH)
+    proc = _cli(tmp_path, "+experiment=describe", "pairs=[sw-en]", f"hydra.run.dir={tmp_path / 'r'}",
+                env={"HARNESS_DATA_DIR": str(data), "HARNESS_CACHE_DIR": str(tmp_path / "c")}, user="nobody")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines()[-1] == f"error: {data / 'sw-en.evals'}: cannot read the file (Permission denied)"
+
+
+# -- 10, 11. file modes, formula-safe CSV, exact round trips -----------------------------------------------------
+
+
+def test_result_files_honour_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_csv(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "t.csv").stat().st_mode) == 0o644
+
+
+def test_names_that_look_like_formulas_are_written_safely_and_read_back_exactly(tmp_path):
+    frame = pd.DataFrame({"=HYPERLINK(x)": ["+cmd", "NA", "None", "-1.5", "'quoted"], "v": [1.0, np.nan, 2, 3, 4]})
+    write_csv(frame, tmp_path / "t.csv")
+    text = (tmp_path / "t.csv").read_text()
+    assert text.startswith("'=HYPERLINK(x)") and "\n'+cmd," in text and "\n-1.5," in text
+    pd.testing.assert_frame_equal(read_table(tmp_path / "t.csv"), frame, check_dtype=False)
+
+
+# -- 12. stopping a long run ------------------------------------------------------------------------------------
+
+
+def test_sigterm_stops_every_worker_and_keeps_finished_cells(tmp_path):
+    path = _table(tmp_path, n=3000)
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "+experiment=size_sweep", "data=table", f"data.path={path}",
+                             "data.target=score", "seed=[0,1,2]", "sizes=[10,100]", "surrogate=[ebm_fast]",
+                             "n_jobs=2", f"cache_dir={tmp_path / 'c'}", f"hydra.run.dir={tmp_path / 'r'}"],
+                            cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(_children(proc.pid)) < 2:  # wait until the workers fit
+        time.sleep(0.5)
+    workers = _children(proc.pid)
+    assert workers, "the run started no worker process"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1].startswith("error: interrupted;")
+    time.sleep(2)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists() and _state(w) != "Z"], "workers left running"
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out] + [g for p in out for g in _children(int(p))]
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return "gone"
