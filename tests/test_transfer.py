@@ -21,6 +21,7 @@ from harness.data.nmt import PAIRS, load_pair  # noqa: E402
 from harness.data.pooled import pool, rows_in, union_schema  # noqa: E402
 from harness.data.schema import Feature, Schema  # noqa: E402
 from harness.data.splits import train_test_split  # noqa: E402
+from harness.analysis import transfer as analysis  # noqa: E402
 from harness.experiments import transfer  # noqa: E402
 from harness.render.transfer import heatmap  # noqa: E402
 from harness.surrogates.registry import build, load_spec  # noqa: E402
@@ -51,14 +52,14 @@ def _summary(order):
 
 def test_matrix_is_tested_on_by_trained_on_in_the_given_order(tmp_path):
     order = list(PAIRS)
-    m = transfer.matrix(_summary(order), "s", "mse_mean", order)
+    m = analysis.matrix(_summary(order), "s", "mse_mean", order)
     assert m.shape == (6, 6) and list(m.index) == order and list(m.columns) == order
     assert (m.index.name, m.columns.name) == ("tested on", "trained on")
     assert m.at["ru-en", "so-en"] == 10 * order.index("so-en") + order.index("ru-en")  # column = trained on
     transfer.matrix_csv(m, tmp_path / "m.csv")
     back = pd.read_csv(tmp_path / "m.csv")
     assert list(back.columns) == [transfer.CORNER, *order] and list(back[transfer.CORNER]) == order
-    off = transfer.off_diagonal(m)
+    off = analysis.off_diagonal(m)
     assert len(off) == 30 and off["so-en", "ru-en"] == m.at["ru-en", "so-en"]
 
     fig, ax = plt.subplots()
@@ -71,10 +72,10 @@ def test_matrix_is_tested_on_by_trained_on_in_the_given_order(tmp_path):
 
 def test_unseen_shares_on_a_constructed_case(pair_of_tables):
     a, b = pair_of_tables
-    assert transfer.unseen_shares(a, b, "raw") == {"ood_share": 3 / 5, "extrap_share": 2 / 5}
-    assert transfer.unseen_shares(b, b, "raw") == {"ood_share": 0.0, "extrap_share": 0.0}
+    assert analysis.unseen_shares(a, b, "raw") == {"ood_share": 3 / 5, "extrap_share": 2 / 5}
+    assert analysis.unseen_shares(b, b, "raw") == {"ood_share": 0.0, "extrap_share": 0.0}
     # Scaled: each table on its own [0, 1], so nothing is beyond A's range; bpe 20 of (1, 30) and 4 of (2, 6) fall between A's levels.
-    scaled = transfer.unseen_shares(a, b, "scaled")
+    scaled = analysis.unseen_shares(a, b, "scaled")
     assert scaled["extrap_share"] == 0.0 and scaled["ood_share"] == 2 / 5
 
 
@@ -85,7 +86,7 @@ def test_mse_is_shift_squared_plus_residual_variance(tmp_path, pair_of_tables):
     splits = {(n, 0): train_test_split(len(d), 0, n_train=len(d) - 2) for n, d in datasets.items()}
     cells = transfer.pair_cells(datasets, splits, [spec], [0], "raw")
     opts = RunOptions(output_dir=tmp_path, n_jobs=1, threads=1, cache=False, cache_dir=None, progress=False)
-    rows = transfer.with_resid_var(run_cells(cells, datasets, opts).rows)
+    rows = analysis.with_resid_var(run_cells(cells, datasets, opts).rows)
     assert len(rows) == 4 and np.allclose(rows["shift2"] + rows["resid_var"], rows["mse"])
     est = build(spec, a.schema, seed=model_seed(0))
     train = a.take(splits["A", 0].train)

@@ -1,4 +1,10 @@
-"""Transfer figures: train × test heatmaps (paper Fig. 7 layout) and the when-does-it-work scatter."""
+"""Transfer drawn and written: train × test heatmaps (paper Fig. 7 layout), the when-does-it-work scatter, and the
+markdown sections of the summary.
+
+Every number here comes ready-made from ``harness.analysis.transfer``; words
+that hold only for the paper's NMT pairs come in from ``harness.paper.transfer``
+as arguments, so the defaults here speak of any tables.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +14,8 @@ import pandas as pd
 from matplotlib import colors
 
 from harness.render.figures import plt, save
+from harness.render.markdown import table
+from harness.text import pm
 
 TRAINED_ON = "trained on"
 TESTED_ON = "tested on"
@@ -36,9 +44,8 @@ def heatmap(ax, mean: pd.DataFrame, std: pd.DataFrame | None, title: str, cmap: 
             v = values[i, j]
             if not np.isfinite(v):
                 continue
-            text = f"{v:.{digits}f}"
-            if std is not None and np.isfinite(std.at[test, train]):
-                text += f"\n±{std.at[test, train]:.{digits}f}"
+            # the std stacked under the mean: a cell is too narrow for both on one line
+            text = pm(v, np.nan if std is None else std.at[test, train], digits).replace(" ± ", "\n±")
             r, g, b, _ = cm(norm(v))
             ax.text(j, i, text, ha="center", va="center", fontsize=6.5,
                     color="black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white")
@@ -73,3 +80,180 @@ def similarity_scatter(table: pd.DataFrame, predictors: dict[str, str], target: 
     fig.suptitle(title)
     fig.tight_layout()
     return save(fig, path)
+
+
+# --- figures of one feed ---------------------------------------------------------------------------------
+
+
+def surrogate_heatmaps(mats: dict, path: Path, surrogate: str) -> Path:
+    """MSE, SRC and MRR matrices of one surrogate side by side; ``mats`` maps a metric to (mean, std)."""
+    return heatmaps(
+        [
+            dict(mean=mats["mse"][0], std=mats["mse"][1], title="test MSE (log colour)", cmap="magma_r", log=True),
+            dict(mean=mats["src"][0], std=mats["src"][1], title="SRC (Spearman)", cmap="viridis", vmin=-1, vmax=1),
+            dict(mean=mats["mrr"][0], std=mats["mrr"][1], title="MRR (1/rank of the pick)", cmap="viridis",
+                 vmin=0, vmax=1),
+        ],
+        path,
+        f"{surrogate}: trained on one pair, tested on another (mean ± std over seeds)",
+    )
+
+
+def unseen_heatmaps(ood: pd.DataFrame, extrap: pd.DataFrame, path: Path, feed: str) -> Path:
+    return heatmaps(
+        [dict(mean=ood, std=None, title="rows with a value not in the training domain", cmap="Reds", vmin=0, vmax=1),
+         dict(mean=extrap, std=None, title="rows with a value beyond the training range", cmap="Reds", vmin=0, vmax=1)],
+        path,
+        f"Unseen hyperparameter values in the test split (feed={feed})",
+    )
+
+
+PREDICTOR_LABELS = {
+    "importance_spearman": "Spearman of the two pairs' EBM feature importances",
+    "shape_r_mean": "mean shape correlation on shared values",
+    "ood_share_mean": "share of test rows with unseen values",
+}
+
+
+def similarity_figure(sim: pd.DataFrame, corr: pd.DataFrame, path: Path, ebm: str) -> Path:
+    """The scatter of each candidate predictor against transfer SRC, its correlations in the panel titles."""
+    stats = {r["predictor"]: f"Spearman {r['spearman']:.2f}, Pearson {r['pearson']:.2f} (n={r['cells']})"
+             for _, r in corr.iterrows() if pd.notna(r["spearman"])}
+    labels = {p: PREDICTOR_LABELS[p] for p in corr["predictor"]}
+    return similarity_scatter(sim, labels, "src_mean", "transfer SRC (mean over seeds)", path,
+                              f"{ebm}: pair similarity vs transfer SRC, one point per cross-pair cell", stats)
+
+
+# --- markdown ------------------------------------------------------------------------------------------
+
+
+def header(order, seeds, surrogates, feeds) -> list[str]:
+    return [
+        "# Transfer (paper §5.4, Figure 7)\n",
+        f"Pairs (in this order): {', '.join(order)}; seeds {', '.join(map(str, seeds))}; "
+        f"surrogates {', '.join(surrogates)}; feed {', '.join(feeds)}. Each model is fitted once on a pair's "
+        "training split and scored on every pair's test split (the same seeded 80/20 splits as the other "
+        "experiments); numbers are mean ± sample std over seeds. Matrices: rows = tested on, columns = "
+        "trained on (the paper's Fig. 7 has trained-on on the x-axis); the diagonal is in-domain.\n",
+    ]
+
+
+def matrix_md(mean: pd.DataFrame, std: pd.DataFrame | None = None, digits: int = 2) -> list[str]:
+    """A matrix as a markdown table, mean ± std per cell, the in-domain diagonal in bold."""
+    rows = [[test, *(pm(mean.at[test, train], np.nan if std is None else std.at[test, train], digits)
+                     for train in mean.columns)] for test in mean.index]
+    bold = [(i, j + 1) for i, test in enumerate(mean.index) for j, train in enumerate(mean.columns)
+            if test == train and pd.notna(mean.at[test, train])]
+    return [table(["tested on ↓ / trained on →", *mean.columns], rows, bold), ""]
+
+
+def ebm_matrices_md(surrogate: str, mats: dict) -> list[str]:
+    return [f"### {surrogate}: test MSE\n", *matrix_md(*mats["mse"]),
+            f"### {surrogate}: SRC\n", *matrix_md(*mats["src"], digits=3),
+            f"### {surrogate}: MRR\n", *matrix_md(*mats["mrr"], digits=3)]
+
+
+def overview_md(overviews: dict[str, dict], suffix: str) -> list[str]:
+    """Every surrogate's in-domain and median cross-pair scores (``analysis.transfer.overview``), one row each."""
+    rows = [[sur, f"{o['in_domain_mse']:.2f}", f"{o['cross_mse']:.2f}", f"{o['in_domain_src']:.3f}",
+             f"{o['cross_src']:.3f}", f"{o['cross_mrr']:.3f}"] for sur, o in overviews.items()]
+    head = ["surrogate", "in-domain MSE", "cross-pair MSE (median)", "in-domain SRC", "cross-pair SRC (median)",
+            "cross-pair MRR (median)"]
+    return ["### Every surrogate at a glance (in-domain = mean over the diagonal)\n", table(head, rows), "",
+            f"Matrices of every surrogate: `transfer_<metric>_<surrogate>{suffix}.csv` (mean) and `..._std.csv`; "
+            f"heatmaps `transfer_<surrogate>{suffix}.png`.\n"]
+
+
+FEED_NOTE = """\
+What `feed` changes. With `feed=raw` (default) every model sees the raw values, and a value the training table
+never had is handled by the model itself: EBM, the tree and XGBoost put it in the bin or leaf of the neighbouring
+seen values, while ridge and the GAM map it through the *training* schema's log-aware [0, 1] range to a point
+outside [0, 1] and extrapolate. With `feed=scaled` each table's values are first mapped onto its *own* schema's
+[0, 1], so smallest meets smallest and largest meets largest: nothing lies beyond the training range any more
+(`extrap_share` = 0), values may still fall between the trained levels (`ood_share` > 0), and the mapping asserts
+that one table's smallest value plays the role of another's smallest — an assumption about the tasks, not a fact
+of the data. Between tables with identical domains the two feeds differ only by a monotone re-scaling of the same
+levels."""
+
+
+def unseen_md(ood: pd.DataFrame, extrap: pd.DataFrame, feed: str, note: str = FEED_NOTE) -> list[str]:
+    return ["### Unseen values\n",
+            "Share of the test split's rows holding at least one value outside the training pair's declared domain "
+            "(`ood_share`, a level it never had) — and, of those, beyond its range (`extrap_share`) — judged on the "
+            f"features as fed (feed={feed}); mean over seeds:\n",
+            *matrix_md(ood), "Beyond the training range:\n", *matrix_md(extrap), note, ""]
+
+
+def decomposition_md(ebm: str, share: pd.DataFrame, stats: dict) -> list[str]:
+    """The shift² share of MSE (``analysis.transfer.shift2_share``)."""
+    return [f"### {ebm}: MSE = shift² + residual variance\n",
+            "shift² = (mean(pred − true))² over the test split, the part of MSE a constant BLEU offset between the "
+            "tasks explains; the rest (`resid_var` = MSE − shift²) is what no offset could remove. Share of MSE that "
+            "is shift² (seed means):\n",
+            *matrix_md(share),
+            f"Across the {stats['cells']} cross-pair cells the shift² share has median {stats['median']:.2f} "
+            f"(range {stats['min']:.2f}–{stats['max']:.2f}); on the diagonal its mean is "
+            f"{stats['diagonal_mean']:.3f}. Matrices: `transfer_shift2_{ebm}*.csv`, `transfer_resid_var_{ebm}*.csv`.\n"]
+
+
+def diagnostics_md(ebm: str, corr: pd.DataFrame, scatter: str | None,
+                   importances: str = "single-feature importances", shared: str = "") -> list[str]:
+    """Which pair similarity predicts transfer SRC (``analysis.transfer.predictor_correlations``).
+
+    ``importances`` names what is ranked, ``shared`` says which features share enough values (words for the
+    tables at hand); ``scatter`` is the figure's file name, if one was drawn.
+    """
+    rows = [[PREDICTOR_LABELS[r["predictor"]], r["cells"],
+             *((f"{r['spearman']:.3f}", f"{r['spearman_p']:.3g}", f"{r['pearson']:.3f}", f"{r['pearson_p']:.3g}")
+               if pd.notna(r["spearman"]) else ("–",) * 4)] for _, r in corr.iterrows()]
+    md = [f"### {ebm}: when does transfer work?\n",
+          "For every cross-pair cell (train A, test B): the similarity of the EBM fitted on A and the EBM fitted on "
+          f"B with the same seed (`harness.explanations.agreement`) — Spearman of their {importances}, and the mean "
+          "over features of the Pearson correlation of their shapes on the raw values both pairs hold (a feature "
+          f"counts only with ≥ 3 shared values{shared}) — averaged over seeds, against the transfer SRC of A → B; the "
+          "unseen-value share is the third candidate. The similarities are symmetric, so A → B and B → A share an x "
+          "value. Correlation across cells (scipy p-values, which treat the cells as independent — they are not "
+          "quite):\n",
+          table(["predictor of transfer SRC", "cells", "Spearman", "p", "Pearson", "p"], rows), ""]
+    if scatter:
+        md.append(f"Scatter: `{scatter}`; numbers: `transfer_similarity.csv`.\n")
+    return md
+
+
+def pooled_md(pooled: pd.DataFrame, sur: str) -> list[str]:
+    """The leave-one-pair-out table (``analysis.transfer.pooled_table``) of one surrogate."""
+    part = pooled[pooled["surrogate"] == sur] if len(pooled) else pooled
+    if not len(part):
+        return ["### Leave one pair out\n", "Not run: it needs at least three pairs.\n"]
+    rows = [[r["held_out"], pm(r["pooled_mse_mean"], r["pooled_mse_std"]),
+             pm(r["pooled_src_mean"], r["pooled_src_std"], 3), pm(r["pooled_mrr_mean"], r["pooled_mrr_std"], 3),
+             r.get("best_source", "–"), pm(r.get("best_mse_mean", np.nan), r.get("best_mse_std", np.nan)),
+             pm(r.get("best_src_mean", np.nan), r.get("best_src_std", np.nan), 3),
+             pm(r.get("best_mrr_mean", np.nan), r.get("best_mrr_std", np.nan), 3),
+             f"{r['in_domain_mse_mean']:.2f} / {r['in_domain_src_mean']:.3f}", f"{r['pooled_ood_share']:.2f}"]
+            for _, r in part.iterrows()]
+    head = ["held out", "pooled MSE", "pooled SRC", "pooled MRR", "best single source", "its MSE", "its SRC",
+            "its MRR", "in-domain MSE / SRC", "pooled rows unseen"]
+    return [f"### {sur}: leave one pair out\n",
+            "Trained on the union of the other pairs' training splits (no pair indicator; the pooled schema is the "
+            "union of their domains), tested on the held-out pair's test split; beside it the best single source "
+            "for that pair (lowest mean MSE) and the pair's own in-domain model. MSE / SRC / MRR, mean ± std:\n",
+            table(head, rows), "\nAll surrogates: `transfer_pooled.csv`.\n"]
+
+
+def feed_comparison_md(comparison: pd.DataFrame) -> list[str]:
+    """Raw vs scaled features (``analysis.transfer.feed_comparison``)."""
+    rows = [[r["surrogate"], r["feed"], f"{r['mse']:.2f}", f"{r['src']:.3f}", f"{r['differ_mse']:.2f}",
+             f"{r['differ_src']:.3f}"] for _, r in comparison.iterrows()]
+    return ["## raw vs scaled features\n",
+            "Medians over the cross-pair cells; *different domains* = the cells where either pair has values the other "
+            "lacks (raw `ood_share` > 0 in one direction) — the only cells where the two feeds can differ by more than "
+            "a monotone re-scaling of the same levels.\n",
+            table(["surrogate", "feed", "cross-pair MSE", "cross-pair SRC", "different-domain MSE",
+                   "different-domain SRC"], rows), ""]
+
+
+def claims_md(claims) -> list[str]:
+    """Checked claims (``harness.paper.claims.Claim``) as a table, the verdict in bold."""
+    rows = [[f"{c.claim_id}: {c.claim}", c.verdict, c.evidence] for c in claims]
+    return [table(["claim", "verdict (MSE view)", "evidence"], rows, bold=[(i, 1) for i in range(len(rows))]), ""]

@@ -1,0 +1,204 @@
+"""Transfer as tables: train × test matrices, unseen-value shares, the MSE decomposition, pair similarity, pooling.
+
+Pure functions of the tidy tables (and, for the unseen-value shares, of the
+tables the cells ran on): no files, no markdown, no figures and no paper
+thresholds, so the experiment, the report and the paper's claims all read the
+same numbers. A *matrix* has rows = tested on and columns = trained on (the
+paper's Fig. 7 layout); its diagonal is in-domain, the rest cross-pair.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import pearsonr, spearmanr
+
+from harness.cells import Cell
+from harness.data.dataset import Dataset
+from harness.explanations import agreement, records_of
+
+METRICS = ("mse", "src", "mrr", "r2", "regret", "shift2", "resid_var", "ood_share", "extrap_share", "fit_seconds")
+MATRIX_METRICS = ("mse", "src", "mrr", "regret", "shift2", "resid_var")
+AGREEMENT = {"spearman": "importance_spearman", "kendall": "importance_kendall", "top3_overlap": "top3_overlap",
+             "shape_r_mean": "shape_r_mean", "shape_r_features": "shape_r_features"}
+PREDICTORS = ("importance_spearman", "shape_r_mean", "ood_share_mean")  # candidate predictors of transfer SRC
+
+
+# --- unseen values (per cell, from the tables) -------------------------------------------------------
+
+
+def unseen_shares(train: Dataset, test: Dataset, feed: str) -> dict[str, float]:
+    """Share of test rows with a value the training domain lacks, and with one beyond its range.
+
+    Both are judged on the features as the surrogate sees them (``feed``),
+    against the training table's declared schema.
+    """
+    _, schema = train.features(feed)
+    X, _ = test.features(feed)
+    beyond = np.zeros(len(X), dtype=bool)
+    for f in schema:
+        if not f.is_categorical:
+            v = X[f.name].to_numpy(dtype=float)
+            tol = 1e-9 * max(abs(f.low), abs(f.high), 1.0)
+            beyond |= (v < f.low - tol) | (v > f.high + tol)
+    return {
+        "ood_share": float(schema.outside_mask(X).to_numpy().any(axis=1).mean()),
+        "extrap_share": float(beyond.mean()),
+    }
+
+
+def unseen_table(cells: list[Cell], datasets: dict[str, Dataset]) -> pd.DataFrame:
+    """Unseen-value shares per (train, test split, seed): they depend on the data only, not the surrogate."""
+    out, done = [], set()
+    for c in cells:
+        for ev in c.evals:
+            key = (c.key_dict["train_kind"], c.key_dict["train_pair"], ev.dataset, c.seed)
+            if key in done:
+                continue
+            done.add(key)
+            test = datasets[ev.dataset].take(ev.rows)
+            shares = unseen_shares(datasets[c.train], test, c.feed)
+            out.append(dict(zip(("train_kind", "train_pair", "test_pair", "seed"), key), **shares))
+    return pd.DataFrame(out)
+
+
+# --- matrices ---------------------------------------------------------------------------------------
+
+
+def with_resid_var(rows: pd.DataFrame) -> pd.DataFrame:
+    """MSE = shift² + variance of the residual: ``resid_var`` is what no constant BLEU offset could remove."""
+    return rows.assign(resid_var=rows["mse"] - rows["shift2"])
+
+
+def pair_order(rows: pd.DataFrame) -> list[str]:
+    """The configured pair order: test pairs in the order the cells scored them."""
+    return list(dict.fromkeys(rows.loc[rows["train_kind"] == "pair", "test_pair"]))
+
+
+def matrix(summary: pd.DataFrame, surrogate: str, column: str, order: list[str]) -> pd.DataFrame:
+    """Rows = tested on, columns = trained on (the paper's Fig. 7 layout), both in ``order``."""
+    part = summary[(summary["train_kind"] == "pair") & (summary["surrogate"] == surrogate)]
+    m = part.pivot(index="test_pair", columns="train_pair", values=column).reindex(index=order, columns=order)
+    m.index.name, m.columns.name = "tested on", "trained on"
+    return m
+
+
+def off_diagonal(m: pd.DataFrame) -> pd.Series:
+    """The cross-pair cells of a matrix as a Series indexed by (train, test)."""
+    cells = {(a, b): m.at[b, a] for a in m.columns for b in m.index if a != b}
+    return pd.Series(cells, dtype=float).rename_axis(["train_pair", "test_pair"])
+
+
+def matrices(s: pd.DataFrame, surrogate: str, order: list[str]) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """(mean, std) matrix of every metric in ``MATRIX_METRICS`` for one surrogate."""
+    return {m: (matrix(s, surrogate, f"{m}_mean", order), matrix(s, surrogate, f"{m}_std", order))
+            for m in MATRIX_METRICS}
+
+
+def overview(mats: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> dict[str, float]:
+    """One surrogate at a glance: in-domain = mean over the diagonal, cross-pair = median over the rest."""
+    diag = {m: np.diag(mats[m][0].to_numpy()) for m in ("mse", "src")}
+    off = {m: off_diagonal(mats[m][0]) for m in ("mse", "src", "mrr")}
+    return {"in_domain_mse": np.nanmean(diag["mse"]), "cross_mse": off["mse"].median(),
+            "in_domain_src": np.nanmean(diag["src"]), "cross_src": off["src"].median(),
+            "cross_mrr": off["mrr"].median()}
+
+
+def shift2_share(s: pd.DataFrame, order: list[str], surrogate: str) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The share of MSE that is shift² per cell (seed means), and its spread over the cross-pair cells."""
+    share = matrix(s, surrogate, "shift2_mean", order) / matrix(s, surrogate, "mse_mean", order)
+    off = off_diagonal(share)
+    return share, {"cells": len(off), "median": off.median(), "min": off.min(), "max": off.max(),
+                   "diagonal_mean": np.nanmean(np.diag(share.to_numpy()))}
+
+
+# --- when does transfer work? ----------------------------------------------------------------------
+
+
+def similarity_table(importances, shapes, s: pd.DataFrame, order, ebm: str, feed: str) -> pd.DataFrame:
+    """Per cross-pair (train, test): how alike the two pairs' EBMs are (same seed, then seed mean), and the transfer."""
+    sims = []
+    if importances is not None and len(importances):
+        def own(frame):
+            return frame[(frame["surrogate"] == ebm) & (frame["feed"] == feed)]
+
+        records = records_of(own(importances), own(shapes), by=("train_pair", "seed"))
+        for (a, seed), rec in records.items():
+            for b in order:
+                if b != a and (b, seed) in records:
+                    sims.append({"train_pair": a, "test_pair": b, **agreement(rec, records[b, seed])})
+    sim = (pd.DataFrame(sims).groupby(["train_pair", "test_pair"])[list(AGREEMENT)].mean().rename(columns=AGREEMENT)
+           if sims else pd.DataFrame(columns=list(AGREEMENT.values())))
+    cols = ["src_mean", "mse_mean", "shift2_mean", "resid_var_mean", "ood_share_mean"]
+    cells = pd.DataFrame({c: off_diagonal(matrix(s, ebm, c, order)) for c in cols})
+    table = cells.join(sim, how="left").reset_index()
+    return table.assign(surrogate=ebm, feed=feed)[["surrogate", "feed", "train_pair", "test_pair",
+                                                   *AGREEMENT.values(), *cols]]
+
+
+def predictor_correlations(sim: pd.DataFrame, target: str = "src_mean") -> pd.DataFrame:
+    """Spearman and Pearson (with scipy p-values) of each predictor against ``target`` across the cells.
+
+    NaN where fewer than three cells have both values or either side is constant.
+    """
+    out = []
+    for col in PREDICTORS:
+        ok = sim[[col, target]].dropna()
+        row = {"predictor": col, "cells": len(ok), "spearman": np.nan, "spearman_p": np.nan, "pearson": np.nan,
+               "pearson_p": np.nan}
+        if len(ok) >= 3 and ok[col].nunique() > 1 and ok[target].nunique() > 1:
+            row["spearman"], row["spearman_p"] = spearmanr(ok[col], ok[target])
+            row["pearson"], row["pearson_p"] = pearsonr(ok[col], ok[target])
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+# --- leave one pair out; raw vs scaled ------------------------------------------------------------------
+
+
+def pooled_table(s: pd.DataFrame, order) -> pd.DataFrame:
+    """Per held-out pair and surrogate: the pooled model beside the best single source (by MSE) and in-domain."""
+    out = []
+    pooled = s[s["train_kind"] == "pooled"]
+    for (sur, held), g in pooled.groupby(["surrogate", "test_pair"]):
+        p = g.iloc[0]
+        singles = s[(s["train_kind"] == "pair") & (s["surrogate"] == sur) & (s["test_pair"] == held)]
+        cross = singles[singles["train_pair"] != held]
+        row = {"feed": p["feed"], "surrogate": sur, "held_out": held}
+        for m in ("mse", "src", "mrr"):
+            row[f"pooled_{m}_mean"], row[f"pooled_{m}_std"] = p[f"{m}_mean"], p[f"{m}_std"]
+        if len(cross):
+            best = cross.loc[cross["mse_mean"].idxmin()]
+            row["best_source"] = best["train_pair"]
+            for m in ("mse", "src", "mrr"):
+                row[f"best_{m}_mean"], row[f"best_{m}_std"] = best[f"{m}_mean"], best[f"{m}_std"]
+            row["best_src_any_source"] = cross["src_mean"].max()
+        own = singles[singles["train_pair"] == held]
+        for m in ("mse", "src", "mrr"):
+            row[f"in_domain_{m}_mean"] = own[f"{m}_mean"].iloc[0] if len(own) else np.nan
+        row["pooled_ood_share"] = p["ood_share_mean"]
+        out.append(row)
+    df = pd.DataFrame(out)
+    if len(df):
+        df["rank"] = df["held_out"].map({p: i for i, p in enumerate(order)})
+        df = df.sort_values(["surrogate", "rank"]).drop(columns="rank").reset_index(drop=True)
+    return df
+
+
+def feed_comparison(summary: pd.DataFrame, order, surrogates, feeds) -> pd.DataFrame:
+    """Medians over cross-pair cells per surrogate and feed, overall and where the two pairs' domains differ.
+
+    *Different domains*: either pair has values the other lacks (raw ``ood_share`` > 0 in one direction).
+    """
+    raw = summary[summary["feed"] == "raw"]
+    ood = off_diagonal(matrix(raw, raw["surrogate"].iloc[0], "ood_share_mean", order))
+    differ = [bool(ood[a, b] > 0 or ood[b, a] > 0) for a, b in ood.index]
+    out = []
+    for sur in surrogates:
+        for feed in feeds:
+            s = summary[(summary["surrogate"] == sur) & (summary["feed"] == feed)]
+            if not len(s):
+                continue
+            off = {m: off_diagonal(matrix(s, sur, f"{m}_mean", order)) for m in ("mse", "src")}
+            out.append({"surrogate": sur, "feed": feed, "mse": off["mse"].median(), "src": off["src"].median(),
+                        "differ_mse": off["mse"][differ].median(), "differ_src": off["src"][differ].median()})
+    return pd.DataFrame(out)
