@@ -1,15 +1,34 @@
-"""Hydra callback: when a multirun ends, aggregate its jobs into the sweep dir."""
+"""Hydra callbacks: check that the run dir can be written before Hydra makes it; aggregate a multirun at its end."""
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from harness.errors import HarnessError
 
 log = logging.getLogger("harness")
+
+
+class CheckOutputDir(Callback):
+    """Hydra creates the run (or sweep) dir itself and would answer an unwritable one with a traceback."""
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        _writable(OmegaConf.select(config, "hydra.run.dir"), "hydra.run.dir")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        _writable(OmegaConf.select(config, "hydra.sweep.dir"), "hydra.sweep.dir")
+
+
+def _writable(folder, option: str) -> None:
+    try:
+        Path(str(folder)).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"error: {option}={folder} cannot be created: {exc.strerror or exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
 
 
 class AggregateSweep(Callback):
