@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
-from harness.executors import executor
+from harness.executors import affordable_workers, executor
 from harness.explainers import Explainer, for_model
 from harness.explanations import Interpretation
 from harness.metrics import score_all
@@ -300,7 +300,10 @@ def run_cells(
     try:
         if todo:
             arguments = ((cid, todo[cid], _needed(todo[cid], datasets), opts.threads) for cid in order)
-            with executor(opts.executor, opts.executor_address, min(opts.n_jobs, len(todo))) as run:
+            n_jobs = min(opts.n_jobs, len(todo))
+            if opts.executor == "local" and n_jobs > 1:
+                n_jobs = affordable_workers(n_jobs, max(_table_bytes(datasets[c.train]) for c in todo.values()))
+            with executor(opts.executor, opts.executor_address, n_jobs) as run:
                 for cid, result in run(_tagged, arguments):  # cached as each arrives: a killed run resumes here
                     result["cached"] = False
                     cache.put(cid, result)
@@ -334,6 +337,10 @@ def _versions(cells: Sequence[Cell]) -> dict[tuple[str, str], str]:
         if any((c.surrogate.name, label) not in out for label in c.explainer_labels()):
             out.update({(c.surrogate.name, label): e.version() for label, e in explainers_of(c).items()})
     return out
+
+
+def _table_bytes(ds: Dataset) -> int:
+    return int(ds.X.memory_usage(deep=True).sum() + ds.y.memory_usage(deep=True))
 
 
 def _needed(cell: Cell, datasets: dict[str, Dataset]) -> dict[str, Dataset]:

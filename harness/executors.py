@@ -12,11 +12,41 @@ with each task; results come back to this process, which alone writes the cell c
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
+from pathlib import Path
 
 from harness.errors import ConfigError
 
+log = logging.getLogger("harness")
+
 EXECUTORS = ("local", "ray", "dask")
+WORKER_BASE_BYTES = 300 * 2**20  # a worker process with numpy, pandas, scikit-learn, interpret and xgboost loaded
+TABLE_COPIES = 40  # a fit holds the table several times over (encoded copies, EBM's bins per bag, XGBoost's DMatrix)
+
+
+def available_memory() -> int | None:
+    """Bytes this machine can still give (Linux's MemAvailable), or None where it cannot say."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def affordable_workers(n_jobs: int, table_bytes: int, available: int | None = None) -> int:
+    """``n_jobs``, lowered with a warning when that many workers, each holding its table, would not fit in memory."""
+    available = available_memory() if available is None else available
+    per_worker = WORKER_BASE_BYTES + TABLE_COPIES * table_bytes
+    if available is None or n_jobs * per_worker <= available:
+        return n_jobs
+    fit = max(1, available // per_worker)
+    if fit < n_jobs:
+        log.warning("n_jobs=%d would need about %.1f GB (%.0f MB per worker) but %.1f GB is available: running %d at once",
+                    n_jobs, n_jobs * per_worker / 2**30, per_worker / 2**20, available / 2**30, fit)
+    return min(n_jobs, fit)
 
 
 @contextmanager

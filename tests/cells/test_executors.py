@@ -47,3 +47,14 @@ def test_ray_cluster_equals_local(local, tmp_path):
 def test_unknown_executor_is_one_line(tmp_path):
     with pytest.raises(ConfigError, match="executor='spark' is unknown; known: local, ray, dask"):
         run_experiment("size_sweep", [*GRID, "executor=spark", f"cache_dir={tmp_path}"], output_dir=tmp_path / "run")
+
+
+def test_workers_are_lowered_with_a_warning_when_memory_is_short(caplog):
+    from harness.executors import TABLE_COPIES, WORKER_BASE_BYTES, affordable_workers
+
+    per_worker = WORKER_BASE_BYTES + TABLE_COPIES * 100 * 2**20
+    assert affordable_workers(4, 100 * 2**20, available=10 * per_worker) == 4
+    with caplog.at_level("WARNING", logger="harness"):
+        assert affordable_workers(4, 100 * 2**20, available=int(2.5 * per_worker)) == 2
+        assert affordable_workers(4, 100 * 2**20, available=per_worker // 2) == 1
+    assert caplog.text.count("running") == 2
