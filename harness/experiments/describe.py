@@ -8,6 +8,7 @@ import pandas as pd
 from harness.experiments.base import Experiment, ExperimentResult
 from harness.experiments.common import datasets_of
 from harness.results import write_csv
+from harness.text import fmt_value
 
 log = logging.getLogger("harness")
 
@@ -33,26 +34,18 @@ def describe(ds) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fmt(v) -> str:
-    if isinstance(v, float) and v < 0.01:
-        return f"{v:g}"
-    if isinstance(v, (int, float)) and float(v).is_integer() and v and v % 1000 == 0:
-        return f"{int(v) // 1000}k"
-    return str(v)
-
-
 def run(cfg, opts):
     datasets = list(datasets_of(cfg, opts).values())
     table = pd.concat([describe(ds) for ds in datasets], ignore_index=True)
     write_csv(table, opts.output_dir / "describe.csv")
-    lines = [f"{'dataset':8} {'rows':>5} {'BLEU min':>8} {'mean':>6} {'max':>6}  value counts"]
+    lines = [f"{'dataset':8} {'rows':>5} {'target':>10} {'min':>8} {'mean':>6} {'max':>6}  value counts"]
     for ds in datasets:
         counts = "; ".join(
-            f"{f.display} " + " ".join(f"{_fmt(v)}:{c}" for v, c in ds.X[f.name].value_counts().sort_index().items())
+            f"{f.display} " + " ".join(f"{fmt_value(v)}:{c}" for v, c in ds.X[f.name].value_counts().sort_index().items())
             for f in ds.schema
         )
         lines.append(
-            f"{ds.name:8} {len(ds):5d} {ds.y.min():8.2f} {ds.y.mean():6.2f} {ds.y.max():6.2f}  {counts}"
+            f"{ds.name:8} {len(ds):5d} {ds.target:>10} {ds.y.min():8.2f} {ds.y.mean():6.2f} {ds.y.max():6.2f}  {counts}"
         )
     lines.append(f"{'total':8} {sum(len(d) for d in datasets):5d}")
     text = "\n".join(lines)

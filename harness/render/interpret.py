@@ -1,7 +1,8 @@
-"""Figures of the interpretation case study (paper Figures 2–4, 8–10): importance bars, shapes, pair surfaces.
+"""The interpretation case study for people: its markdown sections and figures (paper Figures 2–4, 8–10).
 
 Values are shown in the hyperparameters' own units (``fmt_value``: 10k,
-3e-4, 512) and features by their schema labels (#embed, attn).
+3e-4, 512) and features by their schema labels (#embed, attn); ``labels``
+maps a feature to its label, a feature without one is shown by its name.
 """
 from __future__ import annotations
 
@@ -12,18 +13,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from harness.analysis.interpret import TOP_K, agreement_means, term_label, term_rank
 from harness.explanations import Interpretation
 from harness.render.figures import save
-from harness.text import fmt_value
+from harness.render.markdown import table
+from harness.text import fmt_value, pm
 
 MAX_DISCRETE = 12  # features with at most this many values are drawn at evenly spaced positions
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
-
-
-def _label(labels: dict, term: str, a: str, b) -> str:
-    if isinstance(b, str) and b:
-        return f"{labels.get(a, a)} × {labels.get(b, b)}"
-    return labels.get(term, term)
 
 
 def importance_bars(records: list[Interpretation], labels: dict, path: Path, title: str, top: int = 12,
@@ -35,7 +32,7 @@ def importance_bars(records: list[Interpretation], labels: dict, path: Path, tit
     fig, axes = plt.subplots(1, len(records), figsize=(3.6 * len(records), 0.32 * top + 1.4), squeeze=False)
     for ax, rec in zip(axes[0], records):
         r = rec.ranking().head(top).iloc[::-1]
-        names = [_label(labels, t, a, b) for t, a, b in zip(r["term"], r["feature_a"], r["feature_b"])]
+        names = [term_label(t, labels) for t in r["term"]]
         err = None if spread is None else [spread.get((rec.surrogate, t), np.nan) for t in r["term"]]
         ax.barh(names, r["importance"], xerr=err, color=[COLORS[k] for k in r["kind"]], ecolor="black", capsize=2)
         ax.set_title(rec.surrogate, fontsize=10)
@@ -119,3 +116,80 @@ def interaction_heatmaps(record: Interpretation, pairs: list[tuple[str, str]], l
     fig.suptitle(title)
     fig.tight_layout()
     return save(fig, path)
+
+
+def case_figures(records: list[Interpretation], labels: dict, unit: str, spread: pd.Series, out: Path,
+                 dataset: str) -> None:
+    """One table's three figures; ``records[0]`` is the reference (its band drawn, its pair terms shown)."""
+    ref = records[0]
+    importance_bars(records, labels, out / f"importance_{dataset}.png", spread=spread,
+                    title=f"{dataset}: term importance (mean |centred term|, {unit}; bars ± std over seeds)")
+    shape_grid(ref, records[1:], labels, unit, out / f"shapes_{dataset}.png",
+               title=f"{dataset}: shape of each hyperparameter ({ref.surrogate} with ± band; others overlaid)")
+    top = ref.ranking("pair").head(TOP_K)
+    interaction_heatmaps(ref, list(zip(top["feature_a"], top["feature_b"])), labels, unit,
+                         out / f"interactions_{dataset}.png", title=f"{dataset}: top-{TOP_K} pair terms of {ref.surrogate}")
+
+
+# ---------------------------------------------------------------- markdown sections
+
+TITLE = "# Interpretation case study (paper §4): every surrogate fitted on all rows of each table\n"
+
+
+def fit_section(fit: pd.DataFrame) -> list[str]:
+    """In-sample R² / MSE per table and surrogate ("failed" where no seed fitted)."""
+    surrogates = list(dict.fromkeys(fit["surrogate"]))
+    rows = []
+    for d, g in fit.groupby("dataset", sort=False):
+        g = g.set_index("surrogate")
+        rows.append([d, *[f"{g.at[s, 'r2_mean']:.3f} / {g.at[s, 'mse_mean']:.2f}"
+                          if s in g.index and pd.notna(g.at[s, "r2_mean"]) else "failed" for s in surrogates]])
+    text = table(["table", *[f"{s} R² / MSE" for s in surrogates]], rows)
+    return ["## In-sample fit (mean over seeds)\n", text + "\n\nIn-sample: every model is scored on the rows it was "
+            "fitted on (the case study explains, it does not predict).", ""]
+
+
+def ranking_section(means: dict, spread: pd.Series, reference: str, datasets: list[str], labels: dict[str, dict],
+                    unit: str) -> list[str]:
+    """The reference's single-feature ranking per table (seed mean ± std where several seeds ran) and its top pair."""
+    rows = []
+    for d in datasets:
+        if (reference, d) not in means:
+            continue
+        rec, names = means[reference, d], labels.get(d, {})
+        singles = rec.ranking("main")
+        pairs = rec.ranking("pair")
+        top_pair = (f"{term_label(pairs['term'].iloc[0], names)} ({pairs['importance'].iloc[0]:.2f}, "
+                    f"rank {term_rank(rec, pairs['term'].iloc[0])} of all terms)") if len(pairs) else "–"
+        rows.append([d, " > ".join(f"{names.get(f, f)} ({pm(v, spread.get((reference, d, f), np.nan))})"
+                                   for f, v in zip(singles["feature_a"], singles["importance"])), top_pair])
+    head = (f"## Single-feature importance ranking of {reference} (seed mean{' ± std' if spread.notna().any() else ''}; "
+            f"mean |centred term| in {unit})\n")
+    return [head, table(["table", "singles, most important first", "top pair term"], rows), ""]
+
+
+def agreement_section(agree: pd.DataFrame, reference: str) -> list[str]:
+    """Each surrogate's agreement with the reference per table, and over all tables (bold)."""
+    head = f"## Agreement with {reference} (per seed, then mean over seeds)\n"
+    if not len(agree):
+        return [head, "Only the reference ran: nothing to compare.\n", ""]
+    per_table, overall = agreement_means(agree)
+    k = f"top{TOP_K}_overlap"
+    rows = [[d, s, f"{r['spearman']:.2f}", f"{r['kendall']:.2f}", f"{r[k]:.2f}",
+             f"{r['shape_r_mean']:.2f} ({r['shape_r_features']:.0f})"] for (d, s), r in per_table.iterrows()]
+    bold = [(len(rows) + i, j) for i in range(len(overall)) for j in (0, 1)]
+    rows += [["all", s, f"{r['spearman']:.2f}", f"{r['kendall']:.2f}", f"{r[k]:.2f}", f"{r['shape_r_mean']:.2f}"]
+             for s, r in overall.iterrows()]
+    text = table(["table", "surrogate", "Spearman", "Kendall", f"top-{TOP_K} overlap", "mean shape r (features)"], rows, bold)
+    note = (f"\nRank correlations and top-{TOP_K} overlap compare single-feature importances; the shape r is the "
+            "Pearson correlation of a feature's shape with the reference's on the values both hold, averaged over "
+            "features with at least 3 values (two-valued hyperparameters have none).")
+    return [head, text + "\n" + note, ""]
+
+
+def method_section(means: dict, surrogates: list[str], first: str) -> list[str]:
+    """How importance is measured, and each surrogate's method in words (from its record on the first table)."""
+    return ["## How importance is measured\n",
+            "Importance of a term = mean |term contribution| over the rows the model was fitted on, each term centred "
+            "to mean 0 over those rows, in target units (paper §4.2.1; InterpretML's term_importances()). Per surrogate:\n",
+            *[f"- **{s}**: {means[s, first].method}" for s in surrogates if (s, first) in means], ""]

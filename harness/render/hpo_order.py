@@ -1,0 +1,75 @@
+"""The HPO-order experiment for people: test MSE per sampling method and size, the regret table, Figure 6."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from harness.analysis.hpo_order import mean_regret
+from harness.render.figures import curves, plt, save
+from harness.render.markdown import table
+from harness.text import pm
+
+TITLE = "# HPO sampling orders: test MSE of surrogates trained on the first p % of each method's order\n"
+REGRET_KS = (5, 10, 20, 50, 100)
+
+
+def mse_sections(summary: pd.DataFrame) -> list[str]:
+    """Per table, per surrogate: test MSE mean ± std by sampling method (rows) and training size (columns)."""
+    lines = []
+    for ds, part in summary.groupby("dataset", sort=False):
+        lines.append(f"## {ds}\n")
+        for sur, g in part.groupby("surrogate", sort=False):
+            lines += [f"### {sur}: test MSE, mean ± std over seeds\n", _method_table(g), ""]
+    return lines
+
+
+def _method_table(g: pd.DataFrame) -> str:
+    sizes = list(dict.fromkeys(g.sort_values("size_pct")["size_pct"]))
+    rows = []
+    for m, mg in g.groupby("order_method", sort=False):
+        mg = mg.set_index("size_pct")
+        rows.append([m, *[pm(mg.at[s, "mse_mean"], mg.at[s, "mse_std"]) if s in mg.index else "–" for s in sizes]])
+    return table(["method", *[f"{s:g} %" for s in sizes]], rows)
+
+
+def regret_section(regret: pd.DataFrame, ks=REGRET_KS) -> list[str]:
+    """The HPO view: mean regret after k evaluations per table and method."""
+    mean = mean_regret(regret)
+    rows = [[ds, m, *[f"{g.droplevel([0, 1]).get(k, float('nan')):.2f}" for k in ks]]
+            for (ds, m), g in mean.groupby(level=[0, 1], sort=False)]
+    text = table(["dataset", "method", *[f"k={k}" for k in ks]], rows)
+    return ["## The HPO view: regret of the best configuration found after k evaluations\n",
+            text + "\n\nRegret = pool best − best found so far (mean over seeds); 0 means the best configuration was found.", ""]
+
+
+def hpo_order_curves(summary: pd.DataFrame, path: Path, title: str) -> Path:
+    """Figure 6: MSE vs size per HPO method, one panel per surrogate (the first, EBM, largest)."""
+    surrogates = list(dict.fromkeys(summary["surrogate"]))
+    fig, axes = plt.subplots(1, len(surrogates), figsize=(4.2 * len(surrogates), 3.6), squeeze=False)
+    for ax, sur in zip(axes[0], surrogates):
+        curves(ax, summary[summary["surrogate"] == sur], "mse", "order_method")
+        ax.set_title(sur)
+    axes[0][0].legend(title="order", fontsize=8)
+    fig.suptitle(title)
+    return save(fig, path)
+
+
+def regret_curves(regret: pd.DataFrame, path: Path) -> Path:
+    """The HPO view: regret of the best configuration found after k evaluations, mean ± std over seeds."""
+    datasets = list(dict.fromkeys(regret["dataset"]))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.6), squeeze=False)
+    for ax, ds in zip(axes[0], datasets):
+        part = regret[regret["dataset"] == ds]
+        stats = part.groupby(["order_method", "k"], sort=False)["regret"].agg(["mean", "std"]).reset_index()
+        for m, g in stats.groupby("order_method", sort=False):
+            ax.plot(g["k"], g["mean"], label=m)
+            ax.fill_between(g["k"], g["mean"] - g["std"].fillna(0), g["mean"] + g["std"].fillna(0), alpha=0.15,
+                            color=ax.lines[-1].get_color())
+        ax.set_xscale("log")
+        ax.set_xlabel("evaluations k")
+        ax.set_ylabel("regret (pool best − best found)")
+        ax.set_title(ds)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return save(fig, path)
