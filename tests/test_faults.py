@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 from harness import api, run_experiment
-from harness.cells import CellCache
 from harness.config import flag
 from harness.errors import ConfigError, DataError
 from harness.experiments.reproduce import _restore, _store

@@ -43,7 +43,7 @@ from harness.explanations import Interpretation
 from harness.explanations.scoring import DEFAULT_THRESHOLD, shape_errors
 from harness.hpo import sampler
 from harness.render import fidelity as render
-from harness.results import atomic_write_text, refuse_duplicates, write_csv
+from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
 from harness.seeds import Stream, derive
 
 log = logging.getLogger("harness")
@@ -166,8 +166,8 @@ def run(cfg, opts):
     log.info("fidelity: %d fits on %d tables (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), len(tables), result.computed, result.cached, result.wall_seconds, out)
     # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
-    return EXPERIMENT.finish(pd.read_csv(out / "metrics.csv"), opts,
-                  **{name: pd.read_csv(out / f"{name}.csv") if len(frame) else frame for name, frame in tidy.items()})
+    return EXPERIMENT.finish(read_table(out / "metrics.csv"), opts,
+                  **{name: read_table(out / f"{name}.csv") if len(frame) else frame for name, frame in tidy.items()})
 
 
 def _lead(df: pd.DataFrame) -> pd.DataFrame:

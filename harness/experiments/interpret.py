@@ -41,7 +41,7 @@ from harness.paper import interpret as paper
 from harness.paper import on_paper_data
 from harness.paper.claims import write_claims
 from harness.render import interpret as render
-from harness.results import atomic_write_text, refuse_duplicates, write_csv
+from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
 
 log = logging.getLogger("harness")
 
@@ -90,7 +90,7 @@ def run(cfg, opts):
     log.info("interpret: %d fits (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), result.computed, result.cached, result.wall_seconds, out)
     # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
-    return EXPERIMENT.finish(result.rows, opts, **{name: _read(out / f"{name}.csv") for name in TABLES[1:]})
+    return EXPERIMENT.finish(result.rows, opts, **{name: read_table(out / f"{name}.csv") for name in TABLES[1:]})
 
 
 def features_of(datasets: dict) -> pd.DataFrame:
@@ -98,13 +98,6 @@ def features_of(datasets: dict) -> pd.DataFrame:
     return pd.DataFrame([{"experiment": NAME, "dataset": ds.name, "feature": f.name, "label": f.display}
                          for ds in datasets.values() for f in ds.schema],
                         columns=["experiment", "dataset", "feature", "label"])
-
-
-def _read(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
 
 
 def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, interactions=None,

@@ -35,7 +35,7 @@ from harness.paper import on_paper_data
 from harness.paper import stability as paper
 from harness.paper.claims import write_claims
 from harness.render import stability as render
-from harness.results import atomic_write_text, refuse_duplicates, write_csv
+from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
 
 log = logging.getLogger("harness")
 
@@ -76,8 +76,8 @@ def run(cfg, opts):
     log.info("stability: %d cells (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), result.computed, result.cached, result.wall_seconds, out)
     # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
-    return EXPERIMENT.finish(pd.read_csv(out / "metrics.csv"), opts,
-                  **{name: pd.read_csv(out / f"{name}.csv") if parts else None for name, parts in tables.items()})
+    return EXPERIMENT.finish(read_table(out / "metrics.csv"), opts,
+                  **{name: read_table(out / f"{name}.csv") if parts else None for name, parts in tables.items()})
 
 
 def _experiment_first(df: pd.DataFrame) -> pd.DataFrame:

@@ -15,11 +15,10 @@ import pandas as pd
 
 from harness.analysis.interpret import TOP_K, agreement_means, term_label, term_rank
 from harness.explanations import Interpretation
-from harness.render.figures import save
+from harness.render.figures import level_ticks, positions, save
 from harness.render.markdown import table
-from harness.text import fmt_value, pm
+from harness.text import pm
 
-MAX_DISCRETE = 12  # features with at most this many values are drawn at evenly spaced positions
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
 
 
@@ -46,13 +45,6 @@ def importance_bars(records: list[Interpretation], labels: dict, path: Path, tit
     return save(fig, path)
 
 
-def _positions(values: list) -> tuple[np.ndarray, bool]:
-    """x positions of a feature's values: evenly spaced for few values, the values themselves otherwise."""
-    if len(values) <= MAX_DISCRETE:
-        return np.arange(len(values), dtype=float), True
-    return np.asarray(values, dtype=float), False
-
-
 def shape_grid(reference: Interpretation, others: list[Interpretation], labels: dict, unit: str, path: Path,
                title: str) -> Path:
     """Figures 3/9: each feature's shape (reference with its band, others overlaid) over its data density."""
@@ -67,7 +59,7 @@ def shape_grid(reference: Interpretation, others: list[Interpretation], labels: 
         dens = fig.add_subplot(cell[1], sharex=ax)
         ref = reference.shapes[reference.shapes["feature"] == f]
         values = list(ref["value"])
-        x, discrete = _positions(values)
+        x, discrete = positions(values)
         at = dict(zip(map(str, values), x))
         ax.plot(x, ref["contribution"], marker="o", color="black", lw=2, label=reference.surrogate, zorder=3)
         if ref["lower"].notna().any():
@@ -83,7 +75,7 @@ def shape_grid(reference: Interpretation, others: list[Interpretation], labels: 
         dens.bar(x, ref["density"], width=0.6 if discrete else (x.max() - x.min()) / 60 or 1, color="tab:grey")
         dens.set_ylabel("rows", fontsize=8)
         if discrete:
-            dens.set_xticks(x, [fmt_value(v) for v in values], fontsize=8, rotation=30 if len(values) > 6 else 0)
+            level_ticks(dens, x, values)
         elif x.min() > 0 and x.max() / x.min() >= 100:
             dens.set_xscale("log")
     handles, names = fig.axes[0].get_legend_handles_labels()
@@ -99,9 +91,8 @@ def interaction_heatmaps(record: Interpretation, pairs: list[tuple[str, str]], l
     for ax, (a, b) in zip(axes[0], pairs):
         s = record.surface(a, b)
         im = ax.imshow(s.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
-        ax.set_xticks(range(s.shape[1]), [fmt_value(v) for v in s.columns], fontsize=8,
-                      rotation=30 if s.shape[1] > 6 else 0)
-        ax.set_yticks(range(s.shape[0]), [fmt_value(v) for v in s.index], fontsize=8)
+        level_ticks(ax, np.arange(s.shape[1]), list(s.columns))
+        level_ticks(ax, np.arange(s.shape[0]), list(s.index), axis="y")
         ax.set_xlabel(labels.get(b, b))
         ax.set_ylabel(labels.get(a, a))
         if s.size <= 64:

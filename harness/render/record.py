@@ -4,13 +4,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 
 from harness.explanations import Interpretation
-from harness.render.figures import plt, save
-from harness.text import fmt_value
+from harness.render.figures import level_ticks, plt, positions, save
 
-MAX_DISCRETE = 12  # a feature with at most this many values is drawn at evenly spaced positions
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
 
 
@@ -33,16 +30,13 @@ def record_figure(record: Interpretation, path: str | Path | None = None, top: i
         ax = fig.add_subplot(grid[divmod(i, ncol)[0], 1 + divmod(i, ncol)[1]])
         s = record.shapes[record.shapes["feature"] == f]
         values = list(s["value"])
-        discrete = len(values) <= MAX_DISCRETE or not _numeric(values)
-        x = np.arange(len(values), dtype=float) if discrete else np.asarray(values, dtype=float)
+        x, discrete = positions(values)
         ax.plot(x, s["contribution"], marker="o", ms=3, color="black")
         if s["lower"].notna().any():
             ax.fill_between(x, s["lower"], s["upper"], color="black", alpha=0.15, lw=0)
         ax.axhline(0, color="grey", lw=0.6)
         if discrete:
-            shown = range(0, len(values), max(1, len(values) // MAX_DISCRETE))
-            ax.set_xticks([x[j] for j in shown], [fmt_value(values[j]) for j in shown], fontsize=7,
-                          rotation=30 if len(values) > 6 else 0)
+            level_ticks(ax, x, values, fontsize=7)
         elif x.min() > 0 and x.max() / x.min() >= 100:
             ax.set_xscale("log")
         ax.set_title(f, fontsize=9)
@@ -51,11 +45,3 @@ def record_figure(record: Interpretation, path: str | Path | None = None, top: i
     if path is None:
         return fig
     return save(fig, Path(path))
-
-
-def _numeric(values: list) -> bool:
-    try:
-        np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return True
