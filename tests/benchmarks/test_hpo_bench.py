@@ -1,7 +1,7 @@
 """Timing of one full HPO order on the real 614-row sw-en training pool.
 
 Skipped in the default run (pytest is configured with --benchmark-skip); run with
-``pytest tests/test_hpo_bench.py --benchmark-only``. Target: BO and GB <= 15 s each.
+``pytest tests/benchmarks/test_hpo_bench.py --benchmark-only``. Target: BO and GB <= 15 s each.
 """
 from __future__ import annotations
 

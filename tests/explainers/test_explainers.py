@@ -205,3 +205,70 @@ def test_claims_record(tmp_path):
     text = write_claims([Claim("x", "x.a", "a | b", verdict(1, 1), "n=3")], tmp_path, title="T")
     assert "**x.a** a | b — **reproduced**. n=3" in text
     assert list(pd.read_csv(tmp_path / "claims.csv").columns) == ["experiment", "claim_id", "claim", "verdict", "evidence"]
+
+
+# ---------------------------------------------------------------- open explainers
+
+
+def test_any_regressor_gets_the_model_agnostic_explanation(table):
+    """A regressor no explainer reads (k-nearest neighbours) is explained by partial dependence, not refused."""
+    from sklearn.neighbors import KNeighborsRegressor
+
+    from harness.surrogates.encoding import encoded
+
+    ds, truth = table
+    est = encoded(KNeighborsRegressor(n_neighbors=8)).set_params(encode__schema=ds.schema).fit(ds.X, ds.y)
+    rec = explain(est, ds, label="knn")
+    assert "partial dependence" in rec.method and "friedman_h2" in rec.extras
+    assert list(rec.ranking("main")["feature_a"])[:2] == ["a", "b"]
+    assert rank_agreement(rec, truth)["spearman"] > 0.9
+
+
+def test_partial_dependence_of_an_additive_model_is_its_own_terms(table, fitted):
+    """For ridge (additive, no pairs) the agnostic terms equal the model's coefficients × values, pairs vanish."""
+    ds, _ = table
+    own = explain(fitted["linear"], ds, "linear", label="linear")
+    pd_rec = explain(fitted["linear"], ds, {"name": "agnostic", "max_rows": 200}, label="linear")
+    pd.testing.assert_series_equal(pd_rec.main_importances(), own.main_importances(), rtol=1e-9)
+    assert pd_rec.importances.query("kind == 'pair'")["importance"].max() < 1e-9
+
+
+def test_forests_get_exact_treeshap(table):
+    from sklearn.ensemble import RandomForestRegressor
+
+    from harness.surrogates.encoding import encoded
+
+    ds, _ = table
+    est = encoded(RandomForestRegressor(n_estimators=20, max_depth=5, random_state=0), numeric="raw")
+    est.set_params(encode__schema=ds.schema).fit(ds.X, ds.y)
+    assert for_model(est).name == "treeshap"
+    dec = for_model(est).decompose(est, ds.X, ds.schema)
+    total = dec.base + dec.main.sum(axis=1).to_numpy() + sum(dec.pairs.values(), np.zeros(len(ds)))
+    assert np.abs(total - est.predict(ds.X)).max() < 1e-6
+
+
+def test_a_surrogate_added_by_yaml_alone_is_explained_by_the_cell_engine(table, tmp_path):
+    from harness.cells import Cell, Eval, run_cells
+    from harness.config import RunOptions
+    from harness.surrogates.registry import _spec
+
+    ds, _ = table
+    spec = _spec("knn", {"library": "scikit-learn", "min_rows": 2, "seed_param": None, "threads_param": "model__n_jobs",
+                         "estimator": {"_target_": "harness.surrogates.encoding.encoded",
+                                       "model": {"_target_": "sklearn.neighbors.KNeighborsRegressor"}}})
+    rows = tuple(range(len(ds)))
+    cell = Cell(keys=(("experiment", "t"),), train=ds.name, train_rows=rows, surrogate=spec, seed=0,
+                evals=(Eval(ds.name, rows),), explain=True, explainers=("linear",))
+    result = run_cells([cell], {ds.name: ds}, RunOptions(output_dir=tmp_path, cache_dir=tmp_path / "c"))
+    assert result.rows["reason"].iloc[0].startswith("not explained by knn+linear")  # ridge's explainer cannot read k-NN
+    assert "partial dependence" in result.interpretation(cell).method and result.explain_seconds[result.ids[cell]]["knn"] > 0
+
+
+def test_explainer_versions_follow_code_and_parameters():
+    from harness.explainers import make
+
+    assert make("agnostic").version() == make("agnostic").version()
+    assert make("agnostic").version() != make({"name": "agnostic", "max_rows": 50}).version()
+    assert make("ebm").version() != make("treeshap").version()
+    with pytest.raises(Exception, match="unknown explainer 'nosuch'; known: ebm, gam, treeshap, linear, agnostic"):
+        make("nosuch")

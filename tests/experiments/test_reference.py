@@ -1,6 +1,6 @@
 """The full reproduction, run again, against the committed results/reference/ (slow: ~10–15 minutes).
 
-    pytest -m slow tests/test_reference.py
+    pytest -m slow tests/experiments/test_reference.py
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-REFERENCE = Path(__file__).resolve().parents[1] / "results" / "reference"
+REFERENCE = Path(__file__).resolve().parents[2] / "results" / "reference"
 # per metric: (rtol, atol). Same library versions on the same kind of machine give equal numbers;
 # the slack absorbs BLAS/threading rounding, not a change of method.
 TOLERANCES = {"mse": (1e-3, 1e-6), "src": (1e-3, 1e-6), "r2": (1e-3, 1e-6), "regret": (1e-3, 1e-6), "mrr": (0, 1e-9)}

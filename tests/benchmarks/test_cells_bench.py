@@ -2,8 +2,8 @@
 
 Skipped in the default run (``--benchmark-skip`` in the pytest config). Run and keep a baseline:
 
-    pytest tests/test_benchmarks.py tests/test_hpo_bench.py --benchmark-only --benchmark-autosave
-    pytest tests/test_benchmarks.py --benchmark-only --benchmark-compare   # against the last saved run
+    pytest tests/benchmarks --benchmark-only --benchmark-autosave
+    pytest tests/benchmarks --benchmark-only --benchmark-compare   # against the last saved run
 """
 from __future__ import annotations
 
