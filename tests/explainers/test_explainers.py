@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.paper.claims import Claim, verdict, verdict_of, write_claims
 from harness.data.synthetic import generate
 from harness.explanations import (
     Interpretation,
@@ -14,9 +13,9 @@ from harness.explanations import (
     rank_agreement,
     records_of,
     shape_correlations,
-    top_k_overlap,
 )
 from harness.render import interpret as plots
+from harness.text import fmt_value
 from harness.surrogates import build, load_spec
 from harness.explainers import explain, for_model
 from harness.explainers.treeshap import _xgboost_nodes, shapley_terms
@@ -150,30 +149,6 @@ def test_frames_to_csv_and_back(tmp_path, records):
         assert shape_correlations(rec, orig)["pearson"].dropna().gt(0.999999).all()  # CSV values match record values
 
 
-def test_agreement_measures():
-    def rec(importance: dict, shapes: dict) -> Interpretation:
-        imp = pd.DataFrame([(f, "main", f, None, v) for f, v in importance.items()],
-                           columns=["term", "kind", "feature_a", "feature_b", "importance"])
-        sh = pd.DataFrame([(f, v, c, np.nan, np.nan, 1) for f, s in shapes.items() for v, c in s.items()],
-                          columns=["feature", "value", "contribution", "lower", "upper", "density"])
-        return Interpretation("s", "d", "m", imp, sh)
-
-    a = rec({"p": 3, "q": 2, "r": 1, "s": 0}, {"p": {1: 0, 2: 1, 3: 2}, "q": {1: 0, 2: 1}, "r": {1: 1, 2: 1, 3: 1}})
-    b = rec({"p": 0, "q": 1, "r": 2, "s": 3}, {"p": {1.0: 2, 2.0: 1, 3.0: 0, 4.0: 9}, "q": {1: 0, 2: 1}, "r": {1: 0, 2: 1, 3: 2}})
-    assert rank_agreement(a, a)["spearman"] == 1 and rank_agreement(a, b)["spearman"] == -1
-    assert rank_agreement(a, b)["kendall"] == -1
-    assert top_k_overlap(a, b, k=3) == pytest.approx(2 / 3) and top_k_overlap(a, a) == 1
-    sc = shape_correlations(a, b).set_index("feature")
-    assert sc.at["p", "pearson"] == pytest.approx(-1) and sc.at["p", "n_shared"] == 3  # 1 and 1.0 are one value
-    assert np.isnan(sc.at["q", "pearson"]) and "2 shared values" in sc.at["q", "reason"]
-    assert np.isnan(sc.at["r", "pearson"]) and "constant" in sc.at["r", "reason"]
-    row = agreement(a, b)
-    assert row["shape_r_mean"] == pytest.approx(-1) and row["shape_r_features"] == 1
-    flat = rec({"p": 1, "q": 1, "r": 1}, {})
-    assert "all equal" in rank_agreement(flat, a)["reason"]
-    assert rank_agreement(a.main_importances(), b.main_importances())["spearman"] == -1  # bare tables work too
-
-
 def test_average_of_seeds(records):
     a, b = records["tree"], records["xgboost"]
     mean = average([a, b])
@@ -196,15 +171,7 @@ def test_figures(tmp_path, records):
     ]
     for p in paths:
         assert p.stat().st_size > 5_000
-    assert [plots.fmt_value(v) for v in (10000, 3e-4, 0.001, 512, 0.5, "adam", 1.0)] == ["10k", "3e-4", "1e-3", "512", "0.5", "adam", "1"]
-
-
-def test_claims_record(tmp_path):
-    assert [verdict(2, 2), verdict(1, 2), verdict(0, 2), verdict(0, 0)] == ["reproduced", "partly", "not reproduced", "not evaluated"]
-    assert verdict_of([True, False]) == "partly"
-    text = write_claims([Claim("x", "x.a", "a | b", verdict(1, 1), "n=3")], tmp_path, title="T")
-    assert "**x.a** a | b — **reproduced**. n=3" in text
-    assert list(pd.read_csv(tmp_path / "claims.csv").columns) == ["experiment", "claim_id", "claim", "verdict", "evidence"]
+    assert [fmt_value(v) for v in (10000, 3e-4, 0.001, 512, 0.5, "adam", 1.0)] == ["10k", "3e-4", "1e-3", "512", "0.5", "adam", "1"]
 
 
 # ---------------------------------------------------------------- open explainers
