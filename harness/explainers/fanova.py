@@ -10,8 +10,12 @@ closed-form. For one tree with leaves l (value v_l, box B_l) let r_f(l) be the
 * V_f = Var_μ a_f, and a pair's pure variance V_fg = Var_μ a_fg − V_f − V_g.
 
 Between consecutive split thresholds of the tree a marginal is constant, so
-each variance is a finite sum over the tree's cells (one matrix product per
-pair). Importance = V_f / V and V_fg / V per tree, averaged over the trees
+each variance is a finite sum over the tree's cells, and a leaf is a
+rectangle of cells: a marginal is painted onto the cells with a difference
+array and a leaf's mass read off a summed-area table, so a tree costs time
+linear in its leaves and cells (a pair's cells: the product of its two
+features'), where Optuna's evaluator walks the tree in Python once per cell.
+Importance = V_f / V and V_fg / V per tree, averaged over the trees
 with V > 0, as fANOVA and Optuna's ``FanovaImportanceEvaluator`` do: **units
 are fractions of variance**, not target units. Shapes are the marginal curves
 a_f − f₀ at every value the fitting rows hold, mean over trees with a band of
@@ -33,7 +37,8 @@ present (thinned to ``GRID`` values per feature like every record).
   splits do.
 * ``observed``: each feature distributed as in the fitting rows (the product
   of the rows' empirical marginals, so the decomposition stays orthogonal):
-  the importance of a hyperparameter over the configurations actually tried.
+  the importance of a hyperparameter over the values actually tried, weighted
+  as often as they were tried (``categorical`` plays no part).
 
 On the same forest (same encoded rows, same ``random_state``) the uniform
 single-feature fractions equal Optuna's; a test checks both that and the pair
@@ -45,7 +50,6 @@ import functools
 import itertools
 import math
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -90,7 +94,7 @@ class FANOVA(Explainer):
         raw = data.X.reset_index(drop=True)  # records speak in raw values; Xm is row-aligned with them
         values = {f: _present(raw[f], raw[f], Xm, columns[f], data.schema[f]) for f in schema.names}
         snapped = {f: _present(_snap(raw[f]), raw[f], Xm, columns[f], data.schema[f]) for f in schema.names}
-        pairs = list(combinations(schema.names, 2)) if self.params["pairs"] else []
+        pairs = list(itertools.combinations(schema.names, 2)) if self.params["pairs"] else []
         per_tree = [_decompose(_Tree.of(t, Xm.shape[1]), measures, values, snapped, pairs) for t in trees]
         return _record(per_tree, data, schema.names, pairs, values, snapped, self._method(type(model).__name__, len(trees)))
 
@@ -101,8 +105,9 @@ class FANOVA(Explainer):
             points, inverse = np.unique(Xm.iloc[:, cols].to_numpy(dtype=float), axis=0, return_inverse=True)
             return _Measure(cols, points=points, weights=np.bincount(inverse.ravel()) / len(Xm))
         if feature.is_categorical:
-            if len(cols) < 2:
-                raise ValueError(f"fANOVA needs categorical feature {f!r} one-hot encoded (one column per level)")
+            if len(cols) != len(feature.levels):
+                raise ValueError(f"fANOVA needs categorical feature {f!r} one-hot encoded (one column per level), "
+                                 f"the model is fed {len(cols)} column(s) for its {len(feature.levels)} levels")
             if self.params["categorical"] == "box":
                 return _Measure(cols, box=np.tile([0.0, 1.0], (len(cols), 1)))
             points = _encoded(encode, X, f, list(feature.levels))[:, cols]
@@ -219,11 +224,19 @@ def _shares(low: float, high: float, cuts: np.ndarray) -> np.ndarray:
     return np.diff(np.clip(np.concatenate([[low], cuts, [high]]), low, high)) / (high - low)
 
 
-def _corners(start: np.ndarray, stop: np.ndarray):
-    """Each corner of every leaf's rectangle, with its inclusion-exclusion sign (+ when an even number of axes stop)."""
-    k = start.shape[1]
-    for corner in itertools.product((False, True), repeat=k):
-        yield [np.where(at_stop, stop[:, j], start[:, j]) for j, at_stop in enumerate(corner)], (-1) ** sum(corner)
+def _corners(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every corner of every leaf's rectangle (corners × leaves × axes) and each corner's inclusion-exclusion sign.
+
+    A corner takes ``stop`` on some axes and ``start`` on the others; its sign is + when an even number of axes stop.
+    """
+    at_stop = _corner_axes(start.shape[1])
+    return np.where(at_stop[:, None, :], stop[None], start[None]), (-1.0) ** at_stop.sum(axis=1)
+
+
+@functools.lru_cache(maxsize=None)
+def _corner_axes(k: int) -> np.ndarray:
+    """(2**k × k): which axes each corner of a k-dimensional rectangle takes at its stop."""
+    return np.array(list(itertools.product((False, True), repeat=k)))
 
 
 def _rectangle_sums(grid: _Grid) -> np.ndarray:
@@ -231,20 +244,16 @@ def _rectangle_sums(grid: _Grid) -> np.ndarray:
     table = np.pad(grid.mass.reshape(grid.shape), [(1, 0)] * len(grid.shape))
     for axis in range(len(grid.shape)):
         table = np.cumsum(table, axis=axis)
-    out = np.zeros(len(grid.start))
-    for idx, sign in _corners(grid.start, grid.stop):
-        out += sign * (-1) ** len(grid.shape) * table[tuple(idx)]
-    return out
+    idx, sign = _corners(grid.start, grid.stop)
+    return (-1) ** len(grid.shape) * (sign @ table[tuple(np.moveaxis(idx, -1, 0))])
 
 
 def _paint(shape: tuple[int, ...], start: np.ndarray, stop: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Σ_l weight_l · [cell in leaf l's rectangle] over the grid (difference array, then prefix sums)."""
     padded = tuple(n + 1 for n in shape)
-    flat, signed = [], []
-    for idx, sign in _corners(start, stop):
-        flat.append(np.ravel_multi_index(idx, padded))
-        signed.append(sign * weight)
-    out = np.bincount(np.concatenate(flat), weights=np.concatenate(signed), minlength=math.prod(padded)).reshape(padded)
+    idx, sign = _corners(start, stop)
+    flat = np.ravel_multi_index(tuple(np.moveaxis(idx, -1, 0)), padded)
+    out = np.bincount(flat.ravel(), weights=np.outer(sign, weight).ravel(), minlength=math.prod(padded)).reshape(padded)
     for axis in range(len(shape)):
         out = np.cumsum(out, axis=axis)
     return out[tuple(slice(0, n) for n in shape)].ravel()

@@ -1,11 +1,13 @@
 """Every importance method recovers a planted ranking; SHAP, permutation and the method configs keep their promises."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from harness.data.synthetic import generate
-from harness.errors import ConfigError
+from harness.errors import ConfigError, DataError
 from harness.explainers import explain, for_model, make
 from harness.surrogates import build, load_spec
 
@@ -116,3 +118,12 @@ def test_bad_options_are_config_errors(config, message):
 def test_version_follows_the_options():
     assert make({"name": "ped_anova", "gamma": 0.1}).version() != make({"name": "ped_anova", "gamma": 0.2}).version()
     assert make("fanova").version() == make({"name": "fanova", "domain": "uniform"}).version()
+
+
+def test_ped_anova_names_a_row_outside_the_declared_domain(table):
+    ds, _ = table
+    X = ds.X.copy()
+    X.loc[7, "a"] = 123456
+    bad = dataclasses.replace(ds, X=X)
+    with pytest.raises(DataError, match=r"row 7: a = 123456 is outside its declared domain"):
+        make("ped_anova").explain(None, bad)
