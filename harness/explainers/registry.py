@@ -21,6 +21,12 @@ EXPLAINERS: dict[str, str] = {
     "treeshap": "harness.explainers.treeshap:TreeSHAP",
     "linear": "harness.explainers.linear:LinearTerms",
     "agnostic": "harness.explainers.agnostic:PartialDependence",
+    # the importance methods of the field; after the catch-all, so they are used only where a surrogate names them
+    "fanova": "harness.explainers.fanova:FANOVA",
+    "mdi": "harness.explainers.mdi:MDI",
+    "ped_anova": "harness.explainers.pedanova:PEDANOVA",
+    "permutation": "harness.explainers.permutation:Permutation",
+    "interventional_shap": "harness.explainers.shap:InterventionalSHAP",
 }
 
 
