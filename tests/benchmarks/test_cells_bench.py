@@ -45,5 +45,5 @@ def test_one_full_cell(benchmark, sw_en, name):
     cell = Cell(keys=(), train=ds.name, train_rows=tuple(split.train), surrogate=load_spec(name), seed=0,
                 evals=(Eval(ds.name, tuple(split.test)),))
     benchmark.group = f"surrogate {name}"
-    result = benchmark.pedantic(_fit_and_score, args=(cell, {ds.name: ds}, 1, None), rounds=3, iterations=1)
+    result = benchmark.pedantic(_fit_and_score, args=(cell, {ds.name: ds}, 1), rounds=3, iterations=1)
     assert result["status"] == "ok"
