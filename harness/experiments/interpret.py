@@ -79,6 +79,7 @@ def run(cfg, opts):
         record = Interpretation.from_dict(d)
         frames = record.frames(experiment=NAME, seed=c.seed)
         frames["importances"]["method"] = record.method
+        frames["importances"]["measure"] = record.measure
         for name in tables:
             tables[name].append(frames[name])
         if "ebm_json" in record.extras:

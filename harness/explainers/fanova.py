@@ -352,7 +352,7 @@ def _record(per_tree: list[_TreeTerms], data: Dataset, names: list[str], pairs: 
                     surfaces.append((a, b, _plain(va), _plain(vb), float(mean[i, j])))
     std = {(f if isinstance(f, str) else pair_term(*f)): float(v.std()) for f, v in frac.items()}
     return Interpretation(
-        surrogate="", dataset=data.name, method=method,
+        surrogate="", dataset=data.name, method=method, measure="fraction of variance",
         importances=pd.DataFrame(imp, columns=IMPORTANCE_COLUMNS),
         shapes=pd.DataFrame(shapes, columns=SHAPE_COLUMNS),
         interactions=pd.DataFrame(surfaces, columns=INTERACTION_COLUMNS),

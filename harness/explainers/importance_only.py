@@ -14,11 +14,12 @@ from harness.data.dataset import Dataset
 from harness.explanations.record import IMPORTANCE_COLUMNS, SHAPE_COLUMNS, Interpretation
 
 
-def importance_record(data: Dataset, importance: Mapping[str, float], method: str, extras: dict | None = None) -> Interpretation:
+def importance_record(data: Dataset, importance: Mapping[str, float], method: str, measure: str,
+                      extras: dict | None = None) -> Interpretation:
     """A record with ``importance[f]`` for every schema feature f, in schema order."""
     rows = [(f, "main", f, None, float(importance[f])) for f in data.schema.names]
     return Interpretation(
-        surrogate="", dataset=data.name, method=method,
+        surrogate="", dataset=data.name, method=method, measure=measure,
         importances=pd.DataFrame(rows, columns=IMPORTANCE_COLUMNS),
         shapes=pd.DataFrame(columns=SHAPE_COLUMNS),
         extras=extras or {},

@@ -38,6 +38,7 @@ class MDI(Explainer):
         share = np.asarray(model.feature_importances_, dtype=float)
         return importance_record(
             data, {f: share[cols].sum() for f, cols in columns.items()},
+            measure="share of impurity decrease",
             method=f"mean decrease in impurity (MDI) of the {type(model).__name__}: scikit-learn's feature_importances_ "
                    "(fractions of the total impurity decrease, summing to 1), one-hot columns summed per feature",
         )

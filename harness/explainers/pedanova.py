@@ -64,6 +64,7 @@ class PEDANOVA(Explainer):
             log.info("PED-ANOVA on %s: %s", data.name, w)
         return importance_record(
             data, importance,
+            measure=f"importance for reaching the top {gamma:g}",
             method=f"importance for reaching the top γ (PED-ANOVA, γ={gamma:g}): Pearson divergence of the top-{gamma:g} "
                    f"rows' Parzen density from that of {'all rows' if local else 'the uniform density'}, per hyperparameter, by "
                    f"Optuna {optuna.__version__}'s PedAnovaImportanceEvaluator",

@@ -37,6 +37,7 @@ class Permutation(Explainer):
         result = permutation_importance(est, X, data.y, scoring="neg_mean_squared_error", n_jobs=1, **self.params)
         return importance_record(
             data, dict(zip(schema.names, result.importances_mean)),
+            measure="MSE increase when shuffled",
             method=f"permutation importance: increase in mean squared error on the fitting rows when the feature is "
                    f"shuffled (mean of {self.params['n_repeats']} shuffles), in squared target units",
             extras={"std": dict(zip(schema.names, map(float, result.importances_std)))},

@@ -20,6 +20,7 @@ import pandas as pd
 IMPORTANCE_COLUMNS = ["term", "kind", "feature_a", "feature_b", "importance"]
 SHAPE_COLUMNS = ["feature", "value", "contribution", "lower", "upper", "density"]
 INTERACTION_COLUMNS = ["feature_a", "feature_b", "value_a", "value_b", "contribution"]
+MEAN_ABS = "mean |centred term|"  # what importance measures unless an explainer says otherwise
 
 
 def pair_term(a: str, b: str) -> str:
@@ -46,6 +47,7 @@ class Interpretation:
     shapes: pd.DataFrame
     interactions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INTERACTION_COLUMNS))
     extras: dict = field(default_factory=dict)  # what an explainer adds beside the tables (EBM's JSON export)
+    measure: str = MEAN_ABS  # what an importance is, in words short enough for an axis label
 
     def main_importances(self) -> pd.Series:
         """Single-feature importances by feature (computed once per record: comparisons ask thousands of times)."""
@@ -87,6 +89,7 @@ class Interpretation:
             "shapes": self.shapes[SHAPE_COLUMNS].to_dict(orient="list"),
             "interactions": self.interactions[INTERACTION_COLUMNS].to_dict(orient="list"),
             "extras": self.extras,
+            "measure": self.measure,
         }
 
     @classmethod
@@ -99,6 +102,7 @@ class Interpretation:
             shapes=pd.DataFrame(d["shapes"], columns=SHAPE_COLUMNS),
             interactions=pd.DataFrame(d["interactions"], columns=INTERACTION_COLUMNS),
             extras=d.get("extras") or {},
+            measure=d.get("measure") or MEAN_ABS,
         )
 
     def frames(self, **keys) -> dict[str, pd.DataFrame]:
@@ -134,6 +138,7 @@ def records_of(
             surrogate=str(imp["surrogate"].iloc[0]),
             dataset=str(imp["dataset"].iloc[0]),
             method=str(imp["method"].iloc[0]) if "method" in imp else "",
+            measure=str(imp["measure"].iloc[0]) if "measure" in imp else MEAN_ABS,
             importances=imp[IMPORTANCE_COLUMNS].reset_index(drop=True),
             shapes=parts["shapes"].get(key, empty["shapes"])[SHAPE_COLUMNS].reset_index(drop=True),
             interactions=parts["interactions"].get(key, empty["interactions"])[INTERACTION_COLUMNS].reset_index(drop=True),

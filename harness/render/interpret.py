@@ -35,7 +35,7 @@ def importance_bars(records: list[Interpretation], labels: dict, path: Path, tit
         err = None if spread is None else [spread.get((rec.surrogate, t), np.nan) for t in r["term"]]
         ax.barh(names, r["importance"], xerr=err, color=[COLORS[k] for k in r["kind"]], ecolor="black", capsize=2)
         ax.set_title(rec.surrogate, fontsize=10)
-        ax.set_xlabel("mean |centred term|")
+        ax.set_xlabel(rec.measure)
         ax.tick_params(axis="y", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLORS.values()]
@@ -114,7 +114,8 @@ def case_figures(records: list[Interpretation], labels: dict, unit: str, spread:
     """One table's three figures; ``records[0]`` is the reference (its band drawn, its pair terms shown)."""
     ref = records[0]
     importance_bars(records, labels, out / f"importance_{dataset}.png", spread=spread,
-                    title=f"{dataset}: term importance (mean |centred term|, {unit}; bars ± std over seeds)")
+                    title=f"{dataset}: term importance (mean |centred term| in {unit} unless a panel says otherwise; "
+                          "bars ± std over seeds)")
     shape_grid(ref, records[1:], labels, unit, out / f"shapes_{dataset}.png",
                title=f"{dataset}: shape of each hyperparameter ({ref.surrogate} with ± band; others overlaid)")
     top = ref.ranking("pair").head(TOP_K)

@@ -22,7 +22,7 @@ def record_figure(record: Interpretation, path: str | Path | None = None, top: i
     r = record.ranking().head(top).iloc[::-1]
     names = [t.replace(" x ", " × ") for t in r["term"]]
     bars.barh(names, r["importance"], color=[COLORS.get(k, "grey") for k in r["kind"]])
-    bars.set_xlabel("importance")
+    bars.set_xlabel(record.measure)
     bars.set_title(f"{record.surrogate}: top terms", fontsize=10)
     bars.tick_params(axis="y", labelsize=8)
     bars.grid(axis="x", alpha=0.3)
