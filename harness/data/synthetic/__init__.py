@@ -8,7 +8,8 @@ are scored against it exactly as they are compared with each other.
 The package: ``settings`` (defaults, validation, ``resolve``), ``shapes``
 (main-effect shapes and their exact moments), ``draw`` (a random generating
 function from the seed: ``schema: random``), ``oracle`` (rows drawn from the
-seed and the noise-free signal, ``true_function``), ``truth`` (the truth of
+seed and the noise-free signal, ``true_function``; fresh rows of the same
+function, ``sample_rows``), ``truth`` (the truth of
 a table's rows, ``truth_of``, in the mean |term| sense or — with
 ``fanova``, the exact variance decomposition — as variance fractions),
 ``description`` (``describe``: the table in words) and ``grid`` (seeded
@@ -43,7 +44,7 @@ import pandas as pd
 from harness.data.dataset import Dataset
 from harness.data.synthetic.description import describe
 from harness.data.synthetic.grid import table_grid
-from harness.data.synthetic.oracle import Oracle, build, true_function
+from harness.data.synthetic.oracle import Oracle, build, sample_rows, true_function
 from harness.data.synthetic.settings import TARGET, VERSION, resolve
 from harness.data.synthetic.truth import decompose, truth_of
 from harness.errors import ConfigError
@@ -51,8 +52,8 @@ from harness.explanations.record import Interpretation
 
 Order = Callable[..., np.ndarray]  # (method, X, y, seed, maximize=) -> a permutation of the pool
 
-__all__ = ["TARGET", "VERSION", "Order", "describe", "generate", "load", "resolve", "table_grid", "true_function",
-           "truth_of"]
+__all__ = ["TARGET", "VERSION", "Order", "describe", "generate", "load", "resolve", "sample_rows", "table_grid",
+           "true_function", "truth_of"]
 
 
 def _varies(oracle: Oracle, generated: pd.DataFrame) -> bool:

@@ -53,8 +53,9 @@ from harness.data.schema import Schema
 from harness.data.synthetic import shapes
 from harness.data.synthetic.settings import conditions_of, resolve, schema_of
 from harness.data.synthetic.shapes import PAIR_SCALE
+from harness.seeds import Stream, rng
 
-__all__ = ["PAIR_SCALE", "Oracle", "build", "true_function"]
+__all__ = ["PAIR_SCALE", "Oracle", "build", "sample_rows", "true_function"]
 
 
 class Oracle:
@@ -198,6 +199,14 @@ def build(cfg: dict):
     positions = _positions(schema, pos_rng)
     columns, generated = _columns(schema, conditions, _draw(schema, cfg["pool_size"] or cfg["n_rows"], rows_rng))
     return columns, generated, Oracle(cfg, schema, conditions, positions, generated), noise_rng
+
+
+def sample_rows(settings, n: int, seed: int) -> pd.DataFrame:
+    """``n`` fresh rows of the table's columns from the generator's sampling distribution, drawn from ``seed``
+    alone (not the generator's seed, which also fixes the function): new rows of the same function."""
+    cfg = resolve(settings)
+    schema = schema_of(cfg["schema"])
+    return _columns(schema, conditions_of(cfg["schema"], schema), _draw(schema, n, rng(seed, Stream.SYNTHETIC_ROWS)))[1]
 
 
 def true_function(settings) -> Oracle:
