@@ -312,14 +312,14 @@ def test_random_draws_span_what_the_issue_asks_for():
 
 def test_random_truths_vary_and_follow_the_concentration():
     tops = set()
-    for s in range(40):
+    for s in range(30):
         mains = truth_of(generate({**DRAW, "seed": s})[0], sense="fanova").main_importances()
         tops.add(frozenset(mains.sort_values(ascending=False).index[:3]))
-    assert len(tops) >= 25  # no shared true top-3
+    assert len(tops) >= 18  # no shared true top-3 (features are named x1, x2, … in every draw)
 
     def dominance(concentration):
         shares = []
-        for s in range(30):
+        for s in range(20):
             g = {**DRAW, "seed": s, "random": {"concentration": concentration, "interactions": 0, "conditional": 0}}
             mains = truth_of(generate(g)[0], sense="fanova").main_importances()
             shares.append(mains.max() / mains.sum())
@@ -443,3 +443,20 @@ def test_table_grid_is_deterministic_balanced_and_valid():
         table_grid(0, "huge")
     with pytest.raises(ConfigError, match=r"n_tables must be a positive integer, got 0"):
         table_grid(0, n_tables=0)
+
+
+def test_the_random_preset_loads_through_hydra_and_the_registry():
+    from hydra import compose, initialize_config_dir
+
+    from harness.data import load_dataset
+    from harness.paths import config_root
+
+    with initialize_config_dir(config_dir=str(config_root()), version_base="1.3"):
+        cfg = compose("config", overrides=["data=synthetic_random", "data.seed=5", "data.n_rows=40",
+                                           "data.sampling=tpe", "data.pool_size=120", "data.random.n_features=[4,6]"])
+    ds = load_dataset(cfg.data, sampler(cache=False))
+    gen = ds.meta["generator"]
+    assert len(ds) == 40 and 4 <= len(gen["schema"]) <= 6 and gen["drawn"]["n_features"] == [4, 6]
+    assert 1 <= gen["snr"] <= 16 and ds.name == f"synthetic-random{len(gen['schema'])}f-snr{gen['snr']:g}-n40-tpe120-s5"
+    assert "drawn at random from seed 5" in describe(ds) and "a TPE-like sampler" in describe(ds)
+    assert load_dataset(gen, sampler(cache=False)).fingerprint == ds.fingerprint

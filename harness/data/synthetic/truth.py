@@ -89,7 +89,7 @@ def _record(oracle: Oracle, ds: Dataset, sense: str, main, pair, importance) -> 
         shapes += [(f.name, v, float(c), np.nan, np.nan, int(counts[v])) for v, c in zip(values, contrib)]
 
     surfaces = []
-    for a, b in sorted(pairs, key=lambda ab: (schema.names.index(ab[0]), schema.names.index(ab[1]))):
+    for a, b in ((p["a"], p["b"]) for p in oracle.cfg["interactions"]):  # in schema order (resolve sorts them)
         va, vb = _grid(_present(schema[a], X[a])), _grid(_present(schema[b], X[b]))
         ua, ub = np.meshgrid(oracle.unit(a, va), oracle.unit(b, vb), indexing="ij")
         h = pair(a, b, ua, ub)
