@@ -19,6 +19,8 @@ class Stream(IntEnum):
     SPLIT = 1          # train/test split
     MODEL = 2          # every estimator's random_state
     FIDELITY_TEST = 3  # fresh uniform test rows of a synthetic table
+    SYNTHETIC_GRID = 4  # the tables of a synthetic benchmark grid: their seeds and settings
+    SYNTHETIC_ROWS = 5  # fresh rows from a synthetic generator's sampling distribution
     HPO_INIT = 101     # the initial design shared by BO and GB (so their curves are paired)
 
 

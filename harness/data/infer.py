@@ -17,7 +17,10 @@ Rules:
   (categorical ``"False"``/``"True"``) follows it, so a model can tell
   "not set" from "set to its lowest value" while the numeric feature keeps
   one clean domain (a log scale stays valid; no sentinel outside the range).
-  Read the two terms together.
+  Read the two terms together. A caller that knows a hyperparameter is
+  conditional passes ``always=True``: the absent level / indicator then
+  exists even when every row at hand holds a value, so the columns do not
+  depend on which rows were drawn.
 """
 from __future__ import annotations
 
@@ -62,7 +65,7 @@ def text(value) -> str:
     return str(value)
 
 
-def categorical(name: str, values: pd.Series, levels=None, label: str = "") -> tuple[Feature, pd.Series]:
+def categorical(name: str, values: pd.Series, levels=None, label: str = "", always: bool = False) -> tuple[Feature, pd.Series]:
     """A categorical feature and its text column; ``levels`` (in their order) or the sorted distinct values."""
     present = values.dropna()
     if levels is None:
@@ -73,7 +76,7 @@ def categorical(name: str, values: pd.Series, levels=None, label: str = "") -> t
     if len(set(names)) < len(names):
         raise DataError(f"feature {name!r}: levels {list(levels)} are not distinct once written as text")
     col = values.map(lambda v: ABSENT if pd.isna(v) else text(v)).astype(object)
-    if len(present) < len(values):
+    if always or len(present) < len(values):
         names.append(ABSENT)
     return Feature(name, scale="categorical", levels=tuple(names), label=label), col
 
@@ -95,11 +98,11 @@ def observed_numeric(name: str, values: np.ndarray, scale: str, max_levels: int,
     return Feature(name, scale=scale, low=float(distinct[0]), high=float(distinct[-1]), label=label)
 
 
-def numeric(feature: Feature, values: np.ndarray) -> list[tuple[Feature, pd.Series]]:
+def numeric(feature: Feature, values: np.ndarray, always: bool = False) -> list[tuple[Feature, pd.Series]]:
     """The numeric column, filled at ``feature.low`` where absent and followed by its ``has_`` indicator."""
     v = np.asarray(values, dtype=float)
     absent = np.isnan(v)
-    if not absent.any():
+    if not (always or absent.any()):
         return [(feature, numeric_column(v))]
     indicator = Feature(f"has_{feature.name}", scale="categorical", levels=INDICATOR_LEVELS,
                         label=f"has {feature.display}")

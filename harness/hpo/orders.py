@@ -20,14 +20,14 @@ import numpy as np
 from harness.paths import orders_cache
 from harness.errors import ConfigError
 from harness.results import atomic_write_bytes
-from harness.hpo import bo, gb, random_order
+from harness.hpo import bo, gb, random_order, tpe
 from harness.hpo._pool import check_pool
 from harness.seeds import check_seed
 
-METHODS = ("random", "bo", "gb")
+METHODS = ("random", "bo", "gb", "tpe")
 
-_FUNCS = {"random": random_order.random_pool_order, "bo": bo.bo_order, "gb": gb.gb_order}
-_VERSIONS = {"random": random_order.VERSION, "bo": bo.VERSION, "gb": gb.VERSION}
+_FUNCS = {"random": random_order.random_pool_order, "bo": bo.bo_order, "gb": gb.gb_order, "tpe": tpe.tpe_order}
+_VERSIONS = {"random": random_order.VERSION, "bo": bo.VERSION, "gb": gb.VERSION, "tpe": tpe.VERSION}
 _COMMON = ("X", "y", "seed", "n_init", "maximize")
 
 

@@ -100,8 +100,8 @@ def test_finds_the_maximum_of_a_smooth_function_early(method):
 
 def test_errors_are_one_clear_line(pool):
     X, y = pool
-    with pytest.raises(ConfigError, match=r"unknown HPO method 'tpe'; known: random, bo, gb"):
-        order_pool("tpe", X, y, seed=0)
+    with pytest.raises(ConfigError, match=r"unknown HPO method 'cmaes'; known: random, bo, gb, tpe"):
+        order_pool("cmaes", X, y, seed=0)
     for bad in (0, len(y) + 1):
         with pytest.raises(ConfigError, match=r"n_init must be between 1 and the pool size 60"):
             order_pool("bo", X, y, seed=0, n_init=bad)

@@ -5,13 +5,18 @@ synthetic one can. ``generate(settings)`` returns the table and its truth as
 an :class:`~harness.explanations.Interpretation`, so surrogates' explanations
 are scored against it exactly as they are compared with each other.
 
-The package: ``settings`` (defaults, validation, ``resolve``), ``oracle``
-(rows drawn from the seed and the noise-free signal, ``true_function``),
-``truth`` (the signal decomposed on a table's rows, ``truth_of``) and
-``description`` (``describe``: the table in words); this module makes tables.
+The package: ``settings`` (defaults, validation, ``resolve``), ``shapes``
+(main-effect shapes and their exact moments), ``draw`` (a random generating
+function from the seed: ``schema: random``), ``oracle`` (rows drawn from the
+seed and the noise-free signal, ``true_function``; fresh rows of the same
+function, ``sample_rows``), ``truth`` (the truth of
+a table's rows, ``truth_of``, in the mean |term| sense or — with
+``fanova``, the exact variance decomposition — as variance fractions),
+``description`` (``describe``: the table in words) and ``grid`` (seeded
+lists of table settings for a benchmark, ``table_grid``); this module makes tables.
 
 **Rows.** With ``sampling: uniform`` the ``n_rows`` rows the oracle draws are
-the table. With ``sampling: random | bo | gb`` a pool of ``pool_size`` such
+the table. With ``sampling: random | bo | gb | tpe`` a pool of ``pool_size`` such
 rows is drawn, its noisy score computed, and the table is the first ``n_rows``
 configurations that HPO method visits (an ``order`` from
 ``harness.hpo.sampler`` on the schema-scaled pool, seeded by ``seed``), in
@@ -38,7 +43,8 @@ import pandas as pd
 
 from harness.data.dataset import Dataset
 from harness.data.synthetic.description import describe
-from harness.data.synthetic.oracle import Oracle, build, true_function
+from harness.data.synthetic.grid import table_grid
+from harness.data.synthetic.oracle import Oracle, build, sample_rows, true_function
 from harness.data.synthetic.settings import TARGET, VERSION, resolve
 from harness.data.synthetic.truth import decompose, truth_of
 from harness.errors import ConfigError
@@ -46,7 +52,8 @@ from harness.explanations.record import Interpretation
 
 Order = Callable[..., np.ndarray]  # (method, X, y, seed, maximize=) -> a permutation of the pool
 
-__all__ = ["TARGET", "VERSION", "Order", "describe", "generate", "load", "resolve", "true_function", "truth_of"]
+__all__ = ["TARGET", "VERSION", "Order", "describe", "generate", "load", "resolve", "sample_rows", "table_grid",
+           "true_function", "truth_of"]
 
 
 def _varies(oracle: Oracle, generated: pd.DataFrame) -> bool:

@@ -7,11 +7,12 @@ from harness.data.synthetic.settings import VERSION, resolve
 
 
 def _feature_text(f: dict) -> str:
+    condition = f", active only when {f['parent']} ∈ {{{', '.join(map(str, f['active']))}}}" if "parent" in f else ""
     if f["scale"] == "categorical":
-        return f"{f['name']} (categorical, {len(f['levels'])} levels)"
+        return f"{f['name']} (categorical, {len(f['levels'])} levels{condition})"
     span = f"{f['low']:g}–{f['high']:g}"
     kind = f"{len(f['levels'])} levels {span}" if f["levels"] else f"continuous {span}"
-    return f"{f['name']} ({f['scale']}, {kind})"
+    return f"{f['name']} ({f['scale']}, {kind}{condition})"
 
 
 def _effect_text(name: str, e: dict) -> str:
@@ -23,7 +24,29 @@ def _effect_text(name: str, e: dict) -> str:
         kind = "valley" if e["direction"] > 0 else "peak"
         return f"{name} U-shaped, {kind} at u0={e['u0']:g} (strength {e['strength']:g})"
     sign = "up" if e["direction"] > 0 else "down"
+    if e["shape"] == "plateau":
+        return f"{name} plateau, ramp {sign} from u={e['start']:g} to u={e['end']:g} (strength {e['strength']:g})"
+    if e["shape"] == "levels":
+        values = ", ".join(f"{v:g}" for v in e["values"])
+        return f"{name} one value per level ({values}; strength {e['strength']:g}, direction {e['direction']:+d})"
     return f"{name} step {sign} at u={e['threshold']:g} (strength {e['strength']:g})"
+
+
+def _drawn_text(g: dict) -> str:
+    if "drawn" not in g:
+        return ""
+    d = g["drawn"]
+    return (f" The function was drawn at random from seed {g['seed']} (schema: random; {d['n_features'][0]}–"
+            f"{d['n_features'][1]} features, conditional share {d['conditional']:g}, inert share {d['inert']:g}, "
+            f"{d['interactions'][0]}–{d['interactions'][1]} pairs with pure-pair share {d['pure_pairs']:g}, "
+            f"importance concentration {d['concentration'][0]:g}–{d['concentration'][1]:g}).")
+
+
+def _conditional_text(g: dict) -> str:
+    if not any("parent" in f for f in g["schema"]):
+        return ""
+    return (" A conditional feature holds no value where inactive (the table has the data layer's columns for it: "
+            "filled at its low end plus has_<name>, or the level <absent>) and its term is 0 there.")
 
 
 def describe(ds: Dataset) -> str:
@@ -32,7 +55,8 @@ def describe(ds: Dataset) -> str:
     if g["sampling"] == "uniform":
         drawn = f"{g['n_rows']} rows drawn uniformly at random"
     else:
-        method = {"random": "random search", "bo": "Bayesian optimisation", "gb": "graph-based HPO"}[g["sampling"]]
+        method = {"random": "random search", "bo": "Bayesian optimisation", "gb": "graph-based HPO",
+                  "tpe": "a TPE-like sampler"}[g["sampling"]]
         drawn = f"the first {g['n_rows']} configurations {method} visits in a pool of {g['pool_size']} rows drawn uniformly"
     features = ", ".join(_feature_text(f) for f in g["schema"])
     mains = [_effect_text(n, e) for n, e in g["effects"].items() if e["shape"] != "none"]
@@ -51,6 +75,6 @@ def describe(ds: Dataset) -> str:
         f"fingerprint `{ds.fingerprint[:12]}`): {drawn} over {features}. "
         f"The score ({goal}) is the sum of main effects on each feature's scaled value u ∈ [0, 1] "
         f"(strength = swing over the domain): {'; '.join(mains)}; pairwise interactions 4·s·(u_a − ū_a)(u_b − ū_b): {pairs}; "
-        f"plus Gaussian noise with var(signal)/var(noise) = {g['snr']:g}.{placed} "
+        f"plus Gaussian noise with var(signal)/var(noise) = {g['snr']:g}.{placed}{_drawn_text(g)}{_conditional_text(g)} "
         f"`harness.data.synthetic.generate(meta['generator'])` regenerates it."
     )

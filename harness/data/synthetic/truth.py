@@ -1,6 +1,6 @@
-"""The true explanation of a synthetic table: the oracle decomposed on the rows the table holds.
+"""The true explanation of a synthetic table, in two senses: mean |term| on its rows, or variance shares.
 
-``truth_of(ds)`` decomposes the oracle on the rows ``ds`` holds (a split of
+``truth_of(ds)`` (``sense="mean"``, what ``generate`` returns) decomposes the oracle on the rows ``ds`` holds (a split of
 a synthetic table gets its own truth), as a perfect GA²M fitted to those rows
 would: each term re-centred over the rows, pair terms pure with respect to
 these rows' marginals. On a skewed sample ``ū`` of the rows differs from the
@@ -12,6 +12,24 @@ Importance = mean |term| over the rows (every feature, every pair; zero for
 centred contribution at each value present (density = its count; no band).
 Interactions: each true pair's surface on the product of the values present,
 thinned to ``GRID`` evenly ranked values for a feature with more.
+
+**Conditional features** (mean sense). A conditional feature's term is its
+effect where active, centred over the rows where it is active, and 0 where
+it is not (so it is centred over all rows too); its shape lists the values
+it holds on active rows (density = those rows). What remains of it — the
+active rows' mean term, which on a skewed sample or a split differs from
+the generated rows' — is an effect of *being active*, which on the table's
+rows is an effect of the parent's level, and joins the parent's term as
+``level·([parent activates it] − share of active rows)``. The data layer's
+``has_<name>`` indicator is no hyperparameter and has no term: read a model's
+``has_<name>`` together with ``<name>`` (and the parent).
+
+``truth_of(ds, sense="fanova")`` gives the functional-ANOVA truth instead
+(``harness.data.synthetic.fanova``): importance = Var(term) / Var(f) under
+the generator's sampling distribution, exact, for every feature and every
+pair (0 where there is no term); shapes and surfaces are those Hoeffding
+terms at the same values as above. It depends on the generator alone, not
+on which rows the table holds.
 """
 from __future__ import annotations
 
@@ -22,12 +40,19 @@ import pandas as pd
 
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature
+from harness.data.synthetic.fanova import Anova
 from harness.data.synthetic.oracle import PAIR_SCALE, Oracle, build
 from harness.data.synthetic.settings import resolve
 from harness.errors import ConfigError
 from harness.explanations.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
 GRID = 32
+SENSES = ("mean", "fanova")
+METHODS = {
+    "mean": "known generating function",
+    "fanova": "functional-ANOVA variance fraction of the known generating function "
+              "(exact, under the product of the generator's sampling marginals)",
+}
 
 
 def _present(f: Feature, values: pd.Series) -> list:
@@ -43,8 +68,45 @@ def _grid(values: list) -> list:
     return [values[i] for i in np.round(np.linspace(0, len(values) - 1, GRID)).astype(int)]
 
 
+def _record(oracle: Oracle, ds: Dataset, sense: str, main, pair, importance) -> Interpretation:
+    """One truth record: ``importance(a, b, the term on the rows)`` of each main (b None) and each true pair
+    (0 for the other pairs); shapes and surfaces at the values the rows hold (a conditional feature's: on its
+    active rows)."""
+    schema, X = oracle.schema, ds.X
+    u = oracle.units(X)
+    pairs = {(p["a"], p["b"]) for p in oracle.cfg["interactions"]}
+    imp = [(f, "main", f, None, importance(f, None, main(f, u[f]))) for f in schema.names]
+    for a, b in combinations(schema.names, 2):
+        value = importance(a, b, pair(a, b, u[a], u[b])) if (a, b) in pairs else 0.0
+        imp.append((pair_term(a, b), "pair", a, b, value))
+
+    shapes = []
+    for f in schema:
+        held = X[f.name][oracle.active(f.name, X)]
+        values = _present(f, held)
+        counts = held.value_counts()
+        contrib = main(f.name, oracle.unit(f.name, values))
+        shapes += [(f.name, v, float(c), np.nan, np.nan, int(counts[v])) for v, c in zip(values, contrib)]
+
+    surfaces = []
+    for a, b in ((p["a"], p["b"]) for p in oracle.cfg["interactions"]):  # in schema order (resolve sorts them)
+        va, vb = _grid(_present(schema[a], X[a])), _grid(_present(schema[b], X[b]))
+        ua, ub = np.meshgrid(oracle.unit(a, va), oracle.unit(b, vb), indexing="ij")
+        h = pair(a, b, ua, ub)
+        surfaces += [(a, b, x, z, float(h[i, j])) for i, x in enumerate(va) for j, z in enumerate(vb)]
+
+    return Interpretation(
+        surrogate="truth",
+        dataset=ds.name,
+        method=METHODS[sense],
+        importances=pd.DataFrame(imp, columns=IMPORTANCE_COLUMNS),
+        shapes=pd.DataFrame(shapes, columns=SHAPE_COLUMNS),
+        interactions=pd.DataFrame(surfaces, columns=INTERACTION_COLUMNS),
+    )
+
+
 def decompose(oracle: Oracle, ds: Dataset) -> Interpretation:
-    """The truth of the rows ``ds`` holds under ``oracle`` (the generator that made them)."""
+    """The truth of the rows ``ds`` holds under ``oracle`` (the generator that made them), in the mean |term| sense."""
     schema, X, cfg = oracle.schema, ds.X, oracle.cfg
     u = oracle.units(X)
     ubar = {f: float(v.mean()) for f, v in u.items()}
@@ -55,9 +117,22 @@ def decompose(oracle: Oracle, ds: Dataset) -> Interpretation:
         slope[a] += s * (ubar[b] - oracle.ubar[b])
         slope[b] += s * (ubar[a] - oracle.ubar[a])
     main_mean = {f: float(oracle.main(f, u[f]).mean()) for f in schema.names}
+    # A conditional feature's mean term over its active rows moves to its parent (see the module docstring).
+    level, share, activating, children = {}, {}, {}, {}
+    for c, (parent, levels) in oracle.conditions.items():
+        active = ~np.isnan(u[c])
+        level[c] = float(oracle.main(c, u[c])[active].mean()) if active.any() else 0.0
+        share[c] = float(active.mean())
+        activating[c] = oracle.unit(parent, list(levels))
+        children.setdefault(parent, []).append(c)
 
     def main(f, uf):
-        return oracle.main(f, uf) - main_mean[f] + slope[f] * (uf - ubar[f])
+        if f in level:
+            return oracle.main(f, uf) - level[f] * ~np.isnan(uf)
+        out = oracle.main(f, uf) - main_mean[f] + slope[f] * (uf - ubar[f])
+        for c in children.get(f, ()):
+            out = out + level[c] * (np.isin(uf, activating[c]) - share[c])
+        return out
 
     pair_mean = {
         (p["a"], p["b"]): PAIR_SCALE * p["strength"] * float(np.mean((u[p["a"]] - ubar[p["a"]]) * (u[p["b"]] - ubar[p["b"]])))
@@ -68,39 +143,28 @@ def decompose(oracle: Oracle, ds: Dataset) -> Interpretation:
     def pair(a, b, ua, ub):
         return strength[(a, b)] * (ua - ubar[a]) * (ub - ubar[b]) - pair_mean[(a, b)]
 
-    imp = [(f, "main", f, None, float(np.mean(np.abs(main(f, u[f]))))) for f in schema.names]
-    for a, b in combinations(schema.names, 2):
-        value = float(np.mean(np.abs(pair(a, b, u[a], u[b])))) if (a, b) in strength else 0.0
-        imp.append((pair_term(a, b), "pair", a, b, value))
-
-    shapes = []
-    for f in schema:
-        values = _present(f, X[f.name])
-        counts = X[f.name].value_counts()
-        contrib = main(f.name, oracle.unit(f.name, values))
-        shapes += [(f.name, v, float(c), np.nan, np.nan, int(counts[v])) for v, c in zip(values, contrib)]
-
-    surfaces = []
-    for a, b in strength:
-        va, vb = _grid(_present(schema[a], X[a])), _grid(_present(schema[b], X[b]))
-        ua, ub = np.meshgrid(oracle.unit(a, va), oracle.unit(b, vb), indexing="ij")
-        h = pair(a, b, ua, ub)
-        surfaces += [(a, b, x, z, float(h[i, j])) for i, x in enumerate(va) for j, z in enumerate(vb)]
-
-    return Interpretation(
-        surrogate="truth",
-        dataset=ds.name,
-        method="known generating function",
-        importances=pd.DataFrame(imp, columns=IMPORTANCE_COLUMNS),
-        shapes=pd.DataFrame(shapes, columns=SHAPE_COLUMNS),
-        interactions=pd.DataFrame(surfaces, columns=INTERACTION_COLUMNS),
-    )
+    return _record(oracle, ds, "mean", main, pair, lambda a, b, term: float(np.mean(np.abs(term))))
 
 
-def truth_of(ds: Dataset) -> Interpretation:
-    """The truth of the rows ``ds`` holds, recomputed from its recorded generator (deterministic)."""
+def variance_truth(oracle: Oracle, ds: Dataset) -> Interpretation:
+    """The functional-ANOVA truth of ``oracle`` (shapes at the values ``ds`` holds)."""
+    anova = Anova(oracle)
+    mains, pairs = anova.fractions()
+    return _record(oracle, ds, "fanova", anova.main, anova.pair,
+                   lambda a, b, term: mains[a] if b is None else pairs[(a, b)])
+
+
+def truth_of(ds: Dataset, sense: str = "mean") -> Interpretation:
+    """The truth of the rows ``ds`` holds, recomputed from its recorded generator (deterministic).
+
+    ``sense``: ``mean`` (mean |centred term| over the rows, the record ``generate`` returns) or ``fanova``
+    (variance fractions under the sampling distribution).
+    """
+    if sense not in SENSES:
+        raise ConfigError(f"truth sense {sense!r} is unknown; known: {', '.join(SENSES)}")
     try:
         cfg = ds.meta["generator"]
     except KeyError:
         raise ConfigError(f"dataset {ds.name!r} is not a synthetic table: it records no generator") from None
-    return decompose(build(resolve(cfg))[2], ds)
+    oracle = build(resolve(cfg))[2]
+    return decompose(oracle, ds) if sense == "mean" else variance_truth(oracle, ds)
