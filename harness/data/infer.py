@@ -125,9 +125,10 @@ def assemble(columns: list[tuple[Feature, pd.Series]], where: str,
     after its first numeric feature, and its numeric features are filled with
     their ``low`` there. ``declared`` maps a feature to the text of its declared
     condition (e.g. ``"solver in {sgd,adam}"``); the first declared text among a
-    condition's features names it, else its first numeric feature does. The conditions come back
-    as dicts (``features``, ``indicator``, ``condition``, ``active_rows``) for
-    ``Dataset.meta["conditions"]``; ``active_masks`` turns them back into rows.
+    condition's features names it, else its first numeric feature does. The
+    conditions come back as dicts (``features``, ``indicator``, ``condition``,
+    ``active_rows``) for ``Dataset.meta["conditions"]``; ``active_masks`` turns
+    them back into rows.
     """
     declared = declared or {}
     groups: dict[bytes, list[str]] = {}
@@ -148,8 +149,7 @@ def assemble(columns: list[tuple[Feature, pd.Series]], where: str,
                                 levels=INDICATOR_LEVELS, label=f"{text} ({', '.join(members)})")
             after[numeric[0]] = (indicator, pd.Series(np.where(absent[members[0]], "False", "True"), dtype=object))
         conditions.append({"features": members, "indicator": None if indicator is None else indicator.name,
-                           "condition": text,
-                           "active_rows": int((~absent[members[0]]).sum())})
+                           "condition": text, "active_rows": int((~absent[members[0]]).sum())})
     out = []
     for f, col in columns:
         if not f.is_categorical:

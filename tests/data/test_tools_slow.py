@@ -78,7 +78,8 @@ def test_ray_tune_experiment_read_as_ray_reads_it(tmp_path):
     ds = load_dataset(opts)
     trials = sorted(ExperimentAnalysis(str(out)).trials, key=lambda t: t.trial_id)
     done = [t for t in trials if t.status != "ERROR"]
-    assert ds.meta["dropped_trials"] == ({"ERROR": len(trials) - len(done)} if len(done) < len(trials) else {})
+    assert 0 < len(done) < len(trials)  # quick_trainable fails for the l1 penalty, a third of the draws
+    assert ds.meta["dropped_trials"] == {"ERROR": len(trials) - len(done)}
     assert list(ds.extras["trial_id"]) == [t.trial_id for t in done]
     np.testing.assert_allclose(ds.y, [t.last_result["accuracy"] for t in done])
     np.testing.assert_allclose(ds.X["alpha"], [t.config["alpha"] for t in done])
