@@ -1,5 +1,5 @@
-"""Feature typing shared by the table and Optuna loaders, so a hyperparameter
-gets the same schema whichever way it arrives.
+"""Feature typing shared by the readers (table, Optuna, SMAC3, Ray Tune), so a
+hyperparameter gets the same schema whichever way it arrives.
 
 Rules:
 
@@ -11,18 +11,31 @@ Rules:
   ``max_levels`` distinct values keeps them as ``levels``; otherwise it is
   continuous with ``low``/``high`` = min/max. Columns whose values are all
   whole numbers are stored as int64.
-* absent values (empty cells, conditional hyperparameters): a categorical
-  feature gets the level ``"<absent>"`` (last); a numeric feature is filled
-  with the low end of its domain and an indicator ``has_<name>``
-  (categorical ``"False"``/``"True"``) follows it, so a model can tell
-  "not set" from "set to its lowest value" while the numeric feature keeps
-  one clean domain (a log scale stays valid; no sentinel outside the range).
-  Read the two terms together. A caller that knows a hyperparameter is
-  conditional passes ``always=True``: the absent level / indicator then
-  exists even when every row at hand holds a value, so the columns do not
-  depend on which rows were drawn.
+
+Conditional parameters (empty cells, parameters a trial did not set):
+
+* a categorical feature gets the level ``ABSENT`` = "absent" (last). A real
+  level of that name in a feature that also has unset rows is an error, so
+  the two never merge. The name holds none of ``[ ] <``, which XGBoost
+  rejects in feature names (the encoder makes ``name=level`` columns).
+* a numeric feature is filled with the low end of its domain, so it keeps one
+  clean domain (a log scale stays valid; no sentinel outside the range).
+* features unset on exactly the same rows share one *condition*, and a
+  condition that governs a numeric feature gets one indicator column
+  ("False"/"True") after its first numeric feature, so a model can tell "not
+  set" from "set to its lowest value" without one identical column per
+  child. A condition declared by the tool (SMAC3's configuration space) names
+  it: ``active_<parent>_in_{sgd,adam}`` (spaces become ``_``; ``<``/``>``
+  become ``lt``/``gt``, ``[ ]`` become ``( )``); otherwise it is
+  ``has_<first numeric feature>``, as for a table's single empty column.
+* ``Dataset.meta["conditions"]`` lists each condition (its features,
+  indicator, text and active-row count); ``active_masks`` gives the rows
+  where each conditional feature is set, so a report can read a conditional
+  feature's shape and importance over those rows and give their share.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,8 +46,9 @@ from harness.errors import ConfigError, DataError
 
 SCALES = ("linear", "log", "categorical")
 LOG_RATIO = 100.0
-ABSENT = "<absent>"
+ABSENT = "absent"
 INDICATOR_LEVELS = ("False", "True")
+UNSAFE = {"<=": "le", ">=": "ge", "<": "lt", ">": "gt", "[": "(", "]": ")"}  # in generated names
 
 
 def check_scale(scale: str, option: str) -> str:
@@ -65,8 +79,13 @@ def text(value) -> str:
     return str(value)
 
 
-def categorical(name: str, values: pd.Series, levels=None, label: str = "", always: bool = False) -> tuple[Feature, pd.Series]:
-    """A categorical feature and its text column; ``levels`` (in their order) or the sorted distinct values."""
+def categorical(name: str, values: pd.Series, levels=None, label: str = "",
+                always: bool = False) -> tuple[Feature, pd.Series]:
+    """A categorical feature and its text column; ``levels`` (in their order) or the sorted distinct values.
+
+    ``always``: the feature is known to be conditional, so it has the ``ABSENT`` level even where every row
+    at hand holds a value (the columns then do not depend on which rows were drawn).
+    """
     present = values.dropna()
     if levels is None:
         distinct = present.unique().tolist()
@@ -77,6 +96,9 @@ def categorical(name: str, values: pd.Series, levels=None, label: str = "", alwa
         raise DataError(f"feature {name!r}: levels {list(levels)} are not distinct once written as text")
     col = values.map(lambda v: ABSENT if pd.isna(v) else text(v)).astype(object)
     if always or len(present) < len(values):
+        if ABSENT in names:
+            raise DataError(f"feature {name!r} has a level {ABSENT!r} and unset values, which get that level; "
+                            f"rename the level")
         names.append(ABSENT)
     return Feature(name, scale="categorical", levels=tuple(names), label=label), col
 
@@ -98,28 +120,91 @@ def observed_numeric(name: str, values: np.ndarray, scale: str, max_levels: int,
     return Feature(name, scale=scale, low=float(distinct[0]), high=float(distinct[-1]), label=label)
 
 
-def numeric(feature: Feature, values: np.ndarray, always: bool = False) -> list[tuple[Feature, pd.Series]]:
-    """The numeric column, filled at ``feature.low`` where absent and followed by its ``has_`` indicator."""
-    v = np.asarray(values, dtype=float)
-    absent = np.isnan(v)
-    if not (always or absent.any()):
-        return [(feature, numeric_column(v))]
-    indicator = Feature(f"has_{feature.name}", scale="categorical", levels=INDICATOR_LEVELS,
-                        label=f"has {feature.display}")
-    flags = pd.Series(np.where(absent, "False", "True"), dtype=object)
-    return [(feature, numeric_column(np.where(absent, feature.low, v))), (indicator, flags)]
+def assemble(columns: list[tuple[Feature, pd.Series]], where: str,
+             declared: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, Schema, list[dict]]:
+    """The feature table, its schema and its conditions, from (feature, column) pairs.
+
+    Numeric columns may hold NaN where a parameter is not set, categorical ones
+    ``ABSENT``. Features absent on exactly the same rows share one condition;
+    a condition that governs a numeric feature gets one indicator column, put
+    after its first numeric feature, and its numeric features are filled with
+    their ``low`` there. ``declared`` maps a feature to the text of its declared
+    condition (e.g. ``"solver in {sgd,adam}"``): features that share a declared
+    condition form one condition (with its indicator even if every row at hand
+    is active), named by that text; an undeclared one is named by its first
+    numeric feature. The
+    conditions come back as dicts (``features``, ``indicator``, ``condition``,
+    ``active_rows``) for ``Dataset.meta["conditions"]``; ``active_masks`` turns
+    them back into rows.
+    """
+    declared = declared or {}
+    order = {f.name: i for i, (f, _) in enumerate(columns)}
+    absent, by_text, by_rows = {}, {}, {}
+    for f, col in columns:
+        absent[f.name] = (col == ABSENT).to_numpy() if f.is_categorical else col.isna().to_numpy()
+        if f.name in declared:  # a declared condition exists whichever rows are at hand
+            by_text.setdefault(declared[f.name], []).append(f.name)
+        elif absent[f.name].any():
+            by_rows.setdefault(absent[f.name].tobytes(), []).append(f.name)
+    groups = []  # (declared text or None, members in column order)
+    for text, members in by_text.items():  # undeclared features unset on the same rows join the declared condition
+        joined = members + by_rows.pop(absent[members[0]].tobytes(), [])
+        groups.append((text, sorted(joined, key=order.get)))
+    groups += [(None, members) for members in by_rows.values()]
+    groups.sort(key=lambda g: order[g[1][0]])
+    features = {f.name: f for f, _ in columns}
+    conditions, after = [], {}
+    for stated, members in groups:
+        text = stated or f"{members[0]} is set"
+        numeric = [m for m in members if not features[m].is_categorical]
+        indicator = None
+        if numeric:
+            indicator = Feature(indicator_name(numeric[0], stated), scale="categorical",
+                                levels=INDICATOR_LEVELS, label=f"{text} ({', '.join(members)})")
+            after[numeric[0]] = (indicator, pd.Series(np.where(absent[members[0]], "False", "True"), dtype=object))
+        conditions.append({"features": members, "indicator": None if indicator is None else indicator.name,
+                           "condition": text, "active_rows": int((~absent[members[0]]).sum())})
+    out = []
+    for f, col in columns:
+        if not f.is_categorical:
+            col = numeric_column(np.where(absent[f.name], f.low, col.to_numpy(dtype=float)))
+        out.append((f, col))
+        if f.name in after:
+            out.append(after[f.name])
+    names = [f.name for f, _ in out]
+    for f, _ in after.values():
+        if names.count(f.name) > 1:
+            raise DataError(f"{where}: the indicator {f.name!r} of the condition {f.display!r} clashes with a "
+                            f"column of the same name; rename that column")
+    X = pd.DataFrame({f.name: col.reset_index(drop=True) for f, col in out})
+    return X, Schema.of(f for f, _ in out), conditions
 
 
-def assemble(columns: list[tuple[Feature, pd.Series]], where: str) -> tuple[pd.DataFrame, Schema]:
-    names = [f.name for f, _ in columns]
-    for f, _ in columns:
-        if f.name.startswith("has_") and names.count(f.name) > 1:
-            raise DataError(
-                f"{where}: the indicator {f.name!r} for absent values of {f.name[4:]!r} clashes with a column "
-                f"of the same name; rename that column"
-            )
-    X = pd.DataFrame({f.name: col.reset_index(drop=True) for f, col in columns})
-    return X, Schema.of(f for f, _ in columns)
+def indicator_name(feature: str, condition: str | None) -> str:
+    """``active_<condition>`` for a declared condition, else ``has_<feature>``; see the module docstring."""
+    if condition is None:
+        return f"has_{feature}"
+    name = "active_" + "_".join(condition.split())
+    for bad, good in UNSAFE.items():
+        name = name.replace(bad, good)
+    return name
+
+
+def active_masks(X: pd.DataFrame, conditions: list[dict]) -> dict[str, np.ndarray]:
+    """Per conditional feature, a boolean mask of the rows of ``X`` where it is set.
+
+    ``conditions`` is ``Dataset.meta["conditions"]``; ``X`` any rows of that
+    dataset's table (a subset keeps the columns the masks are read from).
+    Features missing from the dict are set on every row.
+    """
+    masks = {}
+    for c in conditions:
+        if c["indicator"] is not None:
+            mask = X[c["indicator"]].to_numpy() == INDICATOR_LEVELS[1]
+        else:
+            mask = X[c["features"][0]].to_numpy() != ABSENT
+        masks.update({name: mask for name in c["features"]})
+    return masks
 
 
 def check_rows(n: int, min_rows: int, where: str, after: str = "") -> None:

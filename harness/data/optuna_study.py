@@ -12,9 +12,10 @@ values that happen to have been sampled, give the schema:
   declared order, written as text (``None`` -> "None", ``1`` -> "1",
   ``True`` -> "True"), so every categorical column holds strings.
 * conditional parameters (absent from some completed trials) follow
-  ``harness.data.infer``: a categorical one gets the level "<absent>"; a
-  numeric one is filled with its ``low`` and followed by the indicator
-  feature ``has_<name>`` ("False"/"True").
+  ``harness.data.infer``: a categorical one gets the level "absent"; a
+  numeric one is filled with its ``low``, and the numeric parameters unset
+  on the same trials share one indicator feature ``has_<first of them>``
+  ("False"/"True"); ``meta["conditions"]`` lists them.
 
 The storage is opened without creating tables, so pointing it at the wrong
 SQLite file never writes to that file.
@@ -126,7 +127,7 @@ def from_study(study, objective: int = 0, target=None, params=None, name=None, m
         columns += _param(pname, done, max_levels)
     if not columns:
         raise DataError(f"{where}: the completed trials have no parameters")
-    X, schema = infer.assemble(columns, where)
+    X, schema, conditions = infer.assemble(columns, where)
 
     extras = {"number": [t.number for t in done]}
     for j, other in enumerate(names):
@@ -150,7 +151,7 @@ def from_study(study, objective: int = 0, target=None, params=None, name=None, m
         maximize=maximize,
         fingerprint=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
         meta={"source": where, "study": study.study_name, "target": label, "objective": objective,
-              "skipped_trials": skipped, "absent": absent},
+              "skipped_trials": skipped, "absent": absent, "conditions": conditions},
     )
 
 
@@ -206,4 +207,4 @@ def _param(name: str, trials, max_levels: int) -> list[tuple[Feature, pd.Series]
     if first.step is not None and (high - low) / first.step + 1 <= max_levels + 1e-9:
         levels = tuple(np.round(np.arange(low, high + first.step / 2, first.step), 12).tolist())
     feature = Feature(name, scale="log" if first.log else "linear", levels=levels, low=low, high=high)
-    return infer.numeric(feature, np.array([t.params.get(name, np.nan) for t in trials], dtype=float))
+    return [(feature, pd.Series([t.params.get(name, np.nan) for t in trials], dtype=float))]

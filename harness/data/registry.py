@@ -10,6 +10,8 @@ LOADERS: dict[str, str] = {
     "nmt": "harness.data.nmt:load",
     "table": "harness.data.table:load",
     "optuna": "harness.data.optuna_study:load",
+    "smac": "harness.data.smac:load",
+    "raytune": "harness.data.raytune:load",
     "nmtlc": "harness.data.nmtlc:load",
     "synthetic": "harness.data.synthetic:load",
 }

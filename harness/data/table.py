@@ -13,12 +13,14 @@ import hashlib
 import json
 import logging
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from harness.data import infer
 from harness.data.dataset import Dataset
+from harness.data.schema import Feature
 from harness.data.sources import file_hash
 from harness.config import flag, integer
 from harness.errors import ConfigError, DataError
@@ -143,13 +145,14 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
         raise DataError(f"table {where}: no feature columns left after dropping constant ones ({', '.join(constant)})")
     columns, absent = [], {}
     for c in features:
-        columns += _typed(c, df[c], types.get(c), int(opts["max_levels"]), rows, where)
+        columns.append(typed(c, df[c], types.get(c), int(opts["max_levels"]), where,
+                             lambda i: f"{where}, row {rows[i] + 1}"))
         if df[c].isna().any():
             absent[c] = int(df[c].isna().sum())
     if absent:
-        log.warning("%s: empty cells %s; text columns get the level %s, numeric ones a has_<column> indicator",
+        log.warning("%s: empty cells %s; text columns get the level %s, numeric ones an indicator (has_<column>)",
                     where, absent, infer.ABSENT)
-    X, schema = infer.assemble(columns, f"table {where}")
+    X, schema, conditions = infer.assemble(columns, f"table {where}")
     extras = df[[c for c in df.columns if c not in features and c not in constant and c != target]]
     shape = {k: opts[k] for k in ("target", "features", "maximize", "drop_constant", "max_levels")} | {"types": types}
     if content is None:
@@ -164,7 +167,7 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
         maximize=opts["maximize"],
         fingerprint=fingerprint,
         meta={"source": where, "target": target, "dropped_rows": dropped,
-              "dropped_constant": constant, "absent": absent},
+              "dropped_constant": constant, "absent": absent, "conditions": conditions},
     )
 
 
@@ -202,34 +205,38 @@ def _target(col: pd.Series, path: str) -> pd.Series:
     return values.rename(str(col.name))
 
 
-def _typed(name: str, col: pd.Series, scale: str | None, max_levels: int, rows: np.ndarray, path: str):
-    """(feature, column) pairs for one table column; ``rows`` maps back to file rows for messages."""
+def typed(name: str, col: pd.Series, scale: str | None, max_levels: int, source: str,
+          locate: Callable[[int], str]) -> tuple[Feature, pd.Series]:
+    """The feature of one column of raw values and its column (NaN where a numeric value is unset).
+
+    ``source`` names the column's origin in messages, ``locate(i)`` the origin of its i-th value.
+    """
     if col.isna().all():
-        raise DataError(f"{path}, column {name}: the column holds no values; leave it out of data.features")
+        raise DataError(f"{source}, column {name}: the column holds no values; leave it out of data.features")
     if scale is None and infer.is_text_column(col):
         if infer.is_bool_column(col) or not _mostly_numbers(col):
-            return [infer.categorical(name, col)]
+            return infer.categorical(name, col)
         bad = np.flatnonzero(col.notna().to_numpy() & pd.to_numeric(col, errors="coerce").isna().to_numpy())
         if bad.size:
             raise DataError(
-                f"{path}, row {rows[bad[0]] + 1}, column {name}: {col.iloc[bad[0]]!r} is not a number, "
+                f"{locate(bad[0])}, column {name}: {col.iloc[bad[0]]!r} is not a number, "
                 f"though the column is otherwise numeric; fix the cell, or set data.types.{name}=categorical"
             )
     if scale == "categorical":
-        return [infer.categorical(name, col)]
+        return infer.categorical(name, col)
     values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero((col.notna().to_numpy() & np.isnan(values)) | np.isinf(values))
     if bad.size:
         raise DataError(
-            f"{path}, row {rows[bad[0]] + 1}, column {name}: {col.iloc[bad[0]]!r} is not a finite number"
+            f"{locate(bad[0])}, column {name}: {col.iloc[bad[0]]!r} is not a finite number"
             + (f" (data.types.{name}={scale})" if scale else "")
         )
     scale = scale or infer.log_or_linear(values)
     try:
         feature = infer.observed_numeric(name, values, scale, max_levels)
     except DataError as exc:
-        raise DataError(f"{path}, column {name}: {exc}") from None
-    return infer.numeric(feature, values)
+        raise DataError(f"{source}, column {name}: {exc}") from None
+    return feature, pd.Series(values)
 
 
 def _mostly_numbers(col: pd.Series) -> bool:

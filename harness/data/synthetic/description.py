@@ -46,7 +46,7 @@ def _conditional_text(g: dict) -> str:
     if not any("parent" in f for f in g["schema"]):
         return ""
     return (" A conditional feature holds no value where inactive (the table has the data layer's columns for it: "
-            "filled at its low end plus has_<name>, or the level <absent>) and its term is 0 there.")
+            "filled at its low end plus an indicator active_<condition>, or the level absent) and its term is 0 there.")
 
 
 def describe(ds: Dataset) -> str:

@@ -7,9 +7,9 @@ continuous one is uniform on ``[low, high]`` on its own scale (log-uniform for
 or the pool an HPO method samples from. A conditional feature is drawn for
 every row too, then removed where its parent's level does not activate it;
 the data layer's conditional columns follow (``harness.data.infer``): a
-numeric one filled at its low end plus a ``has_<name>`` indicator, a
-categorical one with the level ``<absent>``. Both exist whenever the
-feature is conditional, whichever rows were drawn.
+numeric one filled at its low end plus its indicator
+(``active_<parent>_in_{…}_for_<name>``), a categorical one with the level ``absent``.
+Both exist whenever the feature is conditional, whichever rows were drawn.
 
 **Signal.** Every feature has a value ``u`` in [0, 1]: ``Feature.to_unit``
 (log-aware) for numeric features; for a categorical feature with L levels,
@@ -37,8 +37,8 @@ over the generated rows; the signal is the sum of all terms. A conditional
 feature's term is ``g − mean g`` (the mean over the generated rows where it
 is active; the exact expectation if it is active on none) where it is active
 and 0 where it is not: the function reads activity from the feature's own
-columns (the indicator or ``<absent>``), which on every generated row agree
-with the parent's level.
+columns (its condition's indicator, or ``absent``), which on every generated
+row agree with the parent's level.
 
 Rows, categorical positions and noise come from three independent streams
 spawned from ``seed``, so changing ``snr`` or the effects keeps the rows.
@@ -105,7 +105,7 @@ class Oracle:
             return np.ones(len(X), dtype=bool)
         if self.schema[name].is_categorical:
             return (X[name] != infer.ABSENT).to_numpy()
-        return (X[f"has_{name}"] == infer.INDICATOR_LEVELS[1]).to_numpy()
+        return (X[indicator_of(self.conditions, name)] == infer.INDICATOR_LEVELS[1]).to_numpy()
 
     def units(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """Every feature's u on the rows; NaN where a conditional feature is inactive."""
@@ -186,9 +186,21 @@ def _columns(schema: Schema, conditions: dict, drawn: pd.DataFrame) -> tuple[Sch
         if f.is_categorical:
             columns.append(infer.categorical(f.name, values, levels=f.levels, label=f.label, always=True))
         else:
-            columns += infer.numeric(f, values.to_numpy(dtype=float), always=True)
-    X, model_schema = infer.assemble(columns, "synthetic schema")
+            columns.append((f, pd.Series(values.to_numpy(dtype=float))))
+    declared = {name: condition_text(name, *conditions[name]) for name in conditions}
+    X, model_schema, _ = infer.assemble(columns, "synthetic schema", declared)
     return model_schema, X
+
+
+def condition_text(name: str, parent: str, levels) -> str:
+    """A conditional feature's condition, one per feature: the truth treats each child's activity as part of that
+    child (its own variable), so siblings under one parent level keep their own indicators (``active_<text>``)."""
+    return f"{parent} in {{{','.join(map(str, levels))}}} for {name}"
+
+
+def indicator_of(conditions: dict, name: str) -> str:
+    """The indicator column of a conditional numeric feature (``infer.assemble`` names it from its condition)."""
+    return infer.indicator_name(name, condition_text(name, *conditions[name]))
 
 
 def build(cfg: dict):

@@ -21,8 +21,8 @@ active rows' mean term, which on a skewed sample or a split differs from
 the generated rows' — is an effect of *being active*, which on the table's
 rows is an effect of the parent's level, and joins the parent's term as
 ``level·([parent activates it] − share of active rows)``. The data layer's
-``has_<name>`` indicator is no hyperparameter and has no term: read a model's
-``has_<name>`` together with ``<name>`` (and the parent).
+``active_<condition>`` indicator is no hyperparameter and has no term: read a model's
+indicator together with the feature (and the parent).
 
 ``truth_of(ds, sense="fanova")`` gives the functional-ANOVA truth instead
 (``harness.data.synthetic.fanova``): importance = Var(term) / Var(f) under
