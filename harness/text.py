@@ -72,3 +72,16 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# Characters XGBoost refuses in feature names (and a model's column names come from feature names and levels).
+UNSAFE_NAME = {"<=": "le", ">=": "ge", "<": "lt", ">": "gt", "[": "(", "]": ")"}
+
+
+def safe_name(name) -> str:
+    """A column name every model library accepts: ``[ ]`` become ``( )``; ``<=``, ``>=``, ``<``, ``>`` become
+    ``le``, ``ge``, ``lt``, ``gt``."""
+    name = str(name)
+    for bad, good in UNSAFE_NAME.items():
+        name = name.replace(bad, good)
+    return name

@@ -43,12 +43,12 @@ from pandas.api import types as pdt
 
 from harness.data.schema import Feature, Schema
 from harness.errors import ConfigError, DataError
+from harness.text import safe_name
 
 SCALES = ("linear", "log", "categorical")
 LOG_RATIO = 100.0
 ABSENT = "absent"
 INDICATOR_LEVELS = ("False", "True")
-UNSAFE = {"<=": "le", ">=": "ge", "<": "lt", ">": "gt", "[": "(", "]": ")"}  # in generated names
 
 
 def check_scale(scale: str, option: str) -> str:
@@ -184,10 +184,7 @@ def indicator_name(feature: str, condition: str | None) -> str:
     """``active_<condition>`` for a declared condition, else ``has_<feature>``; see the module docstring."""
     if condition is None:
         return f"has_{feature}"
-    name = "active_" + "_".join(condition.split())
-    for bad, good in UNSAFE.items():
-        name = name.replace(bad, good)
-    return name
+    return safe_name("active_" + "_".join(condition.split()))
 
 
 def active_masks(X: pd.DataFrame, conditions: list[dict]) -> dict[str, np.ndarray]:

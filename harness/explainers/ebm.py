@@ -19,6 +19,7 @@ import pandas as pd
 
 from harness.data.schema import Schema
 from harness.explainers.base import AdditiveExplainer, Decomposition, final_step
+from harness.text import safe_name
 
 
 class EBMTerms(AdditiveExplainer):
@@ -32,7 +33,12 @@ class EBMTerms(AdditiveExplainer):
 
     def decompose(self, est, X: pd.DataFrame, schema: Schema) -> Decomposition:
         model, feed = final_step(est)
-        return _ebm(model, feed(X))
+        dec = _ebm(model, feed(X))
+        name = {safe_name(f): f for f in schema.names}  # the model saw the encoder's safe spellings
+        dec.main = dec.main.rename(columns=name)
+        dec.band = dec.band.rename(columns=name)
+        dec.pairs = {(name.get(a, a), name.get(b, b)): v for (a, b), v in dec.pairs.items()}
+        return dec
 
 
 def _ebm(model, Xm: pd.DataFrame) -> Decomposition:

@@ -56,8 +56,7 @@ import pandas as pd
 
 from harness.data.dataset import Dataset
 from harness.errors import ConfigError
-from harness.explainers.base import Explainer, _ordered, _plain, _snap, final_step
-from harness.explainers.linear import _columns_of
+from harness.explainers.base import Explainer, _ordered, _plain, _snap, columns_of, final_step
 from harness.explanations.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
 DOMAINS = ("uniform", "observed")
@@ -89,7 +88,7 @@ class FANOVA(Explainer):
         X, schema = data.features(feed)
         X = X.reset_index(drop=True)
         Xm = encode(X)
-        columns = _columns_of(Xm.columns, schema)
+        columns = columns_of(Xm.columns, schema)
         measures = {f: self._measure(schema[f], columns[f], X, Xm, encode) for f in schema.names}
         raw = data.X.reset_index(drop=True)  # records speak in raw values; Xm is row-aligned with them
         values = {f: _present(raw[f], raw[f], Xm, columns[f], data.schema[f]) for f in schema.names}

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from harness.data.schema import Schema
-from harness.explainers.base import AdditiveExplainer, Decomposition, final_step
+from harness.explainers.base import AdditiveExplainer, Decomposition, columns_of, final_step
 
 
 class LinearTerms(AdditiveExplainer):
@@ -20,20 +20,9 @@ class LinearTerms(AdditiveExplainer):
         return _linear(model, feed(X), schema)
 
 
-def _columns_of(columns, schema: Schema) -> dict[str, list[int]]:
-    """Encoded column positions per schema feature (one-hot ``name=level`` columns belong to ``name``)."""
-    out: dict[str, list[int]] = {f: [] for f in schema.names}
-    for i, c in enumerate(columns):
-        f = c if c in out else c.split("=", 1)[0]
-        if f not in out:
-            raise ValueError(f"encoded column {c!r} belongs to no feature of the schema ({', '.join(schema.names)})")
-        out[f].append(i)
-    return out
-
-
 def _linear(model, Xm: pd.DataFrame, schema: Schema) -> Decomposition:
     contrib = Xm.to_numpy(dtype=float) * np.asarray(model.coef_, dtype=float)
-    groups = _columns_of(Xm.columns, schema)
+    groups = columns_of(Xm.columns, schema)
     main = pd.DataFrame({f: contrib[:, cols].sum(axis=1) for f, cols in groups.items()})
     return Decomposition(
         main=main, pairs={}, base=float(model.intercept_),

@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from harness.data.dataset import Dataset
-from harness.explainers.base import Explainer, final_step
+from harness.explainers.base import Explainer, columns_of, final_step
 from harness.explainers.importance_only import importance_record
-from harness.explainers.linear import _columns_of
 from harness.explanations.record import Interpretation
 
 
@@ -34,7 +33,7 @@ class MDI(Explainer):
         if not self.applies_to(model):
             raise TypeError(f"MDI reads scikit-learn trees, forests and gradient boosting, not {type(model).__name__}")
         X, schema = data.features(feed)
-        columns = _columns_of(encode(X.iloc[:1]).columns, schema)
+        columns = columns_of(encode(X.iloc[:1]).columns, schema)
         share = np.asarray(model.feature_importances_, dtype=float)
         return importance_record(
             data, {f: share[cols].sum() for f, cols in columns.items()},

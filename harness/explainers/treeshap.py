@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 
 from harness.data.schema import Schema
-from harness.explainers.base import AdditiveExplainer, Decomposition, final_step
-from harness.explainers.linear import _columns_of
+from harness.explainers.base import AdditiveExplainer, Decomposition, columns_of, final_step
 
 MAX_PLAYERS = 12  # exact Shapley enumerates 2**p feature subsets
 
@@ -180,7 +179,7 @@ def shapley_terms(nodes: Nodes, Xm: pd.DataFrame, schema: Schema):
     pair_ij = Φ_ij, so base + Σ main + Σ pair = f(x) with base = v(∅).
     Returns ``(main, pairs, base)``, uncentred.
     """
-    columns = _columns_of(Xm.columns, schema)
+    columns = columns_of(Xm.columns, schema)
     player_of_column = np.full(Xm.shape[1], -1)
     leaves, step_leaf, step_node, step_left, step_share = _leaf_paths(nodes)
     used = sorted(set(nodes.column[step_node].tolist()))

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from harness.data.schema import Schema
 from harness.surrogates.frames import as_frame, check_columns
+from harness.text import safe_name
 
 NUMERIC = ("unit", "raw")
 CATEGORICAL = ("onehot", "category")
@@ -69,7 +70,8 @@ class SchemaEncoder(TransformerMixin, BaseEstimator):
                 columns[f.name] = pd.Categorical(values.where(values.isin(f.levels)), categories=list(f.levels))
             else:
                 columns.update(self.schema_.scaled(X, columns=[f.name]).items())
-        return pd.DataFrame(columns, index=X.index)
+        # model libraries see safe column names (XGBoost refuses [ ] < in feature names; levels come from users' data)
+        return pd.DataFrame({safe_name(c): v for c, v in columns.items()}, index=X.index)
 
 
 def encoded(model: BaseEstimator, numeric: str = "unit", categorical: str = "onehot") -> Pipeline:
