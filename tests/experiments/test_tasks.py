@@ -147,3 +147,16 @@ def test_the_nmt_pairs_as_one_csv_give_the_nmt_transfer_matrices(tmp_path, data_
     assert len(a) == 2 * 2 * (36 + 6)
     metrics = ["n_train", "mse", "src", "mrr", "r2", "regret", "shift2", "ood_share", "extrap_share"]
     pd.testing.assert_frame_equal(a[keys + metrics], b[keys + metrics], check_exact=True)
+
+
+def test_stability_runs_per_task_of_one_table(tmp_path):
+    """Stability (hpo_order's cells, explained) on a table of tasks: one set of stable sizes and figures per task."""
+    path = synthetic_csv(tmp_path / "tasks.csv", n_tasks=3, n_rows=50)
+    run_experiment("stability", ["data=table", f"data.path={path}", "data.target=score", "data.task=task",
+                                 "seed=[0,1]", "surrogate=[linear]", "methods=[random]", "sizes=[50,100]", "n_jobs=1",
+                                 f"cache_dir={tmp_path / 'c'}"], output_dir=tmp_path / "run")
+    stable = pd.read_csv(tmp_path / "run" / "stable_sizes.csv")
+    assert sorted(set(stable.dataset)) == ["t00", "t01", "t02"]
+    assert all((tmp_path / "run" / f"stability_{t}.png").is_file() for t in ("t00", "t01", "t02"))
+    assert [line for line in (tmp_path / "run" / "summary.md").read_text().splitlines() if line.startswith("## t")] == [
+        "## t00", "## t01", "## t02"]
