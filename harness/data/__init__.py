@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 from omegaconf import DictConfig, OmegaConf
 
-from harness.data import registry
+from harness.data import registry, tasks
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
 from harness.errors import ConfigError
@@ -27,24 +27,38 @@ def load_dataset(data_cfg: Mapping, order=None) -> Dataset:
     """
     d = _plain(data_cfg)
     kind = d.get("kind", "nmt")
+    if _has_tasks(d):
+        raise ConfigError(f"data.task={d['task']!r} makes one dataset per task; load it with datasets_for")
     if kind not in registry.LOADERS:
         raise ConfigError(f"data.kind={kind!r} is unknown; known kinds: {', '.join(registry.LOADERS)}")
     load = registry.loader(kind)
     return load(d, order=order) if kind == "synthetic" else load(d)
 
 
+def _has_tasks(d: dict) -> bool:
+    return d.get("kind") == "table" and d.get("task") not in (None, "")
+
+
+def _load_all(d: dict, order) -> list[Dataset]:
+    """One data config's datasets: one per task for a table of tasks (``data.task``), else the one table."""
+    if _has_tasks(d):
+        return tasks.load(d)
+    return [load_dataset(d, order)]
+
+
 def datasets_for(cfg, order=None) -> list[Dataset]:
     """The tables an experiment runs on: its ``tables`` (a list of data configs), the NMT ``pairs``
-    it names, or else the one ``data`` table.
+    it names, or else the one ``data`` table — each table of tasks (``data=table data.task=<column>``)
+    giving one dataset per task.
 
     ``pairs`` applies to the NMT tables only: with ``data=table`` (or any other
     kind) the experiment runs on that table.
     """
     tables = cfg.get("tables")
     if tables:
-        return [load_dataset(_plain(t), order) for t in tables]
+        return [ds for t in tables for ds in _load_all(_plain(t), order)]
     base = _plain(cfg.data)
     pairs = cfg.get("pairs")
     if not pairs or base.get("kind", "nmt") != "nmt":
-        return [load_dataset(base, order)]
+        return _load_all(base, order)
     return [load_dataset({**base, "pair": p}, order) for p in pairs]

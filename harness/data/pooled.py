@@ -1,9 +1,10 @@
-"""Several tables stacked into one, for models trained on the union of tasks (leave-one-pair-out).
+"""Several tables stacked into one, for models trained on the union of tasks (leave one task out).
 
 The pooled table carries no task indicator: a model trained on it sees only
-the hyperparameters, as a single-pair model does, so the held-out pair is
+the hyperparameters, as a single-task model does, so the held-out task is
 scored exactly as in a single-source transfer. Its schema is the union of
 the parts' domains, so that "unseen value" keeps meaning "seen in no part".
+A task is any table: an NMT pair, or one task of a table of tasks.
 """
 from __future__ import annotations
 
@@ -73,6 +74,17 @@ def pool(parts: Sequence[Dataset], feed: str = "raw", name: str | None = None) -
         fingerprint=digest,
         meta={"parts": [p.name for p in parts], "offsets": offsets, "feed": feed},
     )
+
+
+def leave_one_out(datasets: dict[str, Dataset], feed: str = "raw") -> dict[str, Dataset]:
+    """Per held-out task, the other tasks pooled in their given order, named ``all but <task>``.
+
+    Needs three tasks: with two, "the others" is one task, which single-source transfer already covers.
+    """
+    if len(datasets) < 3:
+        return {}
+    return {held: pool([ds for name, ds in datasets.items() if name != held], feed=feed, name=f"all but {held}")
+            for held in datasets}
 
 
 def rows_in(pooled: Dataset, part: str, rows) -> np.ndarray:

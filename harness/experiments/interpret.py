@@ -8,7 +8,9 @@ labels from its schema, so a summary of the tidy tables alone names them as
 the schema does), InterpretML's own JSON export of every EBM fit
 (``<surrogate>_<table>_seed<k>.json``), the figures, the agreement of each
 surrogate with the reference EBM and, on the paper's NMT pairs, the paper's
-case-study claims checked on the EBM records (seed-averaged).
+case-study claims checked on the EBM records (seed-averaged). On several tables
+(the NMT pairs, or the tasks of ``data=table data.task=<column>``) it adds each
+hyperparameter's importance across them (``harness.analysis.across_tasks``).
 
 The numbers are computed in ``harness.analysis.interpret``, written for people
 in ``harness.render.interpret`` and checked against the paper in
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.analysis import across_tasks
 from harness.analysis.interpret import (
     RECORD_KEYS,
     agreement_table,
@@ -40,6 +43,7 @@ from harness.explanations import Interpretation, records_of
 from harness.paper import interpret as paper
 from harness.paper import on_paper_data
 from harness.paper.claims import write_claims
+from harness.render import across_tasks as render_tasks
 from harness.render import interpret as render
 from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
 
@@ -124,6 +128,8 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     write_csv(agree, out / "agreement.csv")
     parts += render.ranking_section(means, spread, reference, datasets, labels, unit)
     parts += render.agreement_section(agree, reference)
+    if len(datasets) > 1:
+        parts += _across_tasks(importances, surrogates, reference, labels, out)
     for d in datasets:
         recs = [means[s, d] for s in [reference, *[s for s in surrogates if s != reference]] if (s, d) in means]
         render.case_figures(recs, labels.get(d, {}), unit, spread.xs(d, level="dataset"), out, d)
@@ -137,6 +143,16 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     return fit
+
+
+def _across_tasks(importances: pd.DataFrame, surrogates: list[str], reference: str, labels: dict, out: Path) -> list[str]:
+    """Each hyperparameter's importance share over the tables: CSV, box plots and the markdown section."""
+    shares = across_tasks.importance_shares(importances[importances["surrogate"].isin(surrogates)])
+    over = across_tasks.over_tasks(shares)
+    write_csv(over, out / f"{render_tasks.FILE}.csv")
+    names = {f: label for per_table in labels.values() for f, label in per_table.items()}
+    render_tasks.figure(shares, over, surrogates, reference, names, out / f"{render_tasks.FILE}.png")
+    return render_tasks.section(over, surrogates, reference, names, shares["dataset"].nunique())
 
 
 class Interpret(Experiment):

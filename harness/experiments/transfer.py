@@ -1,12 +1,16 @@
-"""Transfer (paper §5.4, Figure 7): fit on one pair, score on every pair — and when does it work?
+"""Transfer (paper §5.4, Figure 7): fit on one task, score on every task — and when does it work?
 
-One fit per (train pair, seed, surrogate), scored on every pair's test split,
-gives a train × test matrix per surrogate. Beside the paper's MSE the
-summary reports SRC and MRR (a shift in BLEU level between tasks costs MSE
-but no ranking), the share of test rows holding values the training pair
-never had, the split of MSE into squared mean shift and residual variance,
-how well the similarity of two pairs' EBM interpretations predicts transfer,
-and a leave-one-pair-out model trained on the other pairs pooled.
+A task is one table: an NMT pair (``pairs=[...]``) or one task of a table of
+many (``data=table data.task=<column>``); the tidy tables call it a pair
+(``train_pair``, ``test_pair``) on either. One fit per (train task, seed,
+surrogate), scored on every task's test split, gives a train × test matrix
+per surrogate. Beside the paper's MSE the summary reports SRC and MRR (a shift
+in score level between tasks costs MSE but no ranking), the share of test rows
+holding values the training task never had, the split of MSE into squared mean
+shift and residual variance, how well the similarity of two tasks' EBM
+interpretations predicts transfer, and a leave-one-task-out model trained on
+the other tasks pooled. Matrices list the paper's pairs in the paper's order,
+any other tasks ordered by similarity (``analysis.transfer.similarity_order``).
 
 Here: the grid and the summary's order. Numbers: ``harness.analysis.transfer``;
 figures and markdown: ``harness.render.transfer``; the paper's claims and words
@@ -22,15 +26,14 @@ import pandas as pd
 
 from harness.analysis import transfer as analysis
 from harness.analysis.summary import ebm_surrogates, main_ebm, mean_std
-from harness.cells import Cell, Eval, cell_id, run_cells
+from harness.cells import Cell, Eval, run_cells
 from harness.config import seeds_of
 from harness.data.dataset import Dataset
-from harness.data.pooled import pool, rows_in
+from harness.data.pooled import leave_one_out, rows_in
 from harness.errors import ConfigError
 from harness.experiments.base import Experiment
 from harness.experiments.common import datasets_of, specs_of, split_of
-from harness.explanations import Interpretation
-from harness.paper import on_paper_data
+from harness.paper import PAIRS, on_paper_data
 from harness.paper import transfer as paper
 from harness.paper.claims import write_claims
 from harness.render import transfer as render
@@ -42,7 +45,7 @@ NAME = "transfer"
 KEYS = ["experiment", "feed", "train_kind", "train_pair", "test_pair", "surrogate", "seed"]
 TABLES = ("metrics", "importances", "shapes")
 FEEDS = ("raw", "scaled")
-POOLED = "others"  # train_pair of a leave-one-pair-out row: every pair but the test pair, pooled
+POOLED = "others"  # train_pair of a leave-one-task-out row: every task but the test task, pooled
 CORNER = "tested_on\\trained_on"  # the first column of a matrix CSV
 
 
@@ -65,7 +68,7 @@ def _test_eval(name: str, split) -> Eval:
 
 
 def pair_cells(datasets: dict[str, Dataset], splits: dict, specs, seeds, feed: str) -> list[Cell]:
-    """One cell per (seed, train pair, surrogate), scored on the test split of every pair."""
+    """One cell per (seed, train task, surrogate), scored on the test split of every task."""
     cells = []
     for seed in seeds:
         evals = tuple(_test_eval(name, splits[name, seed]) for name in datasets)
@@ -79,18 +82,8 @@ def pair_cells(datasets: dict[str, Dataset], splits: dict, specs, seeds, feed: s
     return cells
 
 
-def pooled_datasets(datasets: dict[str, Dataset], feed: str) -> dict[str, Dataset]:
-    """Per held-out pair, the other pairs stacked (needs three pairs: with two, "the others" is one pair)."""
-    if len(datasets) < 3:
-        return {}
-    return {
-        held: pool([ds for name, ds in datasets.items() if name != held], feed=feed, name=f"all but {held}")
-        for held in datasets
-    }
-
-
 def pooled_cells(pooled: dict[str, Dataset], splits: dict, specs, seeds, feed: str) -> list[Cell]:
-    """Train on the union of the other pairs' training splits, test on the held-out pair's test split."""
+    """Train on the union of the other tasks' training splits, test on the held-out task's test split."""
     cells = []
     for held, ds in pooled.items():
         for seed in seeds:
@@ -103,37 +96,22 @@ def pooled_cells(pooled: dict[str, Dataset], splits: dict, specs, seeds, feed: s
     return cells
 
 
-def interpretation_tables(cells: list[Cell], result, datasets: dict[str, Dataset]) -> dict[str, pd.DataFrame]:
-    """The EBM cells' importances and shapes as tidy tables keyed by (feed, train pair, seed, surrogate)."""
-    frames: dict[str, list] = {"importances": [], "shapes": []}
-    for c in cells:
-        d = result.interpretations.get(cell_id(c, datasets)) if c.explain else None
-        if d is None:
-            continue
-        k = c.key_dict
-        parts = Interpretation.from_dict(d).frames(
-            experiment=NAME, feed=k["feed"], train_pair=k["train_pair"], seed=c.seed
-        )
-        for name in frames:
-            frames[name].append(parts[name].assign(surrogate=c.surrogate.name))
-    return {name: pd.concat(f, ignore_index=True) if f else pd.DataFrame() for name, f in frames.items()}
-
-
 def run(cfg, opts):
     feed = feed_of(cfg)
     datasets = datasets_of(cfg, opts)
     if len(datasets) < 2:
-        raise ConfigError(f"transfer needs at least two pairs, got {list(datasets)}; set pairs=[...]")
+        raise ConfigError(f"transfer needs at least two tasks, got {list(datasets)}; set pairs=[...] (NMT) "
+                          "or data.task=<column> (a table of tasks)")
     specs, seeds = specs_of(cfg), seeds_of(cfg)
     splits = {(name, seed): split_of(cfg, ds, seed) for name, ds in datasets.items() for seed in seeds}
-    pooled = pooled_datasets(datasets, feed)
+    pooled = leave_one_out(datasets, feed)
     cells = pair_cells(datasets, splits, specs, seeds, feed) + pooled_cells(pooled, splits, specs, seeds, feed)
     everything = {**datasets, **{ds.name: ds for ds in pooled.values()}}
     result = run_cells(cells, everything, opts, label=NAME)
     rows = result.rows.merge(analysis.unseen_table(cells, everything), how="left", validate="many_to_one",
                              on=["train_kind", "train_pair", "test_pair", "seed"])
     write_csv(rows, opts.output_dir / "metrics.csv")
-    tables = interpretation_tables(cells, result, everything)
+    tables = analysis.interpretation_tables(cells, result, everything, NAME)
     for name, frame in tables.items():
         write_csv(frame, opts.output_dir / f"{name}.csv")
     log.info("transfer: %d cells (%d computed, %d cached) in %.1f s; wrote %s",
@@ -146,17 +124,17 @@ def run(cfg, opts):
 
 def summarise(rows: pd.DataFrame, out: Path, importances: pd.DataFrame | None = None,
               shapes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Matrices, heatmaps, diagnostics, leave-one-pair-out and, on the paper's pairs, its claims, from tidy tables only."""
+    """Matrices, heatmaps, diagnostics, leave-one-task-out and, on the paper's pairs, its claims, from tidy tables only."""
     refuse_duplicates(rows, KEYS, "transfer metrics")
     rows = analysis.with_resid_var(rows)
     summary = mean_std(rows, ["feed", "train_kind", "train_pair", "test_pair", "surrogate"], metrics=analysis.METRICS)
     write_csv(summary, out / "summary.csv")
-    order = analysis.pair_order(rows)
-    on_paper = on_paper_data(order)
     surrogates = list(dict.fromkeys(rows["surrogate"]))
     ebms = ebm_surrogates(rows)
     feeds = [f for f in FEEDS if f in set(rows["feed"])]
-    md = render.header(order, sorted(rows["seed"].unique()), surrogates, feeds)
+    order, how = task_order(summary, analysis.pair_order(rows), surrogates, ebms, feeds)
+    on_paper = on_paper_data(order)
+    md = render.header(order, how, sorted(rows["seed"].unique()), surrogates, feeds)
     sim_tables, pooled_tables = [], []
     for feed in feeds:
         s_feed = summary[summary["feed"] == feed]
@@ -184,6 +162,19 @@ def summarise(rows: pd.DataFrame, out: Path, importances: pd.DataFrame | None = 
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     return summary
+
+
+def task_order(summary: pd.DataFrame, tasks: list[str], surrogates, ebms, feeds) -> tuple[list[str], str]:
+    """The paper's pairs in the paper's order; other tasks ordered by the similarity of their transfer (and how)."""
+    if len(on_paper_data(tasks)) == len(tasks):
+        return [p for p in PAIRS if p in tasks], "the paper's order"
+    if len(tasks) < 3:
+        return tasks, "as configured"
+    feed = "raw" if "raw" in feeds else feeds[0]
+    s = summary[summary["feed"] == feed]
+    present = set(s["surrogate"])
+    sur = main_ebm([x for x in ebms if x in present]) or next(x for x in surrogates if x in present)
+    return analysis.similarity_order(s, sur, tasks), f"ordered by similarity of {sur}'s transfer SRC (feed={feed})"
 
 
 def matrix_csv(m: pd.DataFrame, path: Path) -> Path:
@@ -239,7 +230,7 @@ def _paper_claims(summary: pd.DataFrame, pairs: list[str], ebms, feeds, out: Pat
 
 class Transfer(Experiment):
     name = "transfer"
-    title = "Transfer across language pairs (paper §5.4, Figure 7)"
+    title = "Transfer across tasks (paper §5.4, Figure 7)"
     keys = tuple(KEYS)
     tables = TABLES
 

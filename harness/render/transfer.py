@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import colors
+from matplotlib import colors, ticker
 
 from harness.render.figures import plt, save
 from harness.render.markdown import table
@@ -21,9 +21,17 @@ TRAINED_ON = "trained on"
 TESTED_ON = "tested on"
 
 
+ANNOTATED = 12  # up to this many tasks, each cell carries its numbers; beyond, the colour alone (the CSVs hold them)
+LABELLED = 50  # up to this many tasks every one is named on the axes; beyond, every k-th
+
+
 def heatmap(ax, mean: pd.DataFrame, std: pd.DataFrame | None, title: str, cmap: str = "viridis",
             log: bool = False, digits: int = 2, vmin=None, vmax=None) -> None:
-    """Columns = trained on (x), rows = tested on (y), as in the paper's Fig. 7; the in-domain diagonal is boxed."""
+    """Columns = trained on (x), rows = tested on (y), as in the paper's Fig. 7; the in-domain diagonal is boxed.
+
+    Legible up to about 50 tasks: numbers are written into the cells only up to ``ANNOTATED`` tasks, names
+    shrink with the count and are thinned beyond ``LABELLED``.
+    """
     values = mean.to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     if log and finite.size and (finite > 0).all():
@@ -32,30 +40,44 @@ def heatmap(ax, mean: pd.DataFrame, std: pd.DataFrame | None, title: str, cmap: 
         norm = colors.Normalize(vmin=finite.min() if vmin is None and finite.size else vmin,
                                 vmax=finite.max() if vmax is None and finite.size else vmax)
     im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="equal")
-    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_xticks(range(mean.shape[1]), [str(c) for c in mean.columns], rotation=45, ha="right")
-    ax.set_yticks(range(mean.shape[0]), [str(r) for r in mean.index])
+    bar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    if isinstance(norm, colors.LogNorm):  # plain-text labels: mathtext is off (harness.render), 10^k would show as $...$
+        bar.ax.yaxis.set_major_formatter(ticker.LogFormatter())
+        bar.ax.yaxis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    n = max(mean.shape)
+    size = 8 if n <= ANNOTATED else 6 if n <= 30 else 5
+    step = -(-n // LABELLED)
+    ax.set_xticks(range(0, mean.shape[1], step), [str(c) for c in mean.columns[::step]], rotation=45 if n <= 30 else 90,
+                  ha="right" if n <= 30 else "center", fontsize=size)
+    ax.set_yticks(range(0, mean.shape[0], step), [str(r) for r in mean.index[::step]], fontsize=size)
     ax.set_xlabel(TRAINED_ON)
     ax.set_ylabel(TESTED_ON)
     ax.set_title(title, fontsize=10)
     cm = plt.get_cmap(cmap)
     for i, test in enumerate(mean.index):
         for j, train in enumerate(mean.columns):
+            if test == train:
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.5 if n <= ANNOTATED else 0.6,
+                                           ec="black"))
             v = values[i, j]
-            if not np.isfinite(v):
+            if n > ANNOTATED or not np.isfinite(v):
                 continue
             # the std stacked under the mean: a cell is too narrow for both on one line
             text = pm(v, np.nan if std is None else std.at[test, train], digits).replace(" ± ", "\n±")
             r, g, b, _ = cm(norm(v))
             ax.text(j, i, text, ha="center", va="center", fontsize=6.5,
                     color="black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white")
-            if test == train:
-                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.5, ec="black"))
+
+
+def panel_inches(n: int) -> float:
+    """The side of one heatmap panel: the paper-sized 4.6 in up to ``ANNOTATED`` tasks, growing to 9 in at 60."""
+    return 4.6 + min(max(n - ANNOTATED, 0), 48) * 4.4 / 48
 
 
 def heatmaps(panels: list[dict], path: Path, title: str) -> Path:
     """One figure of side-by-side heatmaps; each panel is the keyword arguments of :func:`heatmap`."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.9 * len(panels), 4.6), squeeze=False)
+    side = panel_inches(max(max(p["mean"].shape) for p in panels))
+    fig, axes = plt.subplots(1, len(panels), figsize=((side + 0.3) * len(panels), side), squeeze=False)
     for ax, panel in zip(axes[0], panels):
         heatmap(ax, **panel)
     fig.suptitle(title)
@@ -63,13 +85,17 @@ def heatmaps(panels: list[dict], path: Path, title: str) -> Path:
     return save(fig, path)
 
 
+POINTS_NAMED = 60  # cells named beside their points in the scatter (seven or eight tasks); beyond, the points alone
+
+
 def similarity_scatter(table: pd.DataFrame, predictors: dict[str, str], target: str, target_label: str,
                        path: Path, title: str, stats: dict[str, str]) -> Path:
-    """One point per off-diagonal (train, test) cell: a similarity of the two pairs against transfer quality."""
+    """One point per off-diagonal (train, test) cell: a similarity of the two tasks against transfer quality."""
     fig, axes = plt.subplots(1, len(predictors), figsize=(4.6 * len(predictors), 4.0), squeeze=False)
     for ax, (col, label) in zip(axes[0], predictors.items()):
         ax.scatter(table[col], table[target], s=18)
-        for _, r in table.iterrows():
+        named = table if len(table) <= POINTS_NAMED else table.iloc[:0]
+        for _, r in named.iterrows():
             if np.isfinite(r[col]) and np.isfinite(r[target]):
                 ax.annotate(f"{r['train_pair']}→{r['test_pair']}", (r[col], r[target]), fontsize=5, alpha=0.7,
                             xytext=(2, 2), textcoords="offset points")
@@ -95,7 +121,7 @@ def surrogate_heatmaps(mats: dict, path: Path, surrogate: str) -> Path:
                  vmin=0, vmax=1),
         ],
         path,
-        f"{surrogate}: trained on one pair, tested on another (mean ± std over seeds)",
+        f"{surrogate}: trained on one task, tested on another (mean ± std over seeds)",
     )
 
 
@@ -109,7 +135,7 @@ def unseen_heatmaps(ood: pd.DataFrame, extrap: pd.DataFrame, path: Path, feed: s
 
 
 PREDICTOR_LABELS = {
-    "importance_spearman": "Spearman of the two pairs' EBM feature importances",
+    "importance_spearman": "Spearman of the two tasks' EBM feature importances",
     "shape_r_mean": "mean shape correlation on shared values",
     "ood_share_mean": "share of test rows with unseen values",
 }
@@ -121,25 +147,30 @@ def similarity_figure(sim: pd.DataFrame, corr: pd.DataFrame, path: Path, ebm: st
              for _, r in corr.iterrows() if pd.notna(r["spearman"])}
     labels = {p: PREDICTOR_LABELS[p] for p in corr["predictor"]}
     return similarity_scatter(sim, labels, "src_mean", "transfer SRC (mean over seeds)", path,
-                              f"{ebm}: pair similarity vs transfer SRC, one point per cross-pair cell", stats)
+                              f"{ebm}: task similarity vs transfer SRC, one point per cross-task cell", stats)
 
 
 # --- markdown ------------------------------------------------------------------------------------------
 
 
-def header(order, seeds, surrogates, feeds) -> list[str]:
+def header(order, how: str, seeds, surrogates, feeds) -> list[str]:
+    """The summary's opening: what ran, and in which order the tasks are listed (``how``)."""
     return [
         "# Transfer (paper §5.4, Figure 7)\n",
-        f"Pairs (in this order): {', '.join(order)}; seeds {', '.join(map(str, seeds))}; "
-        f"surrogates {', '.join(surrogates)}; feed {', '.join(feeds)}. Each model is fitted once on a pair's "
-        "training split and scored on every pair's test split (the same seeded 80/20 splits as the other "
+        f"{len(order)} tasks ({how}): {', '.join(order)}; seeds {', '.join(map(str, seeds))}; "
+        f"surrogates {', '.join(surrogates)}; feed {', '.join(feeds)}. Each model is fitted once on a task's "
+        "training split and scored on every task's test split (the same seeded 80/20 splits as the other "
         "experiments); numbers are mean ± sample std over seeds. Matrices: rows = tested on, columns = "
         "trained on (the paper's Fig. 7 has trained-on on the x-axis); the diagonal is in-domain.\n",
     ]
 
 
 def matrix_md(mean: pd.DataFrame, std: pd.DataFrame | None = None, digits: int = 2) -> list[str]:
-    """A matrix as a markdown table, mean ± std per cell, the in-domain diagonal in bold."""
+    """A matrix as a markdown table, mean ± std per cell, the in-domain diagonal in bold; above ``ANNOTATED``
+    tasks a pointer to its CSV instead (a 50 × 50 table is read in a spreadsheet, not in prose)."""
+    if max(mean.shape) > ANNOTATED:
+        return [f"({mean.shape[0]} × {mean.shape[1]}: too large to print here; the `transfer_*.csv` matrices hold "
+                "every cell.)\n"]
     rows = [[test, *(pm(mean.at[test, train], np.nan if std is None else std.at[test, train], digits)
                      for train in mean.columns)] for test in mean.index]
     bold = [(i, j + 1) for i, test in enumerate(mean.index) for j, train in enumerate(mean.columns)
@@ -154,11 +185,11 @@ def ebm_matrices_md(surrogate: str, mats: dict) -> list[str]:
 
 
 def overview_md(overviews: dict[str, dict], suffix: str) -> list[str]:
-    """Every surrogate's in-domain and median cross-pair scores (``analysis.transfer.overview``), one row each."""
+    """Every surrogate's in-domain and median cross-task scores (``analysis.transfer.overview``), one row each."""
     rows = [[sur, f"{o['in_domain_mse']:.2f}", f"{o['cross_mse']:.2f}", f"{o['in_domain_src']:.3f}",
              f"{o['cross_src']:.3f}", f"{o['cross_mrr']:.3f}"] for sur, o in overviews.items()]
-    head = ["surrogate", "in-domain MSE", "cross-pair MSE (median)", "in-domain SRC", "cross-pair SRC (median)",
-            "cross-pair MRR (median)"]
+    head = ["surrogate", "in-domain MSE", "cross-task MSE (median)", "in-domain SRC", "cross-task SRC (median)",
+            "cross-task MRR (median)"]
     return ["### Every surrogate at a glance (in-domain = mean over the diagonal)\n", table(head, rows), "",
             f"Matrices of every surrogate: `transfer_<metric>_<surrogate>{suffix}.csv` (mean) and `..._std.csv`; "
             f"heatmaps `transfer_<surrogate>{suffix}.png`.\n"]
@@ -178,7 +209,7 @@ levels."""
 
 def unseen_md(ood: pd.DataFrame, extrap: pd.DataFrame, feed: str, note: str = FEED_NOTE) -> list[str]:
     return ["### Unseen values\n",
-            "Share of the test split's rows holding at least one value outside the training pair's declared domain "
+            "Share of the test split's rows holding at least one value outside the training task's declared domain "
             "(`ood_share`, a level it never had) — and, of those, beyond its range (`extrap_share`) — judged on the "
             f"features as fed (feed={feed}); mean over seeds:\n",
             *matrix_md(ood), "Beyond the training range:\n", *matrix_md(extrap), note, ""]
@@ -191,14 +222,14 @@ def decomposition_md(ebm: str, share: pd.DataFrame, stats: dict) -> list[str]:
             "tasks explains; the rest (`resid_var` = MSE − shift²) is what no offset could remove. Share of MSE that "
             "is shift² (seed means):\n",
             *matrix_md(share),
-            f"Across the {stats['cells']} cross-pair cells the shift² share has median {stats['median']:.2f} "
+            f"Across the {stats['cells']} cross-task cells the shift² share has median {stats['median']:.2f} "
             f"(range {stats['min']:.2f}–{stats['max']:.2f}); on the diagonal its mean is "
             f"{stats['diagonal_mean']:.3f}. Matrices: `transfer_shift2_{ebm}*.csv`, `transfer_resid_var_{ebm}*.csv`.\n"]
 
 
 def diagnostics_md(ebm: str, corr: pd.DataFrame, scatter: str | None,
                    importances: str = "single-feature importances", shared: str = "") -> list[str]:
-    """Which pair similarity predicts transfer SRC (``analysis.transfer.predictor_correlations``).
+    """Which task similarity predicts transfer SRC (``analysis.transfer.predictor_correlations``).
 
     ``importances`` names what is ranked, ``shared`` says which features share enough values (words for the
     tables at hand); ``scatter`` is the figure's file name, if one was drawn.
@@ -207,9 +238,9 @@ def diagnostics_md(ebm: str, corr: pd.DataFrame, scatter: str | None,
              *((f"{r['spearman']:.3f}", f"{r['spearman_p']:.3g}", f"{r['pearson']:.3f}", f"{r['pearson_p']:.3g}")
                if pd.notna(r["spearman"]) else ("–",) * 4)] for _, r in corr.iterrows()]
     md = [f"### {ebm}: when does transfer work?\n",
-          "For every cross-pair cell (train A, test B): the similarity of the EBM fitted on A and the EBM fitted on "
+          "For every cross-task cell (train A, test B): the similarity of the EBM fitted on A and the EBM fitted on "
           f"B with the same seed (`harness.explanations.agreement`) — Spearman of their {importances}, and the mean "
-          "over features of the Pearson correlation of their shapes on the raw values both pairs hold (a feature "
+          "over features of the Pearson correlation of their shapes on the raw values both tasks hold (a feature "
           f"counts only with ≥ 3 shared values{shared}) — averaged over seeds, against the transfer SRC of A → B; the "
           "unseen-value share is the third candidate. The similarities are symmetric, so A → B and B → A share an x "
           "value. Correlation across cells (scipy p-values, which treat the cells as independent — they are not "
@@ -221,10 +252,10 @@ def diagnostics_md(ebm: str, corr: pd.DataFrame, scatter: str | None,
 
 
 def pooled_md(pooled: pd.DataFrame, sur: str) -> list[str]:
-    """The leave-one-pair-out table (``analysis.transfer.pooled_table``) of one surrogate."""
+    """The leave-one-task-out table (``analysis.transfer.pooled_table``) of one surrogate."""
     part = pooled[pooled["surrogate"] == sur] if len(pooled) else pooled
     if not len(part):
-        return ["### Leave one pair out\n", "Not run: it needs at least three pairs.\n"]
+        return ["### Leave one task out\n", "Not run: it needs at least three tasks.\n"]
     rows = [[r["held_out"], pm(r["pooled_mse_mean"], r["pooled_mse_std"]),
              pm(r["pooled_src_mean"], r["pooled_src_std"], 3), pm(r["pooled_mrr_mean"], r["pooled_mrr_std"], 3),
              r.get("best_source", "–"), pm(r.get("best_mse_mean", np.nan), r.get("best_mse_std", np.nan)),
@@ -234,10 +265,10 @@ def pooled_md(pooled: pd.DataFrame, sur: str) -> list[str]:
             for _, r in part.iterrows()]
     head = ["held out", "pooled MSE", "pooled SRC", "pooled MRR", "best single source", "its MSE", "its SRC",
             "its MRR", "in-domain MSE / SRC", "pooled rows unseen"]
-    return [f"### {sur}: leave one pair out\n",
-            "Trained on the union of the other pairs' training splits (no pair indicator; the pooled schema is the "
-            "union of their domains), tested on the held-out pair's test split; beside it the best single source "
-            "for that pair (lowest mean MSE) and the pair's own in-domain model. MSE / SRC / MRR, mean ± std:\n",
+    return [f"### {sur}: leave one task out\n",
+            "Trained on the union of the other tasks' training splits (no task indicator; the pooled schema is the "
+            "union of their domains), tested on the held-out task's test split; beside it the best single source "
+            "for that task (lowest mean MSE) and the task's own in-domain model. MSE / SRC / MRR, mean ± std:\n",
             table(head, rows), "\nAll surrogates: `transfer_pooled.csv`.\n"]
 
 
@@ -246,10 +277,10 @@ def feed_comparison_md(comparison: pd.DataFrame) -> list[str]:
     rows = [[r["surrogate"], r["feed"], f"{r['mse']:.2f}", f"{r['src']:.3f}", f"{r['differ_mse']:.2f}",
              f"{r['differ_src']:.3f}"] for _, r in comparison.iterrows()]
     return ["## raw vs scaled features\n",
-            "Medians over the cross-pair cells; *different domains* = the cells where either pair has values the other "
+            "Medians over the cross-task cells; *different domains* = the cells where either task has values the other "
             "lacks (raw `ood_share` > 0 in one direction) — the only cells where the two feeds can differ by more than "
             "a monotone re-scaling of the same levels.\n",
-            table(["surrogate", "feed", "cross-pair MSE", "cross-pair SRC", "different-domain MSE",
+            table(["surrogate", "feed", "cross-task MSE", "cross-task SRC", "different-domain MSE",
                    "different-domain SRC"], rows), ""]
 
 

@@ -139,7 +139,7 @@ def test_reduced_run_through_the_cli(tmp_path):
     claims = pd.read_csv(out / "claims.csv")
     assert list(claims.columns) == ["experiment", "claim_id", "claim", "verdict", "evidence"]
     assert dict(zip(claims.claim_id, claims.verdict))["transfer.a"] == "not evaluated"
-    assert "leave one pair out" in (out / "summary.md").read_text() and (out / "claims.md").is_file()
+    assert "leave one task out" in (out / "summary.md").read_text() and (out / "claims.md").is_file()
 
     # The report aggregates from the tidy CSVs alone and reaches the same matrices.
     agg = tmp_path / "agg"
