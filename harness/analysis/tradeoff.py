@@ -9,8 +9,9 @@ Pure: tidy frames (and, for the scalarised targets, a Dataset) in, frames out â€
   unit box the front dominates: 1 for one row best at both, near 0.5 for a straight trade-off line.
 * **Fill and knee** describe the front's shape in its own box (each objective normalised between the front's two
   ends): ``fill`` is the share of that box the front dominates â€” near 1 when one configuration is close to the
-  best at both, 0.5 for a straight trade-off, less for a concave front of two specialists; the knee is the
-  front row closest (Euclidean) to that box's ideal corner.
+  best at both, 0.5 for a straight trade-off, less for a concave front of two specialists (undefined, NaN, for
+  fewer than three front rows: two ends enclose nothing); the knee is the front row closest (Euclidean) to that
+  box's ideal corner.
 * **Trade and gain axes.** With u and v the two objectives as z-scores (higher = better), a surrogate is
   fitted to ``gain = (u + v) / 2`` and to ``trade = (u - v) / 2``. A hyperparameter that moves a configuration
   along the front (better at one, worse at the other) acts on the trade axis only; one that moves it towards
@@ -79,7 +80,7 @@ def fronts(values: pd.DataFrame, objectives: pd.DataFrame) -> tuple[pd.DataFrame
             knee = int(np.argmin((1 - front["fa"]) ** 2 + (1 - front["fb"]) ** 2))
             best_a, best_b = front.iloc[-1], front.iloc[0]
             summary.append({"dataset": d, "objective": first[0], "versus": b, "n_rows": len(both), "n_front": len(front),
-                            "hypervolume": hypervolume(ua[on], ub[on]), "fill": hypervolume(fa, fb),
+                            "hypervolume": hypervolume(ua[on], ub[on]), "fill": hypervolume(fa, fb) if on.sum() >= 3 else np.nan,
                             "best_objective": best_a[first[0]], "best_objective_versus": best_a[b],
                             "best_versus": best_b[b], "best_versus_objective": best_b[first[0]],
                             "knee_objective": front.iloc[knee][first[0]], "knee_versus": front.iloc[knee][b],
@@ -106,7 +107,8 @@ def along_front(members: pd.DataFrame, configs: pd.DataFrame) -> pd.DataFrame:
 
 def main_means(importances: pd.DataFrame) -> pd.DataFrame:
     """Main-term importance per (table, axis, objective, versus, surrogate, feature), the mean over seeds."""
-    mains = importances[importances["kind"] == "main"].fillna({"versus": ""})
+    mains = importances[importances["kind"] == "main"]
+    mains = mains.assign(versus=mains["versus"].astype(object).fillna(""))  # objectives have no second objective
     keys = ["dataset", "axis", "objective", "versus", "surrogate", "feature_a"]
     out = mains.groupby(keys, sort=False)["importance"].mean().reset_index()
     return out.rename(columns={"feature_a": "feature"})

@@ -121,6 +121,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, objectives=None, 
     # every job of a multirun writes the same table frames: keep one copy
     objectives, values, configs, features = (f.drop_duplicates(ignore_index=True)
                                               for f in (objectives, values, configs, features))
+    objectives = objectives.assign(unit=objectives["unit"].astype(object).fillna(""))  # "" reads back as missing
     front, members = analysis.fronts(values, objectives)
     along = analysis.along_front(members, configs)
     for name, frame in (("fronts", front), ("along_front", along)):

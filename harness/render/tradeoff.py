@@ -33,6 +33,7 @@ def amount(value, unit: str = "") -> str:
 
 
 def _objective_info(objectives: pd.DataFrame) -> dict[tuple[str, str], dict]:
+    """(table, objective) -> its row of ``objectives.csv`` (label, unit: "" for a plain number, maximize)."""
     return {(r["dataset"], r["objective"]): r for r in objectives.to_dict("records")}
 
 
@@ -41,7 +42,7 @@ def _better(maximize) -> str:
 
 
 def _name(info: dict) -> str:
-    return f"{info['label']} ({info['unit']})" if info.get("unit") and pd.notna(info["unit"]) else str(info["label"])
+    return f"{info['label']} ({info['unit']})" if info["unit"] else str(info["label"])
 
 
 def objectives_section(objectives: pd.DataFrame) -> list[str]:
@@ -49,7 +50,7 @@ def objectives_section(objectives: pd.DataFrame) -> list[str]:
     rows = []
     for name, g in objectives.groupby("objective", sort=False):
         first = g.iloc[0]
-        rows.append([name, first["label"], first["unit"] if pd.notna(first["unit"]) else "", f"{_better(first['maximize'])} is better",
+        rows.append([name, first["label"], first["unit"], f"{_better(first['maximize'])} is better",
                      ", ".join(f"{d} {n}" for d, n in zip(g["dataset"], g["n_rows"]))])
     return ["## Objectives\n", table(["objective", "what", "unit", "direction", "rows per table"], rows), ""]
 
@@ -60,9 +61,9 @@ def fronts_section(front: pd.DataFrame, objectives: pd.DataFrame) -> list[str]:
     rows = []
     for r in front.to_dict("records"):
         a, b = info[r["dataset"], r["objective"]], info[r["dataset"], r["versus"]]
-        ua, ub = a["unit"] if pd.notna(a["unit"]) else "", b["unit"] if pd.notna(b["unit"]) else ""
+        ua, ub = a["unit"], b["unit"]
         rows.append([r["dataset"], f"{a['label']} vs {b['label']}", r["n_rows"], r["n_front"], f"{r['hypervolume']:.3f}",
-                     f"{r['fill']:.2f}",
+                     f"{r['fill']:.2f}" if pd.notna(r["fill"]) else "–",
                      f"{amount(r['best_objective'], ua)} at {amount(r['best_objective_versus'], ub)}",
                      f"{amount(r['best_versus'], ub)} at {amount(r['best_versus_objective'], ua)}",
                      f"{amount(r['knee_objective'], ua)} at {amount(r['knee_versus'], ub)} (row {r['knee_row'] + 1})"])
@@ -72,14 +73,15 @@ def fronts_section(front: pd.DataFrame, objectives: pd.DataFrame) -> list[str]:
             "objectives min-max normalised over the table's rows (0 = worst, 1 = best), reference point = the worst "
             "value of each, so it is the share of that box the front dominates (1: one row best at both). Fill: the same "
             "within the front's own box (between its two ends): near 1 when one configuration is close to the best at "
-            "both, 0.5 for a straight trade-off, lower for a concave front. Knee: the front row closest to that box's "
+            "both, 0.5 for a straight trade-off, lower for a concave front (– for a front of two rows). Knee: the front row closest to that box's "
             "ideal corner. Rows are counted from 1 as in the file.")
     return ["## Pareto fronts\n", text + "\n\n" + note, ""]
 
 
 def fit_section(rows: pd.DataFrame, reference: str) -> list[str]:
     """In-sample R² per fitted target and surrogate (mean over tables and seeds)."""
-    ok = rows[rows["status"] == "ok"].fillna({"versus": ""})
+    ok = rows[rows["status"] == "ok"]
+    ok = ok.assign(versus=ok["versus"].astype(object).fillna(""))
     ok = ok.assign(target=np.where(ok["axis"] == "objective", ok["objective"], ok["axis"] + ": " + ok["objective"] + " vs " + ok["versus"]))
     r2 = ok.groupby(["target", "surrogate"], sort=False)["r2"].mean().unstack("surrogate")
     body = [[t, *[f"{v:.3f}" for v in r]] for t, r in r2.iterrows()]
@@ -97,12 +99,13 @@ def drivers_section(drive: pd.DataFrame, objectives: pd.DataFrame, reference: st
         cells = []
         for o in names:
             top = g[g["objective"] == o].sort_values("rank").head(TOP)
-            unit = info[d, o]["unit"] if (d, o) in info and pd.notna(info[d, o]["unit"]) else ""
+            unit = info[d, o]["unit"] if (d, o) in info else ""
             cells.append(" > ".join(f"{labels.get(d, {}).get(f, f)} {amount(i, unit)} ({s:.0%})"
                                     for f, i, s in zip(top["feature"], top["importance"], top["share"])) or "–")
         rows.append([d, *cells])
     head = f"## What drives each objective ({reference}: mean |centred term| in the objective's unit, share of the total)\n"
-    parts = [head, table(["table", *names], rows), ""]
+    named = {o: _name(next(v for (_, n), v in info.items() if n == o)) for o in names}
+    parts = [head, table(["table", *[named[o] for o in names]], rows), ""]
     top = drive[drive["rank"] == 1].pivot_table(index=["dataset", "objective"], columns="surrogate", values="feature",
                                                  aggfunc="first", sort=False)
     if top.shape[1] > 1:
