@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
+from harness.data.objectives import Objective, direction, find, retarget
 from harness.data.schema import Feature, Schema
 from harness.data.sources import fetch, file_hash
 from harness.config import flag
-from harness.errors import DataError
+from harness.errors import ConfigError, DataError
 
 PAIRS = ("zh-en", "ru-en", "ja-en", "en-ja", "sw-en", "so-en")
 EXPECTED_ROWS = {"zh-en": 118, "ru-en": 176, "ja-en": 150, "en-ja": 168, "sw-en": 767, "so-en": 604}
@@ -23,6 +25,17 @@ FEATURES = ("bpe", "layers", "embed", "hidden", "heads", "lr")
 HYPS_COLUMNS = dict(zip(FEATURES, ("bpe_symbols", "num_layers", "num_embed", "ff_num_hidden", "attention_heads", "initial_lr")))
 EVALS_COLUMNS = ("dev_bleu", "dev_gpu_time", "dev_ppl", "num_updates", "gpu_memory", "num_param")
 TARGET = "dev_bleu"
+# What each .evals column measures, its direction and unit. Upstream states no units; decode time reads as seconds
+# of GPU decoding of the dev set (174-1629 per pair), memory as MiB (835-11823, as nvidia-smi reports it).
+OBJECTIVES = {o.name: o for o in (
+    Objective("dev_bleu", True, "dev BLEU", "BLEU"),
+    Objective("dev_gpu_time", False, "decode time (GPU)", "s"),
+    Objective("dev_ppl", False, "dev perplexity", "ppl"),
+    Objective("num_updates", False, "training updates", "updates"),
+    Objective("gpu_memory", False, "GPU memory", "MiB"),
+    Objective("num_param", False, "model size", "params"),
+)}
+TRADEOFF = ("dev_bleu", "dev_gpu_time", "num_param")  # data.targets by default: BLEU against decode time and size
 LABELS = {"bpe": "bpe", "layers": "#layers", "embed": "#embed", "hidden": "#hidden", "heads": "attn", "lr": "lr"}
 SCALES = {"bpe": "log", "layers": "linear", "embed": "log", "hidden": "linear", "heads": "linear", "lr": "log"}
 
@@ -118,7 +131,8 @@ def parse_pair(pair: str, hyps_path: Path, evals_path: Path, fingerprint: str = 
         extras=extras,
         maximize=True,
         fingerprint=fingerprint,
-        meta={"source": f"{hyps_path.name}, {evals_path.name}", "target": "dev BLEU"},
+        meta={"source": f"{hyps_path.name}, {evals_path.name}", "target": OBJECTIVES[TARGET].display,
+              "unit": OBJECTIVES[TARGET].unit, "objectives": {n: o.as_meta() for n, o in OBJECTIVES.items()}},
     )
 
 
@@ -131,10 +145,24 @@ def load_pair(pair: str, root=None, base_url: str | None = None, verify: bool = 
 
 
 def load(cfg: dict) -> Dataset:
-    """Registry loader for ``kind: nmt``."""
+    """Registry loader for ``kind: nmt``: any recorded metric as ``data.target``, in its own direction."""
     if "pair" not in cfg:
         raise DataError(f"data.pair is required for the NMT tables; known pairs: {', '.join(PAIRS)}")
-    return load_pair(cfg["pair"], root=cfg.get("root"), base_url=cfg.get("base_url"), verify=flag(cfg.get("verify", True), "data.verify"))
+    ds = load_pair(cfg["pair"], root=cfg.get("root"), base_url=cfg.get("base_url"), verify=flag(cfg.get("verify", True), "data.verify"))
+    return with_targets(ds, cfg.get("target") or TARGET, cfg.get("maximize"), cfg.get("targets"))
+
+
+def with_targets(ds: Dataset, target: str, maximize=None, targets=None) -> Dataset:
+    """The pair's table modelling ``target`` (``data.maximize`` may only repeat its direction), with
+    ``data.targets`` (default: BLEU, decode time, parameters) as the objectives of multi-objective experiments."""
+    direction(maximize, find(ds, target, "data.target"))
+    names = [str(t) for t in ([targets] if isinstance(targets, str) else targets or TRADEOFF)]
+    for name in names:
+        find(ds, name, "data.targets")
+    if len(set(names)) < len(names):
+        raise ConfigError(f"data.targets lists an objective twice: {names}")
+    ds = retarget(ds, target)
+    return replace(ds, meta={**ds.meta, "targets": names})
 
 
 @lru_cache(maxsize=32)

@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,10 +34,12 @@ import pandas as pd
 
 from harness.data import infer
 from harness.data.dataset import Dataset
+from harness.data.objectives import direction, find
 from harness.data.schema import Feature
 from harness.errors import ConfigError, DataError
 
-DEFAULTS = {"storage": None, "study": None, "objective": None, "name": None, "max_levels": 20, "min_rows": 10}
+DEFAULTS = {"storage": None, "study": None, "objective": None, "targets": None, "maximize": None, "name": None,
+            "max_levels": 20, "min_rows": 10}
 
 
 def _optuna():
@@ -72,11 +75,23 @@ def load(cfg: dict) -> Dataset:
         raise DataError(f"cannot read Optuna storage {url}: {_one_line(exc)}") from None
     study_name = _study_name(opts["study"], names, url)
     study = optuna.load_study(study_name=study_name, storage=storage)
-    index, target = _objective(opts["objective"], study)
+    targets = _targets(opts["targets"], study)
+    index, target = _objective(opts["objective"] if opts["objective"] not in (None, "") or not targets else targets[0],
+                               study)
     ds = from_study(study, objective=index, name=opts["name"], max_levels=int(opts["max_levels"]),
                     min_rows=int(opts["min_rows"]), where=f"study {study_name!r} in {url}")
-    ds.meta["source"] = url
-    return ds
+    direction(opts["maximize"], find(ds, target, "data.objective"))  # the study declares it; an option may only agree
+    return replace(ds, meta={**ds.meta, "source": url, "targets": targets or [target]})
+
+
+def _targets(targets, study) -> list[str]:
+    """``data.targets``: several objectives of a multi-objective study, by index or metric name."""
+    if targets in (None, ""):
+        return []
+    names = [_objective(t, study, "data.targets")[1] for t in ([targets] if isinstance(targets, (str, int)) else targets)]
+    if len(set(names)) < len(names):
+        raise ConfigError(f"data.targets lists an objective twice: {names}")
+    return names
 
 
 def from_study(study, objective: int = 0, target=None, params=None, name=None, max_levels: int = 20,
@@ -151,7 +166,9 @@ def from_study(study, objective: int = 0, target=None, params=None, name=None, m
         maximize=maximize,
         fingerprint=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
         meta={"source": where, "study": study.study_name, "target": label, "objective": objective,
-              "skipped_trials": skipped, "absent": absent, "conditions": conditions},
+              "skipped_trials": skipped, "absent": absent, "conditions": conditions,
+              "objectives": {n: {"maximize": d == optuna.study.StudyDirection.MAXIMIZE}
+                             for n, d in zip(names, study.directions)}},
     )
 
 
@@ -172,7 +189,7 @@ def _objective_names(study) -> list[str]:
     return list(study.metric_names or (["value"] if n == 1 else [f"values_{i}" for i in range(n)]))
 
 
-def _objective(objective, study) -> tuple[int, str]:
+def _objective(objective, study, option: str = "data.objective") -> tuple[int, str]:
     """Index and column name of the modelled objective: ``data.objective`` as an index or a metric name."""
     names = _objective_names(study)
     listing = ", ".join(f"{i}: {n}" for i, n in enumerate(names))
@@ -180,17 +197,17 @@ def _objective(objective, study) -> tuple[int, str]:
         if len(names) > 1:
             raise ConfigError(
                 f"study {study.study_name!r} has {len(names)} objectives ({listing}); "
-                f"choose one with data.objective=INDEX or NAME"
+                f"choose one with data.objective=INDEX or NAME (several with data.targets=[...])"
             )
         return 0, names[0]
     if isinstance(objective, str) and not objective.lstrip("-").isdigit():
         if objective not in names:
-            raise ConfigError(f"data.objective={objective!r} is not an objective of study {study.study_name!r}; objectives: {listing}")
+            raise ConfigError(f"{option}={objective!r} is not an objective of study {study.study_name!r}; objectives: {listing}")
         return names.index(objective), objective
     index = int(objective)
     if not 0 <= index < len(names):
         raise ConfigError(
-            f"data.objective={index} is out of range: study {study.study_name!r} has {len(names)} objective(s) ({listing})"
+            f"{option}={index} is out of range: study {study.study_name!r} has {len(names)} objective(s) ({listing})"
         )
     return index, names[index]
 

@@ -21,6 +21,7 @@ import pandas as pd
 from harness.data import infer
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature
+from harness.data.objectives import Objective
 from harness.data.sources import file_hash
 from harness.config import flag, integer
 from harness.errors import ConfigError, DataError
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 READERS = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".parquet": None, ".pq": None}
 DEFAULTS = {
-    "path": None, "target": None, "features": None, "maximize": True, "types": None, "name": None,
+    "path": None, "target": None, "targets": None, "features": None, "maximize": True, "types": None, "name": None,
     "drop_constant": True, "max_levels": 20, "min_rows": 10,
 }
 
@@ -109,22 +110,22 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
     the frame's own content is hashed.
     """
     opts = _options(cfg)
-    if opts["target"] in (None, ""):
-        raise ConfigError("data.target is required for data=table")
+    target, objectives = _objectives(opts)
     if df.empty:
         raise DataError(f"table {where} is empty")
     _distinct(df.columns, f"table {where}")
     df = df.rename(columns=str)
-    target = str(opts["target"])
-    if target not in df.columns:
-        raise DataError(f"table {where} has no target column {target!r}; columns: {', '.join(map(str, df.columns))}")
-    features = _feature_names(df, target, opts["features"], where)
+    for name in objectives:
+        if name not in df.columns:
+            raise DataError(f"table {where} has no target column {name!r}; columns: {', '.join(map(str, df.columns))}")
+    features = _feature_names(df, list(objectives), opts["features"], where)
     types = {str(k): infer.check_scale(str(v), f"data.types.{k}") for k, v in (opts["types"] or {}).items()}
     unknown = sorted(set(types) - set(features))
     if unknown:
         raise ConfigError(f"data.types names {unknown[0]!r}, which is not a feature; features: {', '.join(features)}")
 
     y = _target(df[target], where)
+    others = {name: _target(df[name], where).astype(float) for name in objectives if name != target}
     keep = y.notna().to_numpy()
     dropped = int((~keep).sum())
     if dropped:
@@ -154,7 +155,10 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
                     where, absent, infer.ABSENT)
     X, schema, conditions = infer.assemble(columns, f"table {where}")
     extras = df[[c for c in df.columns if c not in features and c not in constant and c != target]]
+    extras = extras.assign(**{name: values.iloc[rows].to_numpy() for name, values in others.items()})
     shape = {k: opts[k] for k in ("target", "features", "maximize", "drop_constant", "max_levels")} | {"types": types}
+    if opts["targets"] not in (None, ""):  # fingerprints of single-target tables stay as they were
+        shape["targets"] = list(objectives)
     if content is None:
         content = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
     fingerprint = hashlib.sha256(json.dumps({"file": content, **shape}, sort_keys=True).encode()).hexdigest()
@@ -164,31 +168,60 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
         y=y.iloc[rows].reset_index(drop=True).astype(float),
         schema=schema,
         extras=extras,
-        maximize=opts["maximize"],
+        maximize=objectives[target].maximize,
         fingerprint=fingerprint,
         meta={"source": where, "target": target, "dropped_rows": dropped,
-              "dropped_constant": constant, "absent": absent, "conditions": conditions},
+              "dropped_constant": constant, "absent": absent, "conditions": conditions,
+              "objectives": {n: o.as_meta() for n, o in objectives.items()}, "targets": list(objectives)},
     )
 
 
 def _options(cfg: dict) -> dict:
     opts = {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
-    for key in ("maximize", "drop_constant"):
-        opts[key] = flag(opts[key], f"data.{key}")
+    opts["drop_constant"] = flag(opts["drop_constant"], "data.drop_constant")
     for key, least in (("max_levels", 1), ("min_rows", 2)):
         opts[key] = integer(opts[key], f"data.{key}", minimum=least)
     return opts
 
 
-def _feature_names(df: pd.DataFrame, target: str, features, path: str) -> list[str]:
+def _objectives(opts: dict) -> tuple[str, dict[str, Objective]]:
+    """The modelled target and the objectives asked for (``data.targets``; the target alone by default), each in
+    the direction ``data.maximize`` gives: one yes/no for all, or a list with one per target. Sets
+    ``opts["target"]`` and ``opts["maximize"]`` to what was resolved."""
+    targets = opts["targets"]
+    names = [] if targets in (None, "") else [str(t) for t in ([targets] if isinstance(targets, str) else targets)]
+    if opts["target"] in (None, "") and not names:
+        raise ConfigError("data.target is required for data=table (or data.targets=[a,b] for several objectives)")
+    target = str(opts["target"]) if opts["target"] not in (None, "") else names[0]
+    if names and target not in names:
+        raise ConfigError(f"data.target={target!r} is not one of data.targets {names}; leave data.target unset")
+    names = names or [target]
+    if len(set(names)) < len(names):
+        raise ConfigError(f"data.targets lists a column twice: {names}")
+    given = opts["maximize"]
+    if isinstance(given, (list, tuple)):
+        if len(given) != len(names):
+            raise ConfigError(f"data.maximize gives {len(given)} direction(s) for {len(names)} targets "
+                              f"({', '.join(names)}); give one per target, or one for all")
+        directions = [flag(v, f"data.maximize[{i}]") for i, v in enumerate(given)]
+        opts["maximize"] = directions
+    else:
+        opts["maximize"] = flag(given, "data.maximize")
+        directions = [opts["maximize"]] * len(names)
+    opts["target"] = target
+    return target, {n: Objective(n, d) for n, d in zip(names, directions)}
+
+
+def _feature_names(df: pd.DataFrame, targets: list[str], features, path: str) -> list[str]:
     if features is None:
-        return [str(c) for c in df.columns if c != target]
+        return [str(c) for c in df.columns if c not in targets]
     features = [features] if isinstance(features, str) else [str(f) for f in features]
     for f in features:
         if f not in df.columns:
             raise ConfigError(f"data.features names {f!r}, which is not a column of {path}; columns: {', '.join(map(str, df.columns))}")
-    if target in features:
-        raise ConfigError(f"data.features includes the target {target!r}")
+    for target in targets:
+        if target in features:
+            raise ConfigError(f"data.features includes the target {target!r}")
     if len(set(features)) < len(features):
         raise ConfigError(f"data.features lists a column twice: {features}")
     return features

@@ -117,3 +117,61 @@ def test_load_dataset_from_config_node(data_dir):
     ds = load_dataset({"kind": "nmt", "pair": "so-en", "root": str(data_dir), "verify": True})
     assert len(ds) == 604
     assert isinstance(ds.X, pd.DataFrame)
+
+
+# ------------------------------------------------------------------ every recorded metric as the target
+
+from harness.data.nmt import OBJECTIVES  # noqa: E402
+from harness.data.objectives import targets_of  # noqa: E402
+from harness.errors import ConfigError  # noqa: E402
+
+
+@pytest.mark.parametrize("target, maximize, unit, rows", [
+    ("dev_bleu", True, "BLEU", 767), ("dev_gpu_time", False, "s", 767), ("dev_ppl", False, "ppl", 767),
+    ("num_updates", False, "updates", 767), ("gpu_memory", False, "MiB", 742), ("num_param", False, "params", 767),
+])
+def test_every_metric_is_a_target_in_its_direction(target, maximize, unit, rows):
+    bleu = load_pair("sw-en")
+    ds = load_dataset({"kind": "nmt", "pair": "sw-en", "target": target})
+    assert ds.target == target and ds.maximize is maximize and ds.meta["unit"] == unit and len(ds) == rows
+    assert set(ds.extras.columns) == set(OBJECTIVES) - {target}  # the other five, BLEU among them
+    np.testing.assert_array_equal(ds.y.to_numpy(), bleu.column(target).dropna().to_numpy(dtype=float))
+    if target == "dev_bleu":  # the paper's table keeps its name and fingerprint (cached cells, the paper's checks)
+        assert ds.name == "sw-en" and ds.fingerprint == bleu.fingerprint
+    else:
+        assert ds.name == f"sw-en.{target}" and ds.fingerprint != bleu.fingerprint
+    assert [o.name for o in targets_of(ds)] == ["dev_bleu", "dev_gpu_time", "num_param"]
+
+
+def test_metric_targets_are_scored_in_their_direction():
+    """MRR and regret follow the target's direction: predicting the truth picks the fastest configuration."""
+    from harness.metrics import score_all
+
+    ds = load_dataset({"kind": "nmt", "pair": "zh-en", "target": "dev_gpu_time", "maximize": "false"})
+    y = ds.y.to_numpy()
+    assert score_all(y, y, maximize=ds.maximize)["regret"] == 0 and score_all(y, -y, maximize=ds.maximize)["regret"] > 0
+
+
+@pytest.mark.parametrize("opts, message", [
+    ({"target": "bleu"}, r"data\.target='bleu' is not an objective of table zh-en; known objectives: dev_bleu, "
+                         r"dev_gpu_time, dev_ppl, num_updates, gpu_memory, num_param$"),
+    ({"maximize": False}, r"data\.maximize=false contradicts dev_bleu \(dev BLEU\), which is maximised "
+                          r"\(higher is better\); leave data\.maximize unset$"),
+    ({"target": "dev_gpu_time", "maximize": "yes"}, r"data\.maximize=true contradicts dev_gpu_time \(decode time "
+                                                    r"\(GPU\)\), which is minimised \(lower is better\)"),
+    ({"targets": ["dev_bleu", "latency"]}, r"data\.targets='latency' is not an objective of table zh-en"),
+    ({"targets": ["dev_bleu", "dev_bleu"]}, r"data\.targets lists an objective twice"),
+    ({"maximize": "sideways"}, r"data\.maximize='sideways' is not a yes/no value"),
+])
+def test_bad_objective_options_are_one_line(opts, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        load_dataset({"kind": "nmt", "pair": "zh-en", **opts})
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_objective_on_the_command_line_exits_with_one_line(tmp_path):
+    from cli import harness
+
+    proc = harness(tmp_path, "+experiment=describe", "pairs=[zh-en]", "data.target=speed", check=False)
+    assert proc.returncode != 0
+    assert "data.target='speed' is not an objective of table zh-en" in proc.stderr and "Traceback" not in proc.stderr

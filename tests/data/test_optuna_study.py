@@ -92,11 +92,29 @@ def test_multi_objective_by_name_and_index(storage):
     assert load(storage, study="unnamed", objective=1).y.name == "values_1"
 
 
+def test_several_objectives_with_their_directions(storage):
+    """data.targets: the objectives of a multi-objective study, each in the direction the study declares."""
+    from harness.data.objectives import retarget, targets_of
+
+    ds = load(storage, study="multi", targets=[1, "loss"], maximize=True)  # the first listed is modelled
+    assert ds.y.name == "acc" and ds.maximize
+    assert [(o.name, o.maximize) for o in targets_of(ds)] == [("acc", True), ("loss", False)]
+    loss = retarget(ds, "loss", "data.targets")
+    assert not loss.maximize and loss.name == "multi.loss"
+    np.testing.assert_allclose(loss.y.to_numpy(), load(storage, study="multi", objective=0).y.to_numpy())
+
+
 ERRORS = [
     ({"study": "nope"}, ConfigError, r"no study 'nope' in sqlite:///.*s\.db; studies: failed, multi, tune, unnamed$"),
     ({}, ConfigError, r"data\.study is required: sqlite:///.*s\.db holds 4 studies: failed, multi, tune, unnamed$"),
     ({"study": "multi"}, ConfigError,
-     r"study 'multi' has 2 objectives \(0: loss, 1: acc\); choose one with data\.objective=INDEX or NAME$"),
+     r"study 'multi' has 2 objectives \(0: loss, 1: acc\); choose one with data\.objective=INDEX or NAME "
+     r"\(several with data\.targets=\[\.\.\.\]\)$"),
+    ({"study": "multi", "targets": ["acc", "f1"]}, ConfigError,
+     r"data\.targets='f1' is not an objective of study 'multi'; objectives: 0: loss, 1: acc$"),
+    ({"study": "multi", "targets": [1, 1]}, ConfigError, r"data\.targets lists an objective twice: \['acc', 'acc'\]$"),
+    ({"study": "multi", "objective": "loss", "maximize": True}, ConfigError,
+     r"data\.maximize=true contradicts loss \(loss\), which is minimised \(lower is better\); leave data\.maximize unset$"),
     ({"study": "multi", "objective": 2}, ConfigError,
      r"data\.objective=2 is out of range: study 'multi' has 2 objective\(s\) \(0: loss, 1: acc\)$"),
     ({"study": "multi", "objective": "f1"}, ConfigError,

@@ -133,7 +133,18 @@ ERRORS = [
      r"t\.csv, row 5, column b: 'x1' is not a number, though the column is otherwise numeric; "
      r"fix the cell, or set data\.types\.b=categorical$"),
     ("a,b,acc\n" + ROWS, {"path": None}, ConfigError, r"data\.path is required for data=table$"),
-    ("a,b,acc\n" + ROWS, {"target": None}, ConfigError, r"data\.target is required for data=table$"),
+    ("a,b,acc\n" + ROWS, {"target": None}, ConfigError,
+     r"data\.target is required for data=table \(or data\.targets=\[a,b\] for several objectives\)$"),
+    ("a,b,acc\n" + ROWS, {"target": None, "targets": ["acc", "lat"]}, DataError,
+     r"t\.csv has no target column 'lat'; columns: a, b, acc$"),
+    ("a,b,acc\n" + ROWS, {"target": None, "targets": ["acc", "b"], "maximize": [True]}, ConfigError,
+     r"data\.maximize gives 1 direction\(s\) for 2 targets \(acc, b\); give one per target, or one for all$"),
+    ("a,b,acc\n" + ROWS, {"targets": ["b", "a"]}, ConfigError,
+     r"data\.target='acc' is not one of data\.targets \['b', 'a'\]; leave data\.target unset$"),
+    ("a,b,acc\n" + ROWS, {"target": None, "targets": ["acc", "b"], "maximize": [True, "sideways"]}, ConfigError,
+     r"data\.maximize\[1\]='sideways' is not a yes/no value; use true or false$"),
+    ("a,b,acc\n" + ROWS + "5,fast,0.3\n", {"target": None, "targets": ["acc", "b"]}, DataError,
+     r"t\.csv, row 13, column b: 'fast' is not a number$"),
 ]
 
 
@@ -160,3 +171,30 @@ def test_composes_with_primary_config_and_loads(mixed):
         bare = compose("config", overrides=["data=table"])
     with pytest.raises(ConfigError, match="data.path is required"):
         load_dataset(bare.data)
+
+
+def test_several_score_columns(tmp_path, caplog):
+    """data.targets: every listed column is an objective (none is a feature), each in its own direction."""
+    from harness.data.objectives import objectives_of, retarget, targets_of
+
+    rng = np.random.default_rng(0)
+    n = 40
+    runs = pd.DataFrame({"lr": rng.choice([1e-4, 1e-3, 1e-2], n), "depth": rng.integers(1, 6, n)})
+    runs["acc"] = 0.8 - 0.05 * np.abs(np.log10(runs["lr"]) + 3) + rng.normal(0, 0.01, n)
+    runs["latency"] = 10.0 * runs["depth"] + rng.normal(0, 1, n)
+    runs.loc[3, "latency"] = np.nan
+    runs.to_csv(tmp_path / "runs.csv", index=False)
+    single = load(tmp_path / "runs.csv", features=["lr", "depth"])
+    ds = load(tmp_path / "runs.csv", target=None, targets=["acc", "latency"], maximize=[True, False])
+    assert ds.target == "acc" and ds.maximize and list(ds.X.columns) == ["lr", "depth"]
+    assert ds.extras["latency"].dtype == np.float64 and ds.extras["latency"].isna().sum() == 1
+    assert [(o.name, o.maximize) for o in targets_of(ds)] == [("acc", True), ("latency", False)]
+    assert ds.fingerprint != single.fingerprint and list(objectives_of(single)) == ["acc"]
+    with caplog.at_level(logging.WARNING, logger="harness"):
+        lat = retarget(ds, "latency", "data.targets")
+    assert lat.name == "runs.latency" and lat.target == "latency" and not lat.maximize and len(lat) == n - 1
+    assert "1 of 40 rows have no latency" in caplog.text
+    assert lat.fingerprint not in (ds.fingerprint, single.fingerprint) and "acc" in lat.extras.columns
+    np.testing.assert_array_equal(lat.y.to_numpy(), runs["latency"].dropna().to_numpy())
+    back = retarget(lat, "acc")  # the rows without latency stay out; the name says which table it is
+    assert back.name == "runs.acc" and back.maximize and len(back) == n - 1
