@@ -59,4 +59,4 @@ def test_unknown_method_is_a_one_line_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "harness", "+experiment=hpo_order", "methods=[bo,cmaes]",
                            f"hydra.run.dir={tmp_path / 'r'}"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1] == "error: methods: unknown HPO method(s) cmaes; known: random, bo, gb"
+    assert proc.stderr.strip().splitlines()[-1] == "error: methods: unknown HPO method(s) cmaes; known: random, bo, gb, tpe"
