@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Sequence
 
 from omegaconf import DictConfig
 
@@ -15,15 +16,16 @@ from harness.results import environment, write_json
 log = logging.getLogger("harness")
 
 
-def run(cfg: DictConfig, output_dir: Path | None = None) -> ExperimentResult:
-    """Run the experiment named by ``cfg.task``; outputs go to ``output_dir`` (default: ``cfg.output_dir``, the Hydra run dir)."""
+def run(cfg: DictConfig, output_dir: Path | None = None, overrides: Sequence[str] | None = None) -> ExperimentResult:
+    """Run the experiment named by ``cfg.task``; outputs go to ``output_dir`` (default: ``cfg.output_dir``, the Hydra
+    run dir). ``overrides``: those ``cfg`` was composed from (default: the Hydra command line's)."""
     task = cfg.get("task")
     if not task:
         raise ConfigError("no experiment selected: add +experiment=NAME; experiments: "
                           + ", ".join(experiments.presets()))
     experiment = experiments.get(str(task))
     logging.getLogger("interpret").setLevel(logging.WARNING)  # its per-fit INFO lines drown the run's own log
-    opts = options_of(cfg, output_dir)
+    opts = options_of(cfg, output_dir, overrides)
     opts.output_dir.mkdir(parents=True, exist_ok=True)
     write_json({"task": task, **environment()}, opts.output_dir / "environment.json")
     return experiment.run(cfg, opts)

@@ -12,7 +12,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
@@ -106,6 +106,9 @@ class RunOptions:
     progress: bool = False
     executor: str = "local"  # where cells run: local, ray or dask (harness.executors)
     executor_address: str | None = None
+    # the overrides this run was composed from (the command line's, or those given to run_experiment):
+    # the full reproduction hands them on to every part
+    overrides: tuple[str, ...] = ()
     # Where an experiment hands its summary (tables, figures) instead of writing it itself: the full
     # reproduction sends it to a side process so that it overlaps the next part's fits. None = summarise now.
     defer: Callable | None = None
@@ -129,8 +132,19 @@ def parallel_launcher() -> bool:
     return any(target.endswith(name) for name in LOCAL_PARALLEL_LAUNCHERS) and hc.launcher.get("n_jobs", -1) != 1
 
 
-def options_of(cfg, output_dir: Path | None = None) -> RunOptions:
-    """The run options of a composed config; ``output_dir`` wins over ``cfg.output_dir``."""
+def command_line_overrides() -> tuple[str, ...]:
+    """The overrides Hydra's command line gave this job (none outside a Hydra app)."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        return tuple(str(o) for o in HydraConfig.get().overrides.task)
+    except (ImportError, ValueError):
+        return ()
+
+
+def options_of(cfg, output_dir: Path | None = None, overrides: Sequence[str] | None = None) -> RunOptions:
+    """The run options of a composed config; ``output_dir`` wins over ``cfg.output_dir``, and ``overrides``
+    (those the config was composed from) over the command line's."""
     cores = os.cpu_count() or 1
     n_jobs = integer(cfg.get("n_jobs", 1) if cfg.get("n_jobs") is not None else 1, "n_jobs")
     if n_jobs == 0:
@@ -157,6 +171,7 @@ def options_of(cfg, output_dir: Path | None = None) -> RunOptions:
         progress=progress,
         executor=str(cfg.get("executor") or "local"),
         executor_address=str(cfg.get("executor_address")) if cfg.get("executor_address") else None,
+        overrides=command_line_overrides() if overrides is None else tuple(str(o) for o in overrides),
     )
 
 

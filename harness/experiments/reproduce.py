@@ -33,18 +33,12 @@ log = logging.getLogger("harness")
 
 
 
-def passthrough_overrides() -> list[str]:
-    """This run's own command-line overrides for every part (minus its own keys and Hydra's).
+def passthrough_overrides(task) -> list[str]:
+    """This run's own overrides for every part (minus its own keys and Hydra's).
 
     Plain keys are forced in with ``++`` because a key one part owns (``sizes``)
     does not exist in another; config-group choices (``surrogate=…``) pass as given.
     """
-    try:
-        from hydra.core.hydra_config import HydraConfig
-
-        task = list(HydraConfig.get().overrides.task)
-    except ValueError:
-        return []
     groups = {p.name for p in config_root().iterdir() if p.is_dir()}
     out = []
     for o in task:
@@ -168,7 +162,7 @@ def run(cfg, opts):
     unknown = [p for p in parts if p not in known]
     if unknown or not parts:
         raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
-    overrides = [*[str(o) for o in as_list(to_plain(cfg.get("part_overrides")))], *passthrough_overrides()]
+    overrides = [*[str(o) for o in as_list(to_plain(cfg.get("part_overrides")))], *passthrough_overrides(opts.overrides)]
     timings, reused, pending = {}, [], []
     t_all = time.perf_counter()
     code = source_digest()

@@ -1,6 +1,7 @@
 """A reduced full reproduction through the real CLI: parts share the cache, one report comes out."""
 from __future__ import annotations
 
+import logging
 import operator
 import re
 import subprocess
@@ -9,14 +10,15 @@ import sys
 import pandas as pd
 import pytest
 
+from harness import run_experiment
 from harness.experiments.reproduce import SideSummaries
 
 
-def test_reduced_reproduction_builds_the_report(tmp_path):
+def test_reduced_reproduction_builds_the_report(tmp_path, caplog):
     out = tmp_path / "run"
-    args = [sys.executable, "-m", "harness", "+experiment=reproduce", "parts=[size_sweep,hpo_order]", "seed=[0]",
-            "++sizes=[5,100]", f"cache_dir={tmp_path / 'cache'}"]
-    proc = subprocess.run([*args, "surrogate=[linear,tree]", f"hydra.run.dir={out}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    args = ["parts=[size_sweep,hpo_order]", "seed=[0]", "++sizes=[5,100]", f"cache_dir={tmp_path / 'cache'}"]
+    proc = subprocess.run([sys.executable, "-m", "harness", "+experiment=reproduce", *args, "surrogate=[linear,tree]",
+                           f"hydra.run.dir={out}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     # the random order of hpo_order is the size sweep: its cells come from the cache
     assert "hpo_order: 12 cells (4 computed, 4 cached)" in proc.stdout + proc.stderr
@@ -32,10 +34,15 @@ def test_reduced_reproduction_builds_the_report(tmp_path):
     assert len(pd.read_csv(out / "size_sweep" / "metrics.csv")) == 4
     assert len(pd.read_csv(out / "hpo_order" / "metrics.csv")) == 12
 
+    # the same runs from Python (in this process, as the API does), against the same store
+    def again(name, *extra):
+        with caplog.at_level(logging.INFO, logger="harness"):
+            caplog.clear()
+            run_experiment("reproduce", [*args, *extra], output_dir=tmp_path / name)
+        return caplog.text
+
     # an unchanged rerun reuses every part's outputs, byte for byte
-    again = subprocess.run([*args, "surrogate=[linear,tree]", f"hydra.run.dir={tmp_path / 'again'}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0
-    log = again.stdout + again.stderr
+    log = again("again", "surrogate=[linear,tree]")
     assert "size_sweep unchanged since an earlier run" in log and "hpo_order unchanged since an earlier run" in log
     rerun_report = (tmp_path / "again" / "REPORT.md").read_text()
     assert "- Restored unchanged from an earlier run: size_sweep, hpo_order" in rerun_report and "- Speed:" not in rerun_report
@@ -43,15 +50,10 @@ def test_reduced_reproduction_builds_the_report(tmp_path):
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
 
     # a changed config is not served from the store: only the cells come from the cache
-    changed = subprocess.run([*args, "surrogate=[linear]", f"hydra.run.dir={tmp_path / 'changed'}"], cwd=tmp_path,
-                             capture_output=True, text=True, timeout=600)
-    assert changed.returncode == 0
-    assert "size_sweep: 2 cells (0 computed, 2 cached)" in changed.stdout + changed.stderr
+    assert "size_sweep: 2 cells (0 computed, 2 cached)" in again("changed", "surrogate=[linear]")
 
     # summaries written in place (one core asked for) equal those the side process wrote
-    alone = subprocess.run([*args, "surrogate=[linear,tree]", "n_jobs=1", "cache=false", f"hydra.run.dir={tmp_path / 'alone'}"],
-                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert alone.returncode == 0, alone.stderr[-3000:]
+    again("alone", "surrogate=[linear,tree]", "n_jobs=1", "cache=false")
     for name in ("size_sweep/summary.md", "hpo_order/summary.md", "hpo_order/claims.csv"):  # (summary.csv: fit times)
         assert (out / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
 
