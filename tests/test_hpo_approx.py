@@ -125,6 +125,24 @@ def test_sparse_graph_joins_components_with_minimum_spanning_tree_edges():
         sparse_knn_graph(X, k=3, length_scale=1e-3)
 
 
+def test_repeated_rows_do_not_take_the_neighbour_slots():
+    """Each row keeps k neighbouring configurations; the copies of one configuration form a circulant at weight 1."""
+    X, _ = _smooth_pool(30, d=3)
+    copies = np.r_[np.full(12, 0), np.arange(30)]  # configuration 0 twelve more times: 13 copies
+    W, ls = sparse_knn_graph(X[copies], k=4)
+    assert ls == sparse_knn_graph(X, k=4)[1]  # the length scale comes from the distinct configurations
+    assert (W != W.T).nnz == 0 and connected_components(W, directed=False)[0] == 1
+    same = copies[:, None] == copies[None, :]
+    dense = W.toarray()
+    for row in range(len(copies)):
+        assert len(set(copies[np.flatnonzero(dense[row] > 0)]) - {copies[row]}) >= 4
+    block = dense[np.ix_(copies == 0, copies == 0)]
+    assert (block[block > 0] == 1).all() and ((block > 0).sum(axis=1) == 4).all()  # offsets ±1, ±2 on a ring of 13
+    assert (dense[same & ~np.eye(len(copies), dtype=bool)] > 0).sum() == 13 * 4
+    one_place = order_pool("gb", np.zeros((6, 2)), np.arange(6.0), seed=0, approx="approximate")
+    assert _is_permutation(one_place, 6)
+
+
 def test_block_conjugate_gradients_solve_each_column():
     X, _ = _smooth_pool(120)
     W, _ = knn_graph(X, k=5)
@@ -133,8 +151,10 @@ def test_block_conjugate_gradients_solve_each_column():
     B[:, 2] = 0.0
     start = np.ones_like(B)
     expected = np.linalg.solve(A.toarray(), B)
-    np.testing.assert_allclose(block_cg(A, B, 1e-12), expected, rtol=1e-8, atol=1e-10)
-    np.testing.assert_allclose(block_cg(A, B, 1e-12, start), expected, rtol=1e-8, atol=1e-10)
+    for X0 in (None, start):
+        X, converged = block_cg(A, B, 1e-12, X0)
+        assert converged
+        np.testing.assert_allclose(X, expected, rtol=1e-8, atol=1e-10)
 
 
 def test_the_screening_bound_holds(pool):
