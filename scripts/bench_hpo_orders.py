@@ -32,7 +32,7 @@ from harness.data.splits import train_test_split  # noqa: E402
 from harness.hpo import METHODS, order_pool  # noqa: E402
 from harness.hpo._pool import initial_points  # noqa: E402
 from harness.hpo.bo import bo_order, refit_sizes, run_bo  # noqa: E402
-from harness.hpo.gb import HarmonicGraph, knn_graph  # noqa: E402
+from harness.hpo.gb_dense import HarmonicGraph, knn_graph  # noqa: E402
 
 N_INIT = 3
 _DEFAULTS = inspect.signature(bo_order).parameters

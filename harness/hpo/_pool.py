@@ -1,6 +1,7 @@
-"""Input checks and the seeded initial design shared by every HPO method."""
+"""Input checks, the seeded initial design and the exact-or-approximate switch shared by the HPO methods."""
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -42,3 +43,29 @@ def check_pool(X, y, n_init, maximize: bool = True) -> tuple[np.ndarray, np.ndar
 def initial_points(n: int, n_init: int, seed: int) -> np.ndarray:
     """The seeded random initial design of the model-based methods."""
     return rng(seed, Stream.HPO_INIT).permutation(n)[:n_init]
+
+
+APPROX_MODES = ("auto", "exact", "approximate")
+
+
+def use_approximation(method: str, approx, n: int, exact_max_rows: int) -> bool:
+    """Whether a method runs its bounded-cost variant: forced by ``approx``, or above ``exact_max_rows`` for "auto"."""
+    if not isinstance(approx, str) or approx not in APPROX_MODES:
+        raise ConfigError(f"{method}: approx must be one of {', '.join(APPROX_MODES)}; got {approx!r}")
+    return approx == "approximate" or (approx == "auto" and n > exact_max_rows)
+
+
+def check_batch_fraction(method: str, fraction) -> float:
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 <= fraction < 1.0:
+        raise ConfigError(f"{method}: batch_fraction must be a number in [0, 1), got {fraction!r}")
+    return float(fraction)
+
+
+def batch_size(n_observed: int, n_remaining: int, fraction: float) -> int:
+    """Points taken in one step of a bounded-cost variant: ⌊fraction · observed⌋, at least 1.
+
+    One at a time until 1/fraction points are observed, then the observed
+    set grows by the factor 1 + fraction per step, so a whole order takes
+    about 1/fraction + ln(fraction · n)/fraction steps instead of n.
+    """
+    return min(n_remaining, max(1, math.floor(fraction * n_observed)))

@@ -1,6 +1,6 @@
 """Bayesian optimisation over a finite pool: GP (ARD Matérn-5/2) + expected improvement.
 
-Two things keep a full 614-row order cheap:
+Exact up to EXACT_MAX_ROWS rows (or when forced with ``approx="exact"``). Three things keep a full 614-row order cheap:
 
 * Kernel hyperparameters (type-II maximum likelihood) are refitted at every
   step only for the first 10 % of the pool, then each time the observed set
@@ -13,6 +13,25 @@ Two things keep a full 614-row order cheap:
 * Between refits the posterior over the whole pool is grown by one
   observation at a time (:class:`IncrementalGP`, O(n·m) per step) instead of
   refitting sklearn's regressor.
+
+That still holds n×n matrices (kernel and V) and refits on up to half the
+pool: a 2000-row order takes a minute, 20k rows do not fit in 14 GB. Above
+EXACT_MAX_ROWS (or with ``approx="approximate"``) a bounded-cost variant runs,
+with its own version:
+
+* the GP conditions on at most ``gp_points`` observations: all of them while
+  they fit, else the best quarter and the most recent ones up to half of
+  ``gp_points`` (:func:`gp_subset`), growing by the new observations until
+  ``gp_points`` and then rebuilt; kernel rows are computed per observation,
+  so memory is O(gp_points · n);
+* each step takes the b = max(1, ⌊batch_fraction · observed⌋) points of
+  highest EI under one posterior (no re-scoring within a batch), so an order
+  takes about 1/β + ln(βn)/β steps; refits happen at the first step at or
+  after each size of the same schedule, on the GP's observations.
+
+Every remaining point is scored at every step (O(gp_points · n)). With
+``gp_points`` ≥ n and ``batch_fraction=0`` the variant is exact BO (the tests
+check it number for number).
 """
 from __future__ import annotations
 
@@ -27,9 +46,11 @@ from scipy.special import erfcx, log_ndtr
 from threadpoolctl import threadpool_limits
 
 from harness.errors import ConfigError
-from harness.hpo._pool import check_pool, initial_points
+from harness.hpo._pool import batch_size, check_batch_fraction, check_pool, initial_points, use_approximation
 
 VERSION = "bo-2"
+APPROX_VERSION = "bo-subset-1"
+EXACT_MAX_ROWS = 2000
 
 _SQRT5 = math.sqrt(5.0)
 # Bounds for the scaled features in [0, 1]: a length scale of 100 already
@@ -101,17 +122,19 @@ def fit_kernel(X: np.ndarray, y: np.ndarray) -> KernelParams:
     """
     d = X.shape[1]
     mu, sd = _standardise(y)
-    sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
+    # scipy's minimize leaves reference cycles that hold its arguments until the garbage collector runs;
+    # handing it a closure over a list that is emptied afterwards frees the (m, m, d) tensor at once.
+    data = [(X[:, None, :] - X[None, :, :]) ** 2, (y - mu) / sd]
     theta0 = np.log(np.r_[1.0, np.ones(d), 1e-2])
     bounds = [_AMPLITUDE_BOUNDS] + [_LENGTH_SCALE_BOUNDS] * d + [_NOISE_BOUNDS]
     res = minimize(
-        neg_log_marginal_likelihood,
+        lambda theta: neg_log_marginal_likelihood(theta, *data),
         theta0,
-        args=(sq_diff, (y - mu) / sd),
         jac=True,
         method="L-BFGS-B",
         bounds=np.log(bounds),
     )
+    data.clear()
     theta = res.x if np.isfinite(res.fun) else theta0
     return KernelParams(float(np.exp(theta[0])), np.exp(theta[1:-1]), float(np.exp(theta[-1])))
 
@@ -127,25 +150,34 @@ class IncrementalGP:
     ``normalize_y`` does) without another solve.
     """
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, params: KernelParams):
+    def __init__(self, X: np.ndarray, y: np.ndarray, params: KernelParams, capacity: int | None = None):
         n = len(X)
-        self.K = params.amplitude * matern52(X, X, params.length_scale)
+        self.X, self.params = X, params
+        # Unbounded: the whole kernel matrix once. Bounded (at most ``capacity`` observations): a row per observation.
+        self.K = params.amplitude * matern52(X, X, params.length_scale) if capacity is None else None
+        rows = n if capacity is None else capacity
         self.prior_var = params.amplitude + params.noise
         self.noise = params.noise
         self.y = y
-        self.V = np.empty((n, n))
-        self.a = np.empty(n)
-        self.b = np.empty(n)
+        self.V = np.empty((rows, n))
+        self.a = np.empty(rows)
+        self.b = np.empty(rows)
         self.q = np.zeros(n)  # column sums of V**2: the explained prior variance
         self.observed: list[int] = []
+
+    def _kernel_row(self, idx: int) -> np.ndarray:
+        if self.K is not None:
+            return self.K[idx]
+        return self.params.amplitude * matern52(self.X[idx : idx + 1], self.X, self.params.length_scale)[0]
 
     def add(self, idx: int) -> None:
         m = len(self.observed)
         V = self.V[:m]
         l = V[:, idx]
+        k = self._kernel_row(idx)
         # The Schur complement of K + noise·I is at least noise; the floor only absorbs rounding.
-        d = math.sqrt(max(self.K[idx, idx] + self.noise - l @ l, self.noise))
-        row = (self.K[idx] - l @ V) / d
+        d = math.sqrt(max(k[idx] + self.noise - l @ l, self.noise))
+        row = (k - l @ V) / d
         self.V[m] = row
         self.a[m] = (self.y[idx] - l @ self.a[:m]) / d
         self.b[m] = (1.0 - l @ self.b[:m]) / d
@@ -211,34 +243,62 @@ def refit_sizes(n_init: int, n: int, growth: float, every_step_until: float, unt
     return sizes
 
 
-def run_bo(X: np.ndarray, y: np.ndarray, init, refits) -> np.ndarray:
-    """GP-EI from the points ``init``, refitting the kernel when len(observed) is in ``refits``.
+def run_bo(X: np.ndarray, y: np.ndarray, init, refits, gp_points: int | None = None,
+           batch_fraction: float = 0.0) -> np.ndarray:
+    """GP-EI from the points ``init``, refitting the kernel when len(observed) reaches a size in ``refits``.
 
     Maximises ``y``; argmax ties go to the lowest index. ``refits`` must
-    contain len(init).
+    contain len(init). ``gp_points`` and ``batch_fraction`` are the
+    bounded-cost variant's (see the module docstring); None and 0 are exact BO.
     """
     with threadpool_limits(limits=1, user_api="blas"):
-        return _run_bo(X, y, [int(i) for i in init], set(refits))
+        return _run_bo(X, y, [int(i) for i in init], np.unique(list(refits)), gp_points, batch_fraction)
 
 
-def _run_bo(X: np.ndarray, y: np.ndarray, order: list[int], refits: set[int]) -> np.ndarray:
+def _run_bo(X: np.ndarray, y: np.ndarray, order: list[int], refits: np.ndarray, gp_points: int | None,
+            batch_fraction: float) -> np.ndarray:
     n = len(y)
     remaining = np.ones(n, dtype=bool)
     remaining[order] = False
-    gp = None
+    gp, params, pending, last = None, None, [], -1
     while len(order) < n:
-        if len(order) in refits:
-            gp = IncrementalGP(X, y, fit_kernel(X[order], y[order]))
-            for i in order:
+        # A refit is due when a size in ``refits`` was reached since the last step (batches can skip sizes).
+        due = np.searchsorted(refits, len(order), "right") > np.searchsorted(refits, last, "right")
+        last = len(order)
+        if due or gp is None or (gp_points is not None and len(gp.observed) + len(pending) > gp_points):
+            subset = gp_subset(order, y, gp_points)
+            if due:
+                params = fit_kernel(X[subset], y[subset])
+            gp = IncrementalGP(X, y, params, capacity=gp_points)
+            for i in subset:
+                gp.add(i)
+        else:
+            for i in pending:
                 gp.add(i)
         mean, std = gp.predict()
         score = log_expected_improvement(mean, std, y[order].max())
         score[~remaining] = -np.inf
-        nxt = int(np.argmax(score))
-        order.append(nxt)
-        remaining[nxt] = False
-        gp.add(nxt)
+        b = batch_size(len(order), n - len(order), batch_fraction)
+        pending = [int(np.argmax(score))] if b == 1 else [int(i) for i in np.argsort(-score, kind="stable")[:b]]
+        order.extend(pending)
+        remaining[pending] = False
     return np.asarray(order, dtype=np.intp)
+
+
+def gp_subset(order: list[int], y: np.ndarray, gp_points: int | None) -> list[int]:
+    """The observations a bounded GP conditions on: all while they fit, else the best quarter and the most recent.
+
+    Above ``gp_points`` it keeps gp_points // 2 (the best gp_points // 4 by y,
+    ties to the earlier visit, then the most recent others), in visiting
+    order, so that it can grow again before the next rebuild.
+    """
+    if gp_points is None or len(order) <= gp_points:
+        return order
+    visited = np.asarray(order)
+    best = np.zeros(len(visited), dtype=bool)
+    best[np.argsort(-y[visited], kind="stable")[: gp_points // 4]] = True
+    recent = np.flatnonzero(~best)[::-1][: gp_points // 2 - best.sum()]
+    return visited[np.sort(np.r_[np.flatnonzero(best), recent])].tolist()
 
 
 def bo_order(
@@ -250,8 +310,30 @@ def bo_order(
     refit_growth: float = 1.25,
     refit_every_step_until: float = 0.1,
     refit_until: float = 0.5,
+    approx: str = "auto",
+    gp_points: int = 256,
+    batch_fraction: float = 0.02,
 ) -> np.ndarray:
     """Visiting order of GP-EI: seeded initial points, then argmax EI; see :func:`refit_sizes`."""
     X, y = check_pool(X, y, n_init, maximize)
     refits = refit_sizes(n_init, len(y), refit_growth, refit_every_step_until, refit_until)
-    return run_bo(X, y, initial_points(len(y), n_init, seed), refits)
+    init = initial_points(len(y), n_init, seed)
+    gp_points, batch_fraction = check_gp_points(gp_points), check_batch_fraction("bo", batch_fraction)
+    if use_approximation("bo", approx, len(y), EXACT_MAX_ROWS):
+        return run_bo(X, y, init, refits, gp_points, batch_fraction)
+    return run_bo(X, y, init, refits)
+
+
+def check_gp_points(gp_points) -> int:
+    if isinstance(gp_points, bool) or not isinstance(gp_points, (int, np.integer)) or gp_points < 4:
+        raise ConfigError(f"bo: gp_points must be an integer >= 4, got {gp_points!r}")
+    return int(gp_points)
+
+
+def approximation(n: int, params: dict) -> str:
+    """One line on the approximation in force for a pool of n rows ("" when the order is exact)."""
+    if not use_approximation("bo", params["approx"], n, EXACT_MAX_ROWS):
+        return ""
+    why = "forced" if params["approx"] == "approximate" else f"pool of {n} rows > {EXACT_MAX_ROWS}"
+    return (f"bo ({why}): GP on at most {params['gp_points']} observations (the best and the most recent), "
+            f"batches of {params['batch_fraction']:.0%} of the observed set per step (top EI)")

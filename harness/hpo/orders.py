@@ -2,9 +2,10 @@
 
 A BO or GB order of a 614-row pool takes seconds and experiments ask for the
 same (data, seed) many times, so orders are stored as .npy files named by a
-SHA-256 of everything that determines them, including each method's
-algorithm version and the values of all its parameters (defaults too, so a
-changed default is a different key).
+SHA-256 of everything that determines them, including the version of the
+algorithm in force (exact or a method's bounded-cost variant, see
+:func:`approximation`) and the values of all its parameters (defaults too, so
+a changed default is a different key).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ METHODS = ("random", "bo", "gb", "tpe")
 
 _FUNCS = {"random": random_order.random_pool_order, "bo": bo.bo_order, "gb": gb.gb_order, "tpe": tpe.tpe_order}
 _VERSIONS = {"random": random_order.VERSION, "bo": bo.VERSION, "gb": gb.VERSION, "tpe": tpe.VERSION}
+_APPROXIMATE = {"bo": bo, "gb": gb}  # methods with a bounded-cost variant: APPROX_VERSION and approximation()
 _COMMON = ("X", "y", "seed", "n_init", "maximize")
 
 
@@ -52,6 +54,24 @@ def _method_params(method: str, params: dict) -> dict:
     return {p: params.get(p, signature.parameters[p].default) for p in known}
 
 
+def approximation(method: str, n: int, params: dict | None = None) -> str:
+    """One line naming the approximation in force for a pool of n rows with these method parameters ("" if exact).
+
+    Methods switch to a bounded-cost variant above a pool size (forced either
+    way by the ``approx`` parameter); experiments write this line into their
+    outputs so that a table says which order it was built on.
+    """
+    if method not in _FUNCS:
+        raise ConfigError(f"unknown HPO method {method!r}; known: {', '.join(METHODS)}")
+    module = _APPROXIMATE.get(method)
+    return module.approximation(n, _method_params(method, params or {})) if module else ""
+
+
+def _version(method: str, n: int, params: dict) -> str:
+    """The algorithm version of the order actually computed: the variant in force has its own."""
+    return _APPROXIMATE[method].APPROX_VERSION if approximation(method, n, params) else _VERSIONS[method]
+
+
 def _digest(a: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
 
@@ -67,7 +87,7 @@ def _jsonable(obj):
 def cache_key(method: str, X: np.ndarray, y: np.ndarray, seed: int, n_init: int, maximize: bool, params: dict) -> str:
     spec = {
         "method": method,
-        "version": _VERSIONS[method],
+        "version": _version(method, len(X), params),
         "X": [_digest(X), str(X.dtype), list(X.shape)],
         "y": [_digest(y), str(y.dtype), list(y.shape)],
         "seed": seed,

@@ -43,6 +43,15 @@ def regret_section(regret: pd.DataFrame, ks=REGRET_KS) -> list[str]:
             text + "\n\nRegret = pool best − best found so far (mean over seeds); 0 means the best configuration was found.", ""]
 
 
+def approximations(regret: pd.DataFrame) -> list[str]:
+    """One line per bounded-cost variant that built an order of this run (none when every order is exact)."""
+    if "approximation" not in regret:
+        return []
+    used = regret.loc[regret["approximation"].fillna("").astype(str) != "", ["dataset", "approximation"]]
+    return [f"order approximated on {', '.join(dict.fromkeys(g['dataset']))}: {line}"
+            for line, g in used.drop_duplicates().groupby("approximation", sort=False)]
+
+
 def hpo_order_curves(summary: pd.DataFrame, path: Path, title: str) -> Path:
     """Figure 6: MSE vs size per HPO method, one panel per surrogate (the first, EBM, largest)."""
     surrogates = list(dict.fromkeys(summary["surrogate"]))

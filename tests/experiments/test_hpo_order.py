@@ -60,3 +60,15 @@ def test_unknown_method_is_a_one_line_error(tmp_path):
                            f"hydra.run.dir={tmp_path / 'r'}"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == "error: methods: unknown HPO method(s) cmaes; known: random, bo, gb, tpe"
+
+
+def test_a_bounded_cost_order_is_recorded_in_the_outputs(tmp_path):
+    from harness import run_experiment
+
+    run_experiment("hpo_order", ["seed=[0]", "surrogate=[linear]", "sizes=[5,100]", "methods=[random,gb]",
+                                 "+method_params.gb.approx=approximate", f"cache_dir={tmp_path / 'cache'}"],
+                   output_dir=tmp_path / "r")
+    regret = pd.read_csv(tmp_path / "r" / "hpo_regret.csv", keep_default_na=False)
+    used = regret.groupby("order_method")["approximation"].unique()
+    assert list(used["random"]) == [""] and len(used["gb"]) == 1 and used["gb"][0].startswith("gb (forced): sparse")
+    assert "- order approximated on sw-en: gb (forced): sparse" in (tmp_path / "r" / "summary.md").read_text()

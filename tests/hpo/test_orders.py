@@ -19,7 +19,7 @@ from harness.hpo.bo import (
     neg_log_marginal_likelihood,
     refit_sizes,
 )
-from harness.hpo.gb import HarmonicGraph, knn_graph
+from harness.hpo.gb_dense import HarmonicGraph, knn_graph
 from harness.hpo.random_order import random_order
 
 @pytest.fixture(scope="module")
@@ -298,17 +298,33 @@ def test_second_call_loads_from_disk(pool, tmp_path, monkeypatch, method):
 
 def test_cache_key_covers_everything_that_determines_the_order(pool):
     X, y = pool
-    base = dict(method="gb", X=X, y=y, seed=0, n_init=3, maximize=True, params={"k": 10, "length_scale": None})
+    params = orders._method_params("gb", {})
+    base = dict(method="gb", X=X, y=y, seed=0, n_init=3, maximize=True, params=params)
     key = orders.cache_key(**base)
     y2 = y.copy()
     y2[0] += 1e-9
     for change in (
-        {"method": "bo"}, {"X": X[::-1].copy()}, {"y": y2}, {"X": X.astype(np.float32)}, {"seed": 1},
-        {"n_init": 4}, {"maximize": False}, {"params": {"k": 11, "length_scale": None}},
+        {"method": "bo", "params": orders._method_params("bo", {})}, {"X": X[::-1].copy()}, {"y": y2},
+        {"X": X.astype(np.float32)}, {"seed": 1}, {"n_init": 4}, {"maximize": False},
+        {"params": {**params, "k": 11}}, {"params": {**params, "approx": "approximate"}},
     ):
         assert orders.cache_key(**{**base, **change}) != key, change
     # Defaults are part of the key, so passing a default explicitly is the same order.
     assert orders._method_params("gb", {}) == orders._method_params("gb", {"k": 10})
+
+
+@pytest.mark.parametrize("method", ["bo", "gb"])
+def test_cache_key_holds_the_version_of_the_variant_in_force(pool, monkeypatch, method):
+    X, y = pool
+    module = orders._APPROXIMATE[method]
+    keys = {}
+    for approx in ("exact", "approximate"):
+        params = orders._method_params(method, {"approx": approx})
+        keys[approx] = orders.cache_key(method, X, y, 0, 3, True, params)
+    monkeypatch.setattr(module, "APPROX_VERSION", module.APPROX_VERSION + "-changed")
+    for approx, key in keys.items():
+        changed = orders.cache_key(method, X, y, 0, 3, True, orders._method_params(method, {"approx": approx})) != key
+        assert changed == (approx == "approximate")
 
 
 def test_corrupt_or_foreign_cache_files_are_recomputed(pool, tmp_path):
