@@ -7,7 +7,8 @@ and ``interactions`` tables, the ``features`` table (each table's feature
 labels from its schema, so a summary of the tidy tables alone names them as
 the schema does), InterpretML's own JSON export of every EBM fit
 (``<surrogate>_<table>_seed<k>.json``), the figures, the agreement of each
-surrogate with the reference EBM and, on the paper's NMT pairs, the paper's
+surrogate with the reference EBM, the agreement matrix between all methods per
+table (``method_agreement.csv``) and, on the paper's NMT pairs, the paper's
 case-study claims checked on the EBM records (seed-averaged).
 
 The numbers are computed in ``harness.analysis.interpret``, written for people
@@ -29,6 +30,7 @@ from harness.analysis.interpret import (
     feature_labels,
     fit_table,
     importance_spread,
+    method_agreement,
     seed_means,
 )
 from harness.analysis.summary import ebm_surrogates, reference_surrogate
@@ -124,6 +126,11 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     write_csv(agree, out / "agreement.csv")
     parts += render.ranking_section(means, spread, reference, datasets, labels, unit)
     parts += render.agreement_section(agree, reference)
+    if len(surrogates) > 1:
+        matrix = method_agreement(means, surrogates, datasets, NAME)
+        write_csv(matrix, out / "method_agreement.csv")
+        parts += render.method_agreement_section(matrix)
+        render.agreement_heatmaps(matrix, out / "method_agreement.png")
     for d in datasets:
         recs = [means[s, d] for s in [reference, *[s for s in surrogates if s != reference]] if (s, d) in means]
         render.case_figures(recs, labels.get(d, {}), unit, spread.xs(d, level="dataset"), out, d)
