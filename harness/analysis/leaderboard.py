@@ -1,8 +1,10 @@
 """The leaderboard of importance methods over many synthetic tables: bootstrap intervals, paired tests, verdicts.
 
 The unit is a **table** (a dataset and seed): every method explained the
-same tables, so methods are compared table by table. A **size band** is one
-table size of the grid (``n_rows``), plus ``all`` for every table.
+same tables, so methods are compared table by table. A **size band** is a
+range of table sizes (``size_bands``: a band starts at the least size and at
+each edge; none: one band per size), named by its least size; ``all`` holds
+every table.
 
 * **Means with 95 % intervals**: the mean of a score over a band's tables,
   and the 2.5–97.5 percentiles of that mean over ``N_BOOT`` resamples of the
@@ -42,23 +44,50 @@ BOARD = ("spearman", f"top{TOP_K}_overlap", "pair_recall", "pair_precision", "sh
 VERDICT = ("spearman", "pair_recall", "shape_nrmse")  # the scores a verdict is given on
 
 
+def size_bands(sizes, edges=None) -> dict:
+    """Each table size -> its band's least size: a band starts at the least size and at every edge (none: one per size)."""
+    sizes = sorted(set(sizes))
+    if edges is None:
+        return {n: n for n in sizes}
+    index = {n: sum(n >= e for e in edges) for n in sizes}
+    least = {}
+    for n in sizes:
+        least.setdefault(index[n], n)
+    return {n: least[index[n]] for n in sizes}
+
+
+def unexplained(scored: pd.DataFrame) -> pd.DataFrame:
+    """Fits that ran but were not explained (e.g. exact Shapley over more than 12 players), per method: how many, why."""
+    none = scored[(scored["status"] == "ok") & scored["spearman"].isna() & scored["reason"].fillna("").str.startswith("not explained")]
+    return none.groupby("surrogate", sort=False)["reason"].agg(n="size", reason="first").reset_index()
+
+
+def band_labels(fits: pd.DataFrame) -> dict:
+    """band -> its sizes in words: "50–100", or "400" for a band of one size."""
+    spans = fits.groupby("band")["n_rows"].agg(["min", "max"])
+    return {b: f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}" for b, (lo, hi) in spans.iterrows()}
+
+
 def fits_of(scored: pd.DataFrame) -> pd.DataFrame:
-    """One row per successful fit: its table, band and every board score, with its seconds per explanation."""
+    """One row per successful fit: its table, band (``size_band`` of its scores, else its size) and every board score,
+    with its seconds per explanation."""
     ok = scored[scored["status"] == "ok"].copy()
     ok["table"] = ok["dataset"].astype(str) + "#" + ok["seed"].astype(str)
+    banded = ok.dropna(subset=["size_band"]).groupby("n_rows")["size_band"].first() if "size_band" in ok else pd.Series()
+    ok["band"] = ok["n_rows"].map(banded).fillna(ok["n_rows"]).astype(ok["n_rows"].dtype)  # an unexplained fit has no scores
     model = ok["measure"].map(reads_model) if "measure" in ok else True
     ok["seconds"] = ok["explain_seconds"] + np.where(model, ok["fit_seconds"], 0.0)
-    keep = ["table", "dataset", "seed", "surrogate", "n_rows", *[c for c in DIRECTION if c in ok.columns]]
+    keep = ["table", "dataset", "seed", "surrogate", "n_rows", "band", *[c for c in DIRECTION if c in ok.columns]]
     return ok[keep].reset_index(drop=True)
 
 
 def bands_of(fits: pd.DataFrame) -> list:
-    """The size bands: every table size of the grid, smallest first, then ``all``."""
-    return [*sorted(fits["n_rows"].unique().tolist()), ALL]
+    """The size bands, smallest first, then ``all``."""
+    return [*sorted(fits["band"].unique().tolist()), ALL]
 
 
 def _in_band(fits: pd.DataFrame, band) -> pd.DataFrame:
-    return fits if band == ALL else fits[fits["n_rows"] == band]
+    return fits if band == ALL else fits[fits["band"] == band]
 
 
 def _wide(part: pd.DataFrame, measure: str, methods: list[str]) -> pd.DataFrame:
@@ -156,3 +185,12 @@ def verdicts(judgement: pd.DataFrame) -> pd.DataFrame:
         out.append({"measure": m, "surrogate": s, "from_n": g["band"].iloc[start] if start < len(g) else np.nan,
                     "n_best": int((g["best"] == s).sum()), "n_bands": len(g)})
     return pd.DataFrame(out, columns=["measure", "surrogate", "from_n", "n_best", "n_bands"])
+
+
+def board(fits: pd.DataFrame, reference: str, seed: int) -> dict[str, pd.DataFrame]:
+    """The whole leaderboard of ``fits``: intervals per band and per table size, the reference's paired comparisons,
+    and each method's verdicts beside the judgement per band they come from."""
+    boot = bootstrap(fits, seed)
+    judgement = judged(fits, boot)
+    return {"leaderboard": boot, "leaderboard_by_size": bootstrap(fits.assign(band=fits["n_rows"]), seed),
+                       "paired": paired(fits, reference), "verdicts": judgement.merge(verdicts(judgement), how="left")}

@@ -135,9 +135,18 @@ def cells_of(cfg, opts):
     return cells, datasets, tables
 
 
+def bands_of(cfg, tables) -> dict:
+    """Each table size -> its size band's least size (``size_bands``: the edges where a band starts; null: one per size)."""
+    edges = to_plain(cfg.get("size_bands"))
+    if edges is not None and (not isinstance(edges, list) or not all(isinstance(e, (int, float)) and e > 0 for e in edges)):
+        raise ConfigError(f"size_bands: expected null or a list of table sizes where a band starts, e.g. [200]; got {edges!r}")
+    return leaderboard.size_bands([t[0]["n_rows"] for t in tables], edges)
+
+
 def run(cfg, opts):
     threshold = float(cfg.get("pair_threshold", DEFAULT_THRESHOLD))
     cells, datasets, tables = cells_of(cfg, opts)
+    band = bands_of(cfg, tables)
     result = run_cells(cells, datasets, opts, label=NAME)
     out = opts.output_dir
     made = {ds.name: (ds, truth, test) for _, _, ds, truth, test in tables}
@@ -159,7 +168,7 @@ def run(cfg, opts):
         sense, scored_on = analysis.sense_of(record.measure)
         truth, overall = truth_in(c.train, sense)
         keys = {"experiment": NAME, "dataset": c.train, "surrogate": c.surrogate.name, "seed": c.seed, **point}
-        scores.append({**keys, **analysis.fit_scores(truth, overall, record, threshold)})
+        scores.append({**keys, "size_band": band[point["n_rows"]], **analysis.fit_scores(truth, overall, record, threshold)})
         if scored_on == "all":
             errors.append(shape_errors(truth, record).assign(**keys, truth_sense=sense))
         for name, f in record.frames(experiment=NAME, seed=c.seed, **point).items():
@@ -216,19 +225,18 @@ def summarise(rows: pd.DataFrame, out: Path, scores=None, shape_errors=None, imp
 
 
 def _leaderboard(rows: pd.DataFrame, scored: pd.DataFrame, out: Path) -> str:
-    """leaderboard.csv / paired.csv / verdicts.csv / leaderboard.md and its figures; the markdown ("" without fits)."""
+    """leaderboard.csv / leaderboard_by_size.csv / paired.csv / verdicts.csv, leaderboard.md and its figures; the
+    markdown ("" without a successful fit)."""
     fits = leaderboard.fits_of(scored)
     if not len(fits):
         return ""
     reference = reference_surrogate(rows, leaderboard.methods_of(fits))
-    boot = leaderboard.bootstrap(fits, int(rows["seed"].min()))
-    pairs = leaderboard.paired(fits, reference)
-    judgement = leaderboard.judged(fits, boot)
-    verdicts = leaderboard.verdicts(judgement)
-    for name, frame in (("leaderboard", boot), ("paired", pairs), ("verdicts", judgement.merge(verdicts, how="left"))):
+    frames = leaderboard.board(fits, reference, int(rows["seed"].min()))
+    for name, frame in frames.items():
         write_csv(frame.assign(experiment=NAME)[["experiment", *frame.columns]], out / f"{name}.csv")
-    board_render.figures(boot, out)
-    text = board_render.document(boot, pairs, verdicts, reference, fits, analysis.method_senses(scored))
+    board_render.figures(frames["leaderboard"], frames["leaderboard_by_size"], out)
+    text = board_render.document(frames["leaderboard"], frames["paired"], frames["verdicts"], reference, fits,
+                                 analysis.method_senses(scored), leaderboard.unexplained(scored))
     atomic_write_text(out / "leaderboard.md", text)
     return text
 

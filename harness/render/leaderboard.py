@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from harness.analysis.leaderboard import ALL, BOARD, DIRECTION, LEVEL, N_BOOT, VERDICT
+from harness.analysis.leaderboard import ALL, BOARD, DIRECTION, LEVEL, N_BOOT, VERDICT, band_labels
 from harness.render.figures import save
 from harness.render.markdown import table
 from harness.text import pm
@@ -41,8 +41,9 @@ def _order(boot: pd.DataFrame) -> list[str]:
     return list(s.sort_values(ascending=False, kind="stable").index)
 
 
-def figures(boot: pd.DataFrame, out: Path) -> None:
-    """leaderboard.png (every method over every table, 95 % intervals) and leaderboard_by_size.png (per table size)."""
+def figures(boot: pd.DataFrame, by_size: pd.DataFrame, out: Path) -> None:
+    """leaderboard.png (every method over every table, 95 % intervals) and leaderboard_by_size.png (``by_size``: the
+    bootstrap per table size)."""
     methods = _order(boot)
     whole = boot[boot["band"] == ALL].set_index(["surrogate", "measure"])
     fig, axes = plt.subplots(1, len(BOARD), figsize=(2.6 * len(BOARD), 0.45 * len(methods) + 1.6), sharey=True)
@@ -60,7 +61,7 @@ def figures(boot: pd.DataFrame, out: Path) -> None:
     fig.suptitle(f"Every method over every table: mean and 95 % bootstrap interval ({N_BOOT} resamples of the tables)")
     fig.tight_layout()
     save(fig, out / "leaderboard.png")
-    sized = boot[boot["band"] != ALL].astype({"band": float})
+    sized = by_size[by_size["band"] != ALL].astype({"band": float})
     fig, axes = plt.subplots(1, len(CURVES), figsize=(4.2 * len(CURVES), 3.6))
     for ax, m in zip(axes, CURVES):
         for s in methods:
@@ -83,34 +84,39 @@ def figures(boot: pd.DataFrame, out: Path) -> None:
 
 
 def document(boot: pd.DataFrame, pairs: pd.DataFrame, verdicts: pd.DataFrame, reference: str, fits: pd.DataFrame,
-             senses: pd.DataFrame) -> str:
+             senses: pd.DataFrame, missing: pd.DataFrame) -> str:
     """leaderboard.md: the board, per size, the reference's paired comparisons, verdicts, a reading, the method."""
     methods, stats = _order(boot), boot.set_index(["band", "surrogate", "measure"])
     bands = [b for b in dict.fromkeys(boot["band"]) if b != ALL]
+    label = band_labels(fits)
     n_tables = fits["table"].nunique()
     parts = [f"## Leaderboard: {len(methods)} methods on {n_tables} tables (mean [95 % bootstrap interval] over tables)\n",
              table(["method", *[NAMES[m] for m in BOARD], "tables"],
                    [[s, *[_cell(stats, ALL, s, m) for m in BOARD], int(stats.loc[(ALL, s, "spearman"), "n_tables"])]
                     for s in methods]), ""]
-    sizes = ", ".join(f"{b:g} rows: {fits.loc[fits['n_rows'] == b, 'table'].nunique()}" for b in bands)
-    parts += [f"## Per table size (tables per size: {sizes})\n"]
+    if len(missing):
+        parts += ["Not explained, so not averaged (the paired comparisons use the tables both methods scored): "
+                  + "; ".join(f"{r.surrogate} on {r.n} table(s) ({r.reason.removeprefix('not explained: ')})"
+                              for r in missing.itertuples()), ""]
+    sizes = ", ".join(f"{label[b]} rows: {fits.loc[fits['band'] == b, 'table'].nunique()}" for b in bands)
+    parts += [f"## Per table size (tables per size band: {sizes})\n"]
     for m in HEADLINE:
-        parts += [f"**{NAMES[m]}**\n", table(["method", *[f"n = {b:g}" for b in bands]],
+        parts += [f"**{NAMES[m]}**\n", table(["method", *[f"n = {label[b]}" for b in bands]],
                                              [[s, *[_cell(stats, b, s, m) for b in bands]] for s in methods]), ""]
     parts += [f"## {reference} against each method, per table size (paired over the tables both scored)\n",
-              _paired_markdown(pairs, bands),
+              _paired_markdown(pairs, bands, label),
               f"Win rate: share of tables where {reference} scores better (ties count half); p: two-sided Wilcoxon "
               f"signed-rank test of the per-table differences; Δ = {reference} − method.", "",
               "## Verdicts: from which table size is each method indistinguishable from the best?\n",
               _verdict_markdown(verdicts, methods), "",
-              f"At a size, the best method has the best mean; another is indistinguishable from it when the paired Wilcoxon "
-              f"p ≥ {LEVEL:g} and the 95 % intervals overlap. \"from n = k\": at k rows and every larger size of the grid.", "",
-              f"## Reading: {reference} against the other methods\n", _reading(pairs, reference), "",
+              f"In a size band, the best method has the best mean; another is indistinguishable from it when the paired Wilcoxon "
+              f"p ≥ {LEVEL:g} and the 95 % intervals overlap. \"from n = k\": in the band from k rows and every larger band; \"never\": not in the largest band.", "",
+              f"## Reading: {reference} against the other methods\n", _reading(pairs, reference, label), "",
               _sense_note(senses)]
     return "\n".join(parts)
 
 
-def _paired_markdown(pairs: pd.DataFrame, bands: list) -> str:
+def _paired_markdown(pairs: pd.DataFrame, bands: list, label: dict) -> str:
     """Per score, other methods × sizes: the reference's win rate, the Wilcoxon p and Δ (reference − method)."""
     parts = []
     for m in ("spearman", "pair_recall", "shape_nrmse"):
@@ -120,24 +126,24 @@ def _paired_markdown(pairs: pd.DataFrame, bands: list) -> str:
         cells = {k: f"{pm(r['win_rate'])} (p {r['p']:.2g}, Δ {r['difference']:+.2f}, {int(r['n_tables'])})" for k, r in g.iterrows()}
         others = list(dict.fromkeys(g.index.get_level_values("surrogate")))
         parts += [f"**{NAMES[m]}**: win rate (p, Δ, tables)\n",
-                  table(["method", *[f"n = {b:g}" for b in bands], "all"],
+                  table(["method", *[f"n = {label[b]}" for b in bands], "all"],
                         [[s, *[cells.get((s, b), "–") for b in [*bands, ALL]]] for s in others]), ""]
     return "\n".join(parts)
 
 
 def _verdict_markdown(verdicts: pd.DataFrame, methods: list[str]) -> str:
-    v = verdicts.set_index(["surrogate", "measure"])
+    v = verdicts.drop_duplicates(["surrogate", "measure"]).set_index(["surrogate", "measure"])  # one verdict per band row
 
     def text(s, m):
         if (s, m) not in v.index:
             return "not scored"
         r = v.loc[(s, m)]
         where = "never" if pd.isna(r["from_n"]) else f"from n = {r['from_n']:g}"
-        return f"{where} (best at {int(r['n_best'])} of {int(r['n_bands'])} sizes)"
+        return f"{where} (best in {int(r['n_best'])} of {int(r['n_bands'])} bands)"
     return table(["method", *[NAMES[m] for m in VERDICT]], [[s, *[text(s, m) for m in VERDICT]] for s in methods])
 
 
-def _reading(pairs: pd.DataFrame, reference: str) -> str:
+def _reading(pairs: pd.DataFrame, reference: str, label: dict) -> str:
     """Per other method and score: the sizes where the reference is better, no different or worse (p < LEVEL decides)."""
     lines = []
     for s, g in pairs.groupby("surrogate", sort=False):
@@ -148,10 +154,10 @@ def _reading(pairs: pd.DataFrame, reference: str) -> str:
             if not len(h):
                 continue
             sig, better = h["p"] < LEVEL, DIRECTION[m] * h["difference"] > 0
-            words = [f"{k} at n = " + ", ".join(f"{r.band:g} (Δ {r.difference:+.2f}, p {r.p:.2g})" for r in grp.itertuples())
+            words = [f"{k} at n = " + ", ".join(f"{label[r.band]} (Δ {r.difference:+.2f}, p {r.p:.2g})" for r in grp.itertuples())
                      for k, grp in (("better", h[sig & better]), ("worse", h[sig & ~better])) if len(grp)]
             if (~sig).any():
-                words.append("no different at n = " + ", ".join(f"{b:g}" for b in h.loc[~sig, "band"]))
+                words.append("no different at n = " + ", ".join(label[b] for b in h.loc[~sig, "band"]))
             for r in whole.itertuples():
                 words.append(f"over all {r.n_tables} tables Δ {r.difference:+.2f} (p {r.p:.2g}, win rate {pm(r.win_rate)})")
             said.append(f"{NAMES[m]}: " + "; ".join(words))

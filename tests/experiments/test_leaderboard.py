@@ -52,6 +52,14 @@ def test_each_method_recovers_a_planted_ranking(easy, method):
         assert s["importance_error"] < 0.6, method
 
 
+def test_size_bands_start_at_each_edge():
+    assert lb.size_bands([400, 50, 100, 200], [200]) == {50: 50, 100: 50, 200: 200, 400: 200}
+    assert lb.size_bands([50, 100, 200, 400, 800], [100, 400]) == {50: 50, 100: 100, 200: 100, 400: 400, 800: 400}
+    assert lb.size_bands([60, 150]) == {60: 60, 150: 150} and lb.size_bands([60, 150], [1000]) == {60: 60, 150: 60}
+    fits = pd.DataFrame({"n_rows": [50, 100, 400], "band": [50, 50, 400]})
+    assert lb.band_labels(fits) == {50: "50–100", 400: "400"}
+
+
 def test_each_measure_has_its_truth():
     assert sense_of("fraction of variance") == ("fanova", "all")
     assert sense_of("mean |centred term|") == ("mean", "all")
@@ -62,7 +70,7 @@ def test_each_measure_has_its_truth():
 # ---------------------------------------------------------------- intervals, paired tests, verdicts on constructed scores
 
 
-def _fits(n_tables=12, sizes=(50, 400), seed=0):
+def _fits(n_tables=12, sizes=(50, 400), seed=0):  # one band per size
     """A method ``good`` better than ``bad`` by 0.3 on every table; ``twin`` = good ± noise; seconds grow with size."""
     g = np.random.default_rng(seed)
     rows = []
@@ -70,7 +78,7 @@ def _fits(n_tables=12, sizes=(50, 400), seed=0):
         for t in range(n_tables):
             base = g.uniform(0.2, 0.6)
             for method, spearman in (("good", base + 0.3), ("twin", base + 0.3 + g.normal(0, 0.02)), ("bad", base)):
-                rows.append({"table": f"t{size}-{t}", "dataset": f"t{size}-{t}", "seed": 0, "surrogate": method, "n_rows": size,
+                rows.append({"table": f"t{size}-{t}", "dataset": f"t{size}-{t}", "seed": 0, "surrogate": method, "n_rows": size, "band": size,
                              "spearman": spearman, "pair_recall": np.nan if method == "bad" else 1.0,
                              "shape_nrmse": 0.5, "seconds": size / 100})
     return pd.DataFrame(rows)
