@@ -21,6 +21,7 @@ class Stream(IntEnum):
     FIDELITY_TEST = 3  # fresh uniform test rows of a synthetic table
     SYNTHETIC_GRID = 4  # the tables of a synthetic benchmark grid: their seeds and settings
     SYNTHETIC_ROWS = 5  # fresh rows from a synthetic generator's sampling distribution
+    BOOTSTRAP = 6      # resampled tables of a leaderboard's confidence intervals
     HPO_INIT = 101     # the initial design shared by BO and GB (so their curves are paired)
 
 

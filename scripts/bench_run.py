@@ -10,7 +10,8 @@ and prints: wall time, the fit floor = sum of the computed cells' recorded
 fit + predict (+ explain, where a cell is explained) seconds / cells running
 at once (n_jobs), and their ratio.
 With --rerun it then runs the same command again on the warm cache and
-prints the rerun's wall time as a share of the cold run.
+prints the rerun's wall time as a share of the cold run. With --keep DIR the
+run dirs and the cache are written below DIR and kept (its numbers can be read).
 """
 from __future__ import annotations
 
@@ -51,9 +52,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rerun", action="store_true", help="also time an unchanged rerun on the warm cache")
     parser.add_argument("--n-jobs", type=int, default=2, help="cells at once (must match the run's n_jobs)")
+    parser.add_argument("--keep", type=Path, default=None, help="write the runs and the cache below this folder and keep them")
     args, overrides = parser.parse_known_args()
     with tempfile.TemporaryDirectory(prefix="harness-bench-") as tmp:
-        tmp = Path(tmp)
+        tmp = args.keep.resolve() if args.keep else Path(tmp)
         wall = run([*overrides, f"n_jobs={args.n_jobs}"], tmp / "cold", tmp / "cache")
         fl, cells = fit_floor(tmp / "cold", args.n_jobs)
         print(f"run: {' '.join(overrides)}")

@@ -10,10 +10,12 @@ against the noise-free signal. The grid varies ``n_rows``, ``snr`` and
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from harness.analysis.summary import mean_std
 from harness.explanations import Interpretation, records_of
+from harness.explanations.record import MEAN_ABS
 from harness.explanations.scoring import score
 
 GRID = ("n_rows", "snr", "sampling")
@@ -25,10 +27,40 @@ SKEW = ["spearman", "global_spearman", "importance_error", "global_importance_er
         "r2"]  # pairs of (against the table's truth, against the global truth), then the test R²
 
 
+RANKING = ("spearman", "kendall", f"top{TOP_K}_overlap")  # what every method is scored on
+VARIANCE = "fraction of variance"  # fANOVA's measure (harness.explainers.fanova)
+TOP_GAMMA = "importance for reaching the top"  # PED-ANOVA's measure starts so: read from the rows, no model
+
+
+def sense_of(measure: str) -> tuple[str, str]:
+    """(truth sense, what is scored) for a record whose importance is ``measure`` (``Interpretation.measure``).
+
+    A variance fraction (fANOVA over the declared domain) is the generator's variance decomposition:
+    scored against ``truth_of(.., sense="fanova")`` on everything. Mean |centred term| (EBM, GAM, trees,
+    SHAP, ridge) is scored against the truth of the rows on everything. Any other measure (MDI's share of
+    impurity decrease, permutation's MSE increase, PED-ANOVA's top-γ importance) is a property of the rows
+    in units of its own: scored against the rows' truth on the ranking only, the rest left NaN.
+    """
+    if measure == VARIANCE:
+        return "fanova", "all"
+    return "mean", "all" if measure == MEAN_ABS else "ranking"
+
+
+def reads_model(measure: str) -> bool:
+    """Whether the method's cost includes the fit: PED-ANOVA reads the rows alone (its cell's forest is unused)."""
+    return not str(measure).startswith(TOP_GAMMA)
+
+
 def fit_scores(truth: Interpretation, overall: Interpretation, record: Interpretation, threshold: float) -> dict:
-    """One fit's row of scores.csv: against its table's truth, the threshold, and the global truth's ``global_*``."""
-    return {**score(truth, record, threshold), "pair_threshold": threshold,
-            **{f"global_{k}": v for k, v in score(overall, record, threshold).items() if f"global_{k}" in SCORES}}
+    """One fit's row of scores.csv: against its table's truth (in the sense ``sense_of`` its measure), the threshold,
+    and the global truth's ``global_*``; a method scored on its ranking only has NaN elsewhere."""
+    sense, scored = sense_of(record.measure)
+    row = {**score(truth, record, threshold), "pair_threshold": threshold,
+           **{f"global_{k}": v for k, v in score(overall, record, threshold).items() if f"global_{k}" in SCORES}}
+    if scored == "ranking":
+        row.update({k: np.nan for k in row if k in SCORES and k not in RANKING and k.removeprefix("global_") not in RANKING})
+        row["pair_note"] = "scored on its ranking only"
+    return {**row, "measure": record.measure, "truth_sense": sense, "scored_on": scored}
 
 
 def scored_fits(rows: pd.DataFrame, scores: pd.DataFrame | None) -> pd.DataFrame:
@@ -52,6 +84,19 @@ def method_means(scored: pd.DataFrame, by=("surrogate",), cols=MEASURES) -> pd.D
 def failed_fits(scored: pd.DataFrame) -> pd.Series:
     """How many fits of each surrogate failed (they are not averaged)."""
     return scored[scored["status"] != "ok"].groupby("surrogate").size()
+
+
+def is_factorial(summary: pd.DataFrame) -> bool:
+    """Whether the tables cover every combination of the grid's values (a named grid deals them out instead)."""
+    points = summary[list(GRID)].drop_duplicates()
+    return len(points) == int(np.prod([summary[k].nunique() for k in GRID]))
+
+
+def method_senses(scored: pd.DataFrame) -> pd.DataFrame:
+    """Per method: what its importance measures, the truth it was scored against and on what (``sense_of``)."""
+    cols = ["measure", "truth_sense", "scored_on"]
+    ok = scored[(scored["status"] == "ok") & scored.get("measure", pd.Series(index=scored.index)).notna()]
+    return ok.groupby("surrogate", sort=False)[cols].first() if len(ok) else pd.DataFrame(columns=cols)
 
 
 def reference_setting(summary: pd.DataFrame) -> dict:

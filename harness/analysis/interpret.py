@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from harness.explanations import Interpretation, agreement, average
+from harness.explanations import Interpretation, agreement, average, rank_agreement, top_k_overlap
 
 TOP_K = 3  # top-k overlap of the rankings, and the pair terms drawn per table
 RECORD_KEYS = ("surrogate", "dataset", "seed")
+METHOD_AGREEMENT_COLUMNS = ["experiment", "dataset", "method_a", "method_b", "spearman", "kendall", f"top{TOP_K}_overlap"]
 AGREEMENT_COLUMNS = ["experiment", "dataset", "surrogate", "seed", "reference", "spearman", "kendall",
                      f"top{TOP_K}_overlap", "shape_r_mean", "shape_r_features", "n_features", "reason"]
 
@@ -57,6 +58,22 @@ def agreement_table(records: dict[tuple, Interpretation], reference: str, experi
         rows.append({"experiment": experiment, "dataset": d, "surrogate": s, "seed": seed, "reference": reference,
                      **agreement(rec, ref, k=TOP_K)})
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+def method_agreement(means: dict[tuple[str, str], Interpretation], surrogates: list[str], datasets: list[str],
+                     experiment: str) -> pd.DataFrame:
+    """Per table, every ordered pair of methods (the diagonal too): Spearman, Kendall and top-k overlap of their
+    seed-mean single-feature importances — the agreement matrix between methods, whatever each importance measures
+    (ranks compare across units)."""
+    rows = []
+    for d in datasets:
+        present = [s for s in surrogates if (s, d) in means]
+        for a in present:
+            for b in present:
+                r = rank_agreement(means[a, d], means[b, d])
+                rows.append({"experiment": experiment, "dataset": d, "method_a": a, "method_b": b, "spearman": r["spearman"],
+                             "kendall": r["kendall"], f"top{TOP_K}_overlap": top_k_overlap(means[a, d], means[b, d], TOP_K)})
+    return pd.DataFrame(rows, columns=METHOD_AGREEMENT_COLUMNS)
 
 
 def agreement_means(agree: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

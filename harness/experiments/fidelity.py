@@ -1,24 +1,21 @@
-"""Fidelity against a known truth: does a surrogate's explanation say what actually generated the table?
+"""Fidelity against a known truth: does an explanation say what actually generated the table?
 
-On a real HPO table explanations can only be compared with each other. On a
-synthetic one (``harness.data.synthetic``) the generating function is known,
-so each surrogate — fitted on all rows of the table, explained as in the
-interpret experiment — is scored against the truth of those rows (``score``).
-The grid varies the table's size (``n_rows``), its noise (``snr``) and its
-skew (``sampling``: uniform, or the first rows an HPO method visits in a
-pool of ``data.pool_size``); every other generator setting comes from
-``data``. Each run seed is a fresh table (the generator's seed is the run
-seed) and seeds the fits. Tables are named by their settings
-(``data.name`` is ignored), described in ``tables.md`` and ``tables.csv``.
+On a synthetic table (``harness.data.synthetic``) the generating function is known, so each surrogate — an
+EBM, a baseline or one of the field's importance methods (fANOVA, PED-ANOVA, MDI, permutation, SHAP), fitted
+on all rows and explained as in the interpret experiment — is scored against the truth of those rows, in the
+sense its importance measures (``harness.analysis.fidelity.sense_of``). ``grid`` says which tables:
 
-Prediction quality is recorded beside fidelity: every fit is scored on
-``test_rows`` fresh uniform rows (drawn with a seed derived from the run
-seed) against the table's noise-free signal f(X), so ``r2`` says how much of
-the true function the surrogate recovered, wherever the table's rows lay.
+* ``default`` or ``full`` (``harness.data.synthetic.table_grid``): per run seed, many tables each with its own
+  **drawn** function (the draw's options from ``data.random``), sizes, noise levels and samplings dealt in a
+  balanced design — the leaderboard of methods (``harness.analysis.leaderboard``); ``n_tables`` says how many;
+* lists ``{n_rows, snr, sampling}``: every combination, on the one function ``data`` describes, a fresh table
+  per run seed (the generator's seed is the run seed) — how size, noise and skew move one truth.
 
-This module makes the tables and fits; the scores and their means are
-``harness.analysis.fidelity``'s, the figures and markdown
-``harness.render.fidelity``'s.
+A sampled table is the first rows an HPO method visits in a pool. The run seed seeds the fits. Tables are
+named by their settings, described in ``tables.md`` / ``tables.csv``. Every fit is also scored on
+``test_rows`` fresh uniform rows of the same function (``sample_rows``, a seed derived from the table's)
+against the noise-free signal: ``r2`` says how much of the true function it recovered. Scores:
+``harness.analysis.fidelity``; figures and markdown: ``harness.render.fidelity`` / ``leaderboard``.
 """
 from __future__ import annotations
 
@@ -31,11 +28,14 @@ from pathlib import Path
 import pandas as pd
 
 from harness.analysis import fidelity as analysis
+from harness.analysis import leaderboard
 from harness.analysis.fidelity import GRID
+from harness.analysis.summary import reference_surrogate
 from harness.cells import Cell, Eval, cell_id, run_cells
 from harness.config import as_list, seeds_of, to_plain
 from harness.data.dataset import Dataset
-from harness.data.synthetic import TARGET, describe, generate, true_function, truth_of
+from harness.data.synthetic import TARGET, describe, generate, sample_rows, table_grid, true_function, truth_of
+from harness.data.synthetic.grid import GRIDS
 from harness.errors import ConfigError
 from harness.experiments.base import Experiment
 from harness.experiments.common import specs_of
@@ -43,6 +43,7 @@ from harness.explanations import Interpretation
 from harness.explanations.scoring import DEFAULT_THRESHOLD, shape_errors
 from harness.hpo import sampler
 from harness.render import fidelity as render
+from harness.render import leaderboard as board_render
 from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
 from harness.seeds import Stream, derive
 
@@ -51,21 +52,30 @@ log = logging.getLogger("harness")
 NAME = "fidelity"
 KEYS = ["experiment", "dataset", "surrogate", "seed", *GRID]
 TABLES = ("metrics", "scores", "shape_errors", "importances", "shapes", "tables")
-SAMPLING_COST = {"bo": 2, "gb": 1}  # relative cost of generating a table by sampling (BO orders take longest)
+SAMPLING_COST = {"bo": 2, "gb": 1, "tpe": 1}  # relative cost of generating a table by sampling (BO orders take longest)
 
 
 # ---------------------------------------------------------------- the tables
 
 
-def grid_of(cfg) -> list[dict]:
-    """Every combination of the grid's values, in the order given."""
-    grid = to_plain(cfg.get("grid")) or {}
-    unknown = sorted(set(grid) - set(GRID))
-    if unknown:
-        raise ConfigError(f"grid: unknown key(s) {', '.join(unknown)}; the grid varies {', '.join(GRID)}")
-    data = to_plain(cfg.data)
+def settings_of(cfg) -> list[tuple[dict, int, dict]]:
+    """(grid point, run seed, generator settings) of every table: a named grid's drawn tables, or every combination."""
+    grid, data = to_plain(cfg.get("grid")), to_plain(cfg.data)
+    if data.get("kind") != "synthetic":
+        raise ConfigError("fidelity needs a synthetic table with a known truth: run it with data=synthetic "
+                          f"(got data.kind={data.get('kind')!r})")
+    if isinstance(grid, str):
+        if grid not in GRIDS:
+            raise ConfigError(f"grid={grid!r} is unknown: name one of {', '.join(GRIDS)}, or give lists of {', '.join(GRID)}")
+        n, random = cfg.get("n_tables"), data.get("random") if data.get("schema") == "random" else None
+        return [({k: s[k] for k in GRID}, seed, {**s, "maximize": data.get("maximize", True)})
+                for seed in seeds_of(cfg) for s in table_grid(seed, grid, n_tables=n, random=random)]
+    grid = grid or {}
+    if not isinstance(grid, dict) or set(grid) - set(GRID):
+        raise ConfigError(f"grid: expected {' or '.join(GRIDS)}, or lists of {', '.join(GRID)}; got {grid!r}")
     values = [as_list(grid.get(k)) or [data.get(k)] for k in GRID]
-    return [dict(zip(GRID, combo)) for combo in product(*values)]
+    points = [dict(zip(GRID, combo)) for combo in product(*values)]
+    return [(p, seed, {**data, **p, "name": None, "seed": seed}) for seed in seeds_of(cfg) for p in points]
 
 
 def test_table(train: Dataset, X: pd.DataFrame) -> Dataset:
@@ -81,39 +91,33 @@ def test_table(train: Dataset, X: pd.DataFrame) -> Dataset:
 
 
 def tables_of(cfg, opts) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
-    """(grid point, seed, table, truth, test table) for every grid point and seed, over ``opts.n_jobs`` cores.
+    """(grid point, seed, table, truth, test table) for every table, over ``opts.n_jobs`` cores.
 
-    The tables that differ only in ``n_rows`` are prefixes of one HPO order of one pool, so each such group
-    is one task: the order (seconds for BO) is computed once and read from the order cache for the others.
+    Tables that differ only in ``n_rows`` are prefixes of one HPO order of one pool, so each such group is
+    one task: the order (seconds for BO) is computed once and read from the order cache for the others.
     """
     from joblib import Parallel, delayed
 
-    data = to_plain(cfg.data)
-    if data.get("kind") != "synthetic":
-        raise ConfigError("fidelity needs a synthetic table with a known truth: run it with data=synthetic "
-                          f"(got data.kind={data.get('kind')!r})")
     test_rows = int(cfg.get("test_rows", 2000))
-    points = grid_of(cfg)
-    groups: dict[tuple, list[int]] = {}
-    for seed in seeds_of(cfg):
-        for i, point in enumerate(points):
-            groups.setdefault((seed, *[(k, v) for k, v in point.items() if k != "n_rows"]), []).append(i)
-    slowest_first = sorted(groups.items(), key=lambda g: SAMPLING_COST.get(points[g[1][0]]["sampling"], 0), reverse=True)
+    made = settings_of(cfg)
+    groups: dict[str, list[int]] = {}
+    for i, (_, _, settings) in enumerate(made):
+        groups.setdefault(json.dumps({k: v for k, v in settings.items() if k != "n_rows"}, sort_keys=True), []).append(i)
+    slowest_first = sorted(groups.values(), key=lambda idx: SAMPLING_COST.get(made[idx[0]][2]["sampling"], 0), reverse=True)
     order = sampler(opts.cache, opts.cache_dir)
-    tasks = (delayed(_group_tables)(data, key[0], [points[i] for i in idx], test_rows, order) for key, idx in slowest_first)
+    tasks = (delayed(_group_tables)([made[i][2] for i in idx], test_rows, order) for idx in slowest_first)
     with Parallel(n_jobs=max(1, min(opts.n_jobs, len(groups))), batch_size=1) as par:
         results = par(tasks)
-    made = {}
-    for ((seed, *_), idx), tables in zip(slowest_first, results):
-        made.update({(seed, i): table for i, table in zip(idx, tables)})
-    return [(points[i], seed, *made[(seed, i)]) for seed in seeds_of(cfg) for i in range(len(points))]
+    tables = {i: table for idx, group in zip(slowest_first, results) for i, table in zip(idx, group)}
+    return [(point, seed, *tables[i]) for i, (point, seed, _) in enumerate(made)]
 
 
-def _group_tables(data: dict, seed: int, points: list[dict], test_rows: int, order) -> list[tuple[Dataset, Interpretation, Dataset]]:
-    X_test = generate({**data, "name": None, "sampling": "uniform", "n_rows": test_rows, "seed": derive(seed, Stream.FIDELITY_TEST)})[0].X
+def _group_tables(group: list[dict], test_rows: int, order) -> list[tuple[Dataset, Interpretation, Dataset]]:
+    """The tables of one function and pool; one set of fresh uniform test rows of that function for all."""
+    X_test = sample_rows(group[0], test_rows, derive(int(group[0]["seed"]), Stream.FIDELITY_TEST))
     out = []
-    for point in points:
-        ds, truth = generate({**data, **point, "name": None, "seed": seed}, order)
+    for settings in group:
+        ds, truth = generate(settings, order)
         out.append((ds, truth, test_table(ds, X_test)))
     return out
 
@@ -131,29 +135,52 @@ def cells_of(cfg, opts):
     return cells, datasets, tables
 
 
+def bands_of(cfg, tables) -> dict:
+    """Each table size -> its size band's least size (``size_bands``: the edges where a band starts; null: one per size)."""
+    edges = to_plain(cfg.get("size_bands"))
+    if edges is not None and (not isinstance(edges, list) or not all(isinstance(e, (int, float)) and e > 0 for e in edges)):
+        raise ConfigError(f"size_bands: expected null or a list of table sizes where a band starts, e.g. [200]; got {edges!r}")
+    return leaderboard.size_bands([t[0]["n_rows"] for t in tables], edges)
+
+
 def run(cfg, opts):
     threshold = float(cfg.get("pair_threshold", DEFAULT_THRESHOLD))
     cells, datasets, tables = cells_of(cfg, opts)
+    band = bands_of(cfg, tables)
     result = run_cells(cells, datasets, opts, label=NAME)
     out = opts.output_dir
-    truths = {ds.name: (truth, truth_of(test)) for _, _, ds, truth, test in tables}
+    made = {ds.name: (ds, truth, test) for _, _, ds, truth, test in tables}
+    truths: dict[tuple[str, str], tuple[Interpretation, Interpretation]] = {}
+
+    def truth_in(name: str, sense: str) -> tuple[Interpretation, Interpretation]:
+        """The table's truth and the global one (over the test rows), in ``sense``; each computed once."""
+        if (name, sense) not in truths:
+            ds, truth, test = made[name]
+            truths[name, sense] = (truth if sense == "mean" else truth_of(ds, sense=sense), truth_of(test, sense=sense))
+        return truths[name, sense]
+
     scores, errors, frames = [], [], {"importances": [], "shapes": []}
-    for point, seed, ds, truth, _ in tables:
-        for name, f in truth.frames(experiment=NAME, seed=seed, **point).items():
-            if name in frames:
-                frames[name].append(f)
     for c in cells:
         d = result.interpretations.get(cell_id(c, datasets))
         if d is None:  # a failed fit: its metrics row says why
             continue
-        record, (truth, overall) = Interpretation.from_dict(d), truths[c.train]
-        keys = {"experiment": NAME, "dataset": c.train, "surrogate": c.surrogate.name, "seed": c.seed,
-                **{k: c.key_dict[k] for k in GRID}}
-        scores.append({**keys, **analysis.fit_scores(truth, overall, record, threshold)})
-        errors.append(shape_errors(truth, record).assign(**keys))
-        for name, f in record.frames(experiment=NAME, seed=c.seed, **{k: c.key_dict[k] for k in GRID}).items():
+        record, point = Interpretation.from_dict(d), {k: c.key_dict[k] for k in GRID}
+        sense, scored_on = analysis.sense_of(record.measure)
+        truth, overall = truth_in(c.train, sense)
+        keys = {"experiment": NAME, "dataset": c.train, "surrogate": c.surrogate.name, "seed": c.seed, **point}
+        scores.append({**keys, "size_band": band[point["n_rows"]], **analysis.fit_scores(truth, overall, record, threshold)})
+        if scored_on == "all":
+            errors.append(shape_errors(truth, record).assign(**keys, truth_sense=sense))
+        for name, f in record.frames(experiment=NAME, seed=c.seed, **point).items():
             if name in frames:
                 frames[name].append(f)
+    for point, seed, ds, _, _ in tables:  # the truths scored against, "truth" (mean |term|) and e.g. "truth_fanova"
+        for sense in sorted({s for (n, s) in truths if n == ds.name} | {"mean"}):
+            rec = truth_in(ds.name, sense)[0]
+            rec.surrogate = "truth" if sense == "mean" else f"truth_{sense}"
+            for name, f in rec.frames(experiment=NAME, seed=seed, **point).items():
+                if name in frames:
+                    frames[name].append(f)
     described = pd.DataFrame([{"experiment": NAME, "dataset": ds.name, "seed": seed, **point,
                                "fingerprint": ds.fingerprint, "settings": json.dumps(ds.meta["generator"], sort_keys=True),
                                "description": describe(ds)} for point, seed, ds, _, _ in tables])
@@ -177,27 +204,46 @@ def _lead(df: pd.DataFrame) -> pd.DataFrame:
 
 def summarise(rows: pd.DataFrame, out: Path, scores=None, shape_errors=None, importances=None, shapes=None,
               tables=None) -> pd.DataFrame:
-    """Mean over seeds per surrogate and grid point, one table per surrogate, figures, the tables' descriptions."""
+    """Means per grid point, the leaderboard over tables, figures, the tables' descriptions."""
     refuse_duplicates(rows, KEYS, "fidelity metrics")
     scored = analysis.scored_fits(rows, scores)
     summary = analysis.grid_summary(scored)
     write_csv(summary, out / "summary.csv")
-    setting = analysis.reference_setting(summary)
-    render.figures(summary, out)
-    if importances is not None and len(importances) and shapes is not None:
-        render.shape_figure(analysis.first_seed_records(importances, shapes, setting), out)
+    setting = analysis.reference_setting(summary) if analysis.is_factorial(summary) else None
+    if setting is not None:  # the grid's figures need every combination
+        render.figures(summary, out)
+        if importances is not None and len(importances) and shapes is not None:
+            render.shape_figure(analysis.first_seed_records(importances, shapes, setting), out)
+    board = _leaderboard(rows, scored, out)
     if tables is not None and len(tables):
         atomic_write_text(out / "tables.md", render.tables_markdown(tables))
     threshold = scores["pair_threshold"].iloc[0] if scores is not None and len(scores) else DEFAULT_THRESHOLD
-    text = render.document(scored, summary, setting, tables, threshold)
+    text = render.document(scored, summary, setting, tables, threshold, board)
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     return summary
 
 
+def _leaderboard(rows: pd.DataFrame, scored: pd.DataFrame, out: Path) -> str:
+    """leaderboard.csv / leaderboard_by_size.csv / paired.csv / verdicts.csv, leaderboard.md and its figures; the
+    markdown ("" without a successful fit)."""
+    fits = leaderboard.fits_of(scored)
+    if not len(fits):
+        return ""
+    reference = reference_surrogate(rows, leaderboard.methods_of(fits))
+    frames = leaderboard.board(fits, reference, int(rows["seed"].min()))
+    for name, frame in frames.items():
+        write_csv(frame.assign(experiment=NAME)[["experiment", *frame.columns]], out / f"{name}.csv")
+    board_render.figures(frames["leaderboard"], frames["leaderboard_by_size"], out)
+    text = board_render.document(frames["leaderboard"], frames["paired"], frames["verdicts"], reference, fits,
+                                 analysis.method_senses(scored), leaderboard.unexplained(scored))
+    atomic_write_text(out / "leaderboard.md", text)
+    return text
+
+
 class Fidelity(Experiment):
     name = "fidelity"
-    title = "Fidelity on synthetic tables with known truth"
+    title = "Fidelity on synthetic tables with known truth: the leaderboard of importance methods"
     keys = tuple(KEYS)
     tables = TABLES
 

@@ -8,7 +8,8 @@ labels from its schema, so a summary of the tidy tables alone names them as
 the schema does), InterpretML's own JSON export of every EBM fit
 (``<surrogate>_<table>_seed<k>.json``), the figures, the agreement of each
 surrogate with the reference EBM and, on the paper's NMT pairs, the paper's
-case-study claims checked on the EBM records (seed-averaged). On several tables
+case-study claims checked on the EBM records (seed-averaged); with several
+methods, the agreement matrix between them per table (``method_agreement.csv``). On several tables
 (the NMT pairs, or the tasks of ``data=table data.task=<column>``) it adds each
 hyperparameter's importance across them (``harness.analysis.across_tasks``).
 
@@ -32,6 +33,7 @@ from harness.analysis.interpret import (
     feature_labels,
     fit_table,
     importance_spread,
+    method_agreement,
     seed_means,
 )
 from harness.analysis.summary import ebm_surrogates, reference_surrogate
@@ -128,6 +130,11 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     write_csv(agree, out / "agreement.csv")
     parts += render.ranking_section(means, spread, reference, datasets, labels, unit)
     parts += render.agreement_section(agree, reference)
+    if len(surrogates) > 1:
+        matrix = method_agreement(means, surrogates, datasets, NAME)
+        write_csv(matrix, out / "method_agreement.csv")
+        parts += render.method_agreement_section(matrix)
+        render.agreement_heatmaps(matrix, out / "method_agreement.png")
     if len(datasets) > 1:
         parts += _across_tasks(importances, surrogates, reference, labels, out)
     for d in datasets:

@@ -49,6 +49,18 @@ def passthrough_overrides(task) -> list[str]:
     return out
 
 
+def part_overrides(cfg, part: str) -> list[str]:
+    """``part_overrides`` for one part: a list applies to every part; a mapping gives each named part its own
+    list and ``default`` to the others (``reproduce_fast`` swaps the EBM in the paper's parts, not the methods')."""
+    given = to_plain(cfg.get("part_overrides"))
+    if isinstance(given, dict):
+        unknown = sorted(set(given) - {"default", *as_list(cfg.get("parts"))})
+        if unknown:
+            raise ConfigError(f"part_overrides: {', '.join(unknown)} is not a part of this run (nor 'default')")
+        given = given.get(part, given.get("default"))
+    return [str(o) for o in as_list(given)]
+
+
 def compose_part(part: str, overrides: list[str]):
     return compose([f"+experiment={part}", *overrides])
 
@@ -162,7 +174,7 @@ def run(cfg, opts):
     unknown = [p for p in parts if p not in known]
     if unknown or not parts:
         raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
-    overrides = [*[str(o) for o in as_list(to_plain(cfg.get("part_overrides")))], *passthrough_overrides(opts.overrides)]
+    overrides = {part: [*part_overrides(cfg, part), *passthrough_overrides(opts.overrides)] for part in parts}
     timings, reused, pending = {}, [], []
     t_all = time.perf_counter()
     code = source_digest()
@@ -171,7 +183,7 @@ def run(cfg, opts):
     side = SideSummaries(workers=opts.n_jobs if opts.n_jobs > 1 and len(parts) > 1 else 0)
     try:
         for part in parts:
-            part_cfg = compose_part(part, overrides)
+            part_cfg = compose_part(part, overrides[part])
             part_opts = replace(opts, output_dir=opts.output_dir / part, defer=side.defer)
             part_opts.output_dir.mkdir(parents=True, exist_ok=True)
             titles[part] = str(part_cfg.get("title") or experiments.get(part_cfg.task).title)
@@ -200,7 +212,7 @@ def run(cfg, opts):
     timings["total"] = time.perf_counter() - t_all
     # restored parts hold the rows of the run that computed them: not this run's work
     floor = [fit_floor(opts.output_dir / p, opts.n_jobs) for p in parts if p not in reused]
-    write_json({"parts": parts, "titles": titles, "overrides": overrides, "seconds": timings, "reused": reused, "n_jobs": opts.n_jobs,
+    write_json({"parts": parts, "titles": titles, "overrides": _shared(overrides), "seconds": timings, "reused": reused, "n_jobs": opts.n_jobs,
                 "fit_floor_seconds": sum(f for f, _ in floor), "cells_computed": sum(n for _, n in floor)},
                opts.output_dir / "reproduce.json")
     from harness.render.report import build_report
@@ -208,6 +220,12 @@ def run(cfg, opts):
     build_report(opts.output_dir)
     log.info("reproduce: all parts in %.1f s; report in %s", timings["total"], opts.output_dir / "REPORT.md")
     return ExperimentResult("reproduce", opts.output_dir)
+
+
+def _shared(overrides: dict[str, list[str]]) -> list[str] | dict[str, list[str]]:
+    """What reproduce.json records: the one list every part got, or each part's own."""
+    lists = list(overrides.values())
+    return lists[0] if all(o == lists[0] for o in lists) else overrides
 
 
 class Reproduce(Experiment):

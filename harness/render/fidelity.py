@@ -69,26 +69,28 @@ def tables_markdown(tables: pd.DataFrame) -> str:
     return "# The generated tables\n\n" + text + "\n"
 
 
-def document(scored: pd.DataFrame, summary: pd.DataFrame, setting: dict, tables: pd.DataFrame | None,
-             threshold: float) -> str:
-    """summary.md: a reading, one setting, the whole grid, skew, each surrogate's grid, the tables, the method."""
-    parts = ["# Fidelity: surrogates' explanations scored against the known truth of synthetic tables\n",
-             "## Reading\n", _reading(scored), "",
-             f"## At one setting: {_setting_text(setting)} (mean ± std over seeds)\n",
-             _setting_markdown(summary, setting), "",
-             "## Over the whole grid (mean over every grid point and seed)\n", _overall_markdown(scored), "",
-             "## Skew: mean over sizes and noise levels, by how the rows were sampled\n", _skew_markdown(scored), ""]
-    sampling = {v: i for i, v in enumerate(dict.fromkeys(summary["sampling"]))}
-    for sur, g in summary.groupby("surrogate", sort=False):
-        g = g.sort_values(["sampling", "snr", "n_rows"], key=lambda c: c.map(sampling) if c.name == "sampling" else c)
-        parts += [f"## {sur}: mean over seeds per grid point\n", _surrogate_markdown(g), ""]
+def document(scored: pd.DataFrame, summary: pd.DataFrame, setting: dict | None, tables: pd.DataFrame | None,
+             threshold: float, board: str = "") -> str:
+    """summary.md: the leaderboard, a reading, the whole grid, skew, the tables, the method; with a factorial grid
+    (``setting`` given) also one setting and each surrogate's grid."""
+    parts = ["# Fidelity: explanations scored against the known truth of synthetic tables\n"]
+    if board:
+        parts += [board, ""]
+    parts += ["## Skew, in words\n", _reading(scored), ""]
+    if setting is not None:
+        parts += [f"## At one setting: {_setting_text(setting)} (mean ± std over seeds)\n", _setting_markdown(summary, setting), ""]
+    parts += ["## Over the whole grid (mean over every table)\n", _overall_markdown(scored), "",
+              "## Skew: mean over sizes and noise levels, by how the rows were sampled\n", _skew_markdown(scored), ""]
+    if setting is not None:
+        sampling = {v: i for i, v in enumerate(dict.fromkeys(summary["sampling"]))}
+        for sur, g in summary.groupby("surrogate", sort=False):
+            g = g.sort_values(["sampling", "snr", "n_rows"], key=lambda c: c.map(sampling) if c.name == "sampling" else c)
+            parts += [f"## {sur}: mean over seeds per grid point\n", _surrogate_markdown(g), ""]
     if tables is not None and len(tables):
-        seeds = tables["seed"].nunique()
         parts += ["## The tables\n",
-                  f"{len(tables)} tables ({seeds} seeds × {len(tables) // max(seeds, 1)} grid points), each described in "
-                  "tables.md with its complete settings (tables.csv: settings JSON; "
-                  "`harness.data.synthetic.generate(json.loads(settings))` rebuilds it). The first:\n",
-                  tables["description"].iloc[0], ""]
+                  f"{len(tables)} tables over {tables['seed'].nunique()} seed(s), each described in tables.md with its "
+                  "complete settings (tables.csv: settings JSON; `harness.data.synthetic.generate(json.loads(settings))` "
+                  "rebuilds it). The first:\n", tables["description"].iloc[0], ""]
     parts.append(_method_note(threshold))
     return "\n".join(parts)
 
@@ -123,7 +125,7 @@ def _reading(scored: pd.DataFrame) -> str:
              f"From {base} rows to {' / '.join(skewed)}:\n"]
     for sur in dict.fromkeys(mean.index.get_level_values("surrogate")):
         def moved(col: str) -> str:
-            return f"{mean.at[(sur, base), col]:.2f} → " + " / ".join(f"{mean.at[(sur, m), col]:.2f}" for m in skewed)
+            return f"{pm(mean.at[(sur, base), col])} → " + " / ".join(pm(mean.at[(sur, m), col]) for m in skewed)
         lines.append(f"- **{sur}**: shape error against the truth of the rows it saw {moved('shape_nrmse')}, against the "
                      f"truth over the whole space {moved('global_shape_nrmse')}; test R² {moved('r2')}.")
     lines.append("\nWhere the first stays flat and the second grows, the explanation is faithful to the skewed rows but not "
@@ -140,7 +142,7 @@ def _skew_markdown(scored: pd.DataFrame) -> str:
     for sur, m in product(surrogates, samplings):  # surrogate by surrogate
         if (sur, m) in mean.index:
             r = mean.loc[(sur, m)]
-            rows.append([sur, m, *[f"{r[a]:.2f} / {r[b]:.2f}" for a, b in zip(SKEW[:-1:2], SKEW[1:-1:2])], f"{r['r2']:.2f}"])
+            rows.append([sur, m, *[f"{pm(r[a])} / {pm(r[b])}" for a, b in zip(SKEW[:-1:2], SKEW[1:-1:2])], pm(r["r2"])])
     return (table(["surrogate", "sampling", "Spearman (table / global)", "imp. error (table / global)",
                    "shape nRMSE (table / global)", "test R²"], rows)
             + "\n\n*table*: against the truth of the rows the surrogate saw (on a skewed sample part of an interaction "

@@ -179,6 +179,46 @@ def agreement_section(agree: pd.DataFrame, reference: str) -> list[str]:
     return [head, text + "\n" + note, ""]
 
 
+def method_agreement_section(matrix: pd.DataFrame) -> list[str]:
+    """The agreement matrix between methods: Spearman averaged over tables (methods × methods), then per table and pair."""
+    methods = list(dict.fromkeys(matrix["method_a"]))
+    mean = matrix.groupby(["method_a", "method_b"], sort=False)["spearman"].mean()
+    k = f"top{TOP_K}_overlap"
+    head = (f"## Agreement between methods (Spearman ρ of the single-feature importances; mean over "
+            f"{matrix['dataset'].nunique()} table(s))\n")
+    square = table(["", *methods], [[a, *[pm(mean.get((a, b))) for b in methods]] for a in methods])
+    pairs = matrix[matrix["method_a"].map(methods.index) < matrix["method_b"].map(methods.index)]
+    tables = list(dict.fromkeys(pairs["dataset"]))
+    cells = pairs.set_index(["method_a", "method_b", "dataset"])
+    rows = [[f"{a} · {b}", *[f"{pm(cells.at[(a, b, d), 'spearman'])} / {pm(cells.at[(a, b, d), k])}"
+                            if (a, b, d) in cells.index else "–" for d in tables]]
+            for (a, b) in dict.fromkeys(zip(pairs["method_a"], pairs["method_b"]))]
+    note = (f"Per table: Spearman ρ / top-{TOP_K} overlap of each pair's seed-mean importances (method_agreement.csv). "
+            "Ranks compare across units, so a variance fraction, an impurity share and a mean |term| can be set side by side; "
+            "PED-ANOVA ranks what reaches the top 10 % of scores, another question.")
+    return [head, square, "", table(["methods", *tables], rows), "", note, ""]
+
+
+def agreement_heatmaps(matrix: pd.DataFrame, path: Path) -> Path:
+    """One methods × methods Spearman heatmap per table, and their mean."""
+    methods = list(dict.fromkeys(matrix["method_a"]))
+    panels = [("mean over tables", matrix), *matrix.groupby("dataset", sort=False)]
+    cols = min(len(panels), 3)
+    fig, axes = plt.subplots(math.ceil(len(panels) / cols), cols, figsize=(4.2 * cols, 3.8 * math.ceil(len(panels) / cols)),
+                             squeeze=False)
+    for ax, (name, g) in zip(axes.flat, panels):
+        m = g.groupby(["method_a", "method_b"])["spearman"].mean().unstack().reindex(index=methods, columns=methods)
+        im = ax.imshow(m.to_numpy(dtype=float), vmin=-1, vmax=1, cmap="RdBu")
+        ax.set_xticks(range(len(methods)), methods, rotation=45, ha="right", fontsize=7)
+        ax.set_yticks(range(len(methods)), methods, fontsize=7)
+        ax.set_title(str(name), fontsize=9)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_axis_off()
+    fig.colorbar(im, ax=axes, shrink=0.6, label="Spearman ρ of importances")
+    fig.suptitle("Agreement between methods, per table")
+    return save(fig, path)
+
+
 def method_section(means: dict, surrogates: list[str], first: str) -> list[str]:
     """How importance is measured, and each surrogate's method in words (from its record on the first table)."""
     return ["## How importance is measured\n",

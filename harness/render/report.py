@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.render.interpret import method_agreement_section
+from harness.render.stability import per_method_markdown, requirement
 from harness.results import atomic_write_text, read_table
 from harness.text import html_text, md_cell
 
@@ -43,6 +45,7 @@ def build_report(run_dir: Path) -> Path:
         for r in table.itertuples():
             lines.append(f"| {md_cell(r.experiment)} | {md_cell(r.claim)} | **{r.verdict}** | {md_cell(r.evidence)} |")
         lines.append("")
+    lines += _methods_section(run_dir, parts)
     for p in parts:
         summary = run_dir / p / "summary.md"
         if not summary.exists():
@@ -55,6 +58,40 @@ def build_report(run_dir: Path) -> Path:
     atomic_write_text(run_dir / "REPORT.md", md)
     atomic_write_text(run_dir / "REPORT.html", to_html(md))
     return run_dir / "REPORT.md"
+
+
+# The parts the importance methods' section gathers: the leaderboard on known truths, then the real tables
+LEADERBOARD, AGREEMENT, STABILITY = "fidelity", "interpret_methods", "stability_methods"
+
+
+def _methods_section(run_dir: Path, parts: list[str]) -> list[str]:
+    """The leaderboard (means with 95 % intervals, paired tests, verdicts), the agreement matrix between methods on
+    the real tables and the rows until each method's top-3 is stable — from the parts that ran."""
+    board = run_dir / LEADERBOARD / "leaderboard.md"
+    agree = run_dir / AGREEMENT / "method_agreement.csv"
+    stable = run_dir / STABILITY / "stable_sizes.csv"
+    found = [f for f, p in ((board, LEADERBOARD), (agree, AGREEMENT), (stable, STABILITY)) if p in parts and f.exists()]
+    if not found:
+        return []
+    lines = ["## Importance methods: a leaderboard against known truths, and the real tables", ""]
+    if board in found:
+        lines += [f"### The leaderboard on synthetic tables with a known truth (`{LEADERBOARD}/`)", "",
+                  _demote(board.read_text().strip(), 2), ""]
+        lines += [f"![{f}]({LEADERBOARD}/{f}.png)" for f in ("leaderboard", "leaderboard_by_size")
+                  if (run_dir / LEADERBOARD / f"{f}.png").exists()] + [""]
+    if agree in found:
+        section = method_agreement_section(read_table(agree))
+        lines += [f"### {section[0].lstrip('# ').strip()} (`{AGREEMENT}/`)", "", *section[1:]]
+        if (run_dir / AGREEMENT / "method_agreement.png").exists():
+            lines += [f"![method_agreement]({AGREEMENT}/method_agreement.png)", ""]
+    if stable in found:
+        frame = read_table(stable)
+        need = requirement(float(frame["stable_fraction"].iloc[0]), int(frame["n_seeds"].max()))
+        lines += [f"### Rows until each method's top-3 is stable on the real tables (`{STABILITY}/`)", "",
+                  per_method_markdown(frame), "",
+                  f"Nested random subsets; stable = the top-3 set equals the method's own full-data top-3 in ≥ {need}, "
+                  "at that size and every larger one below 100 %.", ""]
+    return lines
 
 
 def _provenance(env: dict, meta: dict) -> list[str]:
@@ -73,8 +110,11 @@ def _provenance(env: dict, meta: dict) -> list[str]:
                    f"ratio {wall / floor:.2f}")
     if meta.get("reused"):
         out.append("- Restored unchanged from an earlier run: " + ", ".join(meta["reused"]))
-    if meta.get("overrides"):
-        out.append("- Overrides: " + " ".join(f"`{o}`" for o in meta["overrides"]))
+    given = meta.get("overrides")
+    if isinstance(given, dict):
+        out += [f"- Overrides of {part}: " + (" ".join(f"`{o}`" for o in o_) or "none") for part, o_ in given.items()]
+    elif given:
+        out.append("- Overrides: " + " ".join(f"`{o}`" for o in given))
     out.append("")
     return out
 

@@ -101,6 +101,9 @@ def document(summary: pd.DataFrame, stable: pd.DataFrame, spread: pd.DataFrame, 
              need: str, claims: str) -> str:
     """summary.md: per dataset a plain reading and the tables, then the claims' markdown and how it is measured."""
     parts = [HEAD]
+    if summary["dataset"].nunique() > 1:
+        parts += [f"## Rows until each method's top-{TOP_K} is stable, per table (against its own full-data fit, ≥ {need})\n",
+                  per_method_markdown(stable), ""]
     for ds in dict.fromkeys(summary["dataset"]):
         part, st = summary[summary["dataset"] == ds], stable[stable["dataset"] == ds]
         parts += [f"## {ds}\n", "### Reading\n", _reading(st, part, reference, need), "",
@@ -112,6 +115,19 @@ def document(summary: pd.DataFrame, stable: pd.DataFrame, spread: pd.DataFrame, 
                   _spread_markdown(spread[spread["dataset"] == ds] if len(spread) else spread), ""]
     parts += ["#" + claims, _method_note(reference, fraction, need)]
     return "\n".join(parts)
+
+
+def per_method_markdown(stable: pd.DataFrame) -> str:
+    """Rows until each method's top-3 is stable against its own full-data fit: methods × tables (one column per
+    sampling method where several ran)."""
+    own = stable[stable["reference"] == "full"]
+    orders = list(dict.fromkeys(own["order_method"]))
+    columns = [(d, m) for d in dict.fromkeys(own["dataset"]) for m in orders]
+    cells = own.set_index(["surrogate", "dataset", "order_method"])
+    rows = [[s, *[size_text(cells.at[(s, d, m), "stable_pct"], cells.at[(s, d, m), "stable_rows"])
+                  if (s, d, m) in cells.index else "–" for d, m in columns]] for s in dict.fromkeys(own["surrogate"])]
+    head = [d if len(orders) == 1 else f"{d} ({m})" for d, m in columns]
+    return table(["method", *head], rows)
 
 
 def _stable_markdown(stable: pd.DataFrame) -> str:

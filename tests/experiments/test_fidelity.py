@@ -112,7 +112,7 @@ def test_pair_precision_and_recall_on_a_constructed_case(table):
 def fidelity_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fidelity")
     out = tmp / "runs" / "fid"
-    harness(tmp, "+experiment=fidelity", "seed=[0,1]", "grid.n_rows=[60,150]", "grid.snr=[4]", "grid.sampling=[uniform,gb]",
+    harness(tmp, "+experiment=fidelity", "data=synthetic", "seed=[0,1]", "grid={n_rows:[60,150],snr:[4],sampling:[uniform,gb]}",
             "surrogate=[ebm_fast,linear]", f"hydra.run.dir={out}")
     return out
 
@@ -144,8 +144,13 @@ def test_summary_and_figures(fidelity_run):
     assert "## ebm_fast: mean over seeds per grid point" in text and "How fidelity is scored" in text
     summary = pd.read_csv(fidelity_run / "summary.csv")
     assert len(summary) == 2 * 2 * 2 and {"spearman_mean", "shape_nrmse_mean", "pair_recall_mean", "r2_mean"} <= set(summary.columns)
-    for name in ("fidelity_spearman.png", "fidelity_shape_nrmse.png", "fidelity_pair_recall.png", "shapes_vs_truth.png"):
+    for name in ("fidelity_spearman.png", "fidelity_shape_nrmse.png", "fidelity_pair_recall.png", "shapes_vs_truth.png",
+                 "leaderboard.png"):
         assert (fidelity_run / name).stat().st_size > 20_000, name
+    # the leaderboard over the 8 tables: ebm_fast paired with linear per size
+    assert "## Leaderboard: 2 methods on 8 tables" in text and "## ebm_fast against each method" in text
+    paired = pd.read_csv(fidelity_run / "paired.csv")
+    assert set(paired["surrogate"]) == {"linear"} and set(paired["band"].astype(str)) == {"60", "all"}  # one band: 60-150 rows
 
 
 def test_report_aggregation_summarises_the_same_way(fidelity_run):
@@ -153,6 +158,11 @@ def test_report_aggregation_summarises_the_same_way(fidelity_run):
     aggregate(root)
     for name in ("summary.csv", "summary.md"):
         assert (root / name).read_text() == (fidelity_run / name).read_text(), name
+
+
+def test_an_unknown_grid_is_one_line(tmp_path):
+    proc = _harness(tmp_path, "+experiment=fidelity", "grid=huge", f"hydra.run.dir={tmp_path / 'r'}", check=False, timeout=120)
+    assert proc.returncode == 2 and "grid='huge' is unknown: name one of default, full" in proc.stderr
 
 
 def test_a_real_table_is_refused(tmp_path):

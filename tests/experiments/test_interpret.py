@@ -40,6 +40,10 @@ def test_tidy_tables(en_ja):
     agree = pd.read_csv(en_ja / "agreement.csv")
     assert list(agree.surrogate) == ["tree"] and (agree.reference == "ebm_fast").all()
     assert agree[["spearman", "top3_overlap", "shape_r_mean"]].notna().all().all()
+    matrix = pd.read_csv(en_ja / "method_agreement.csv")  # every pair of methods, the diagonal too
+    assert len(matrix) == 4 and matrix.query("method_a == method_b")["spearman"].eq(1).all()
+    pair = matrix.query("method_a == 'tree' and method_b == 'ebm_fast'")["spearman"].item()
+    assert pair == pytest.approx(agree["spearman"].item())  # one seed: the seed mean is the seed's record
 
 
 def test_ebm_export_reloads_in_interpretml(en_ja):

@@ -1,0 +1,180 @@
+"""The leaderboard for people: the methods with 95 % intervals, per table size, the EBM's paired comparisons, verdicts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from harness.analysis.leaderboard import ALL, BOARD, DIRECTION, LEVEL, N_BOOT, VERDICT, band_labels
+from harness.render.figures import save
+from harness.render.markdown import table
+from harness.text import pm
+
+NAMES = {"spearman": "Spearman", "top3_overlap": "top-3", "pair_recall": "pair recall", "pair_precision": "pair precision",
+         "shape_nrmse": "shape nRMSE", "seconds": "s per explanation"}
+HEADLINE = ("spearman", "pair_recall", "seconds")  # method × size band
+CURVES = ("spearman", "pair_recall", "shape_nrmse", "seconds")
+
+
+def interval(mean, lo, hi, digits: int = 2) -> str:
+    """``mean [lo, hi]``; "–" without a value."""
+    return "–" if pd.isna(mean) else f"{pm(mean, digits=digits)} [{pm(lo, digits=digits)}, {pm(hi, digits=digits)}]"
+
+
+def _digits(measure: str) -> int:
+    return 1 if measure == "seconds" else 2
+
+
+def _cell(stats: pd.DataFrame, band, surrogate: str, measure: str) -> str:
+    key = (band, surrogate, measure)
+    if key not in stats.index:
+        return "–"
+    r = stats.loc[key]
+    return interval(r["mean"], r["lo"], r["hi"], _digits(measure))
+
+
+def _order(boot: pd.DataFrame) -> list[str]:
+    """Methods by mean Spearman over every table, best first (unscored last)."""
+    s = boot[(boot["band"] == ALL) & (boot["measure"] == "spearman")].set_index("surrogate")["mean"]
+    return list(s.sort_values(ascending=False, kind="stable").index)
+
+
+def figures(boot: pd.DataFrame, by_size: pd.DataFrame, out: Path) -> None:
+    """leaderboard.png (every method over every table, 95 % intervals) and leaderboard_by_size.png (``by_size``: the
+    bootstrap per table size)."""
+    methods = _order(boot)
+    whole = boot[boot["band"] == ALL].set_index(["surrogate", "measure"])
+    fig, axes = plt.subplots(1, len(BOARD), figsize=(2.6 * len(BOARD), 0.45 * len(methods) + 1.6), sharey=True)
+    y = np.arange(len(methods))[::-1]
+    for ax, m in zip(axes, BOARD):
+        r = whole.reindex([(s, m) for s in methods])
+        mean = r["mean"].to_numpy(dtype=float)
+        err = np.vstack([mean - r["lo"].to_numpy(dtype=float), r["hi"].to_numpy(dtype=float) - mean])
+        ax.errorbar(mean, y, xerr=err, fmt="o", ms=4, capsize=3)
+        ax.set_title(NAMES[m] + (" ↑" if DIRECTION[m] > 0 else " ↓"), fontsize=9)
+        ax.grid(alpha=0.3)
+        if m == "seconds":
+            ax.set_xscale("log")
+    axes[0].set_yticks(y, methods)
+    fig.suptitle(f"Every method over every table: mean and 95 % bootstrap interval ({N_BOOT} resamples of the tables)")
+    fig.tight_layout()
+    save(fig, out / "leaderboard.png")
+    sized = by_size[by_size["band"] != ALL].astype({"band": float})
+    fig, axes = plt.subplots(1, len(CURVES), figsize=(4.2 * len(CURVES), 3.6))
+    for ax, m in zip(axes, CURVES):
+        for s in methods:
+            g = sized[(sized["surrogate"] == s) & (sized["measure"] == m)].sort_values("band")
+            if g["mean"].notna().any():
+                line, = ax.plot(g["band"], g["mean"], marker="o", ms=3, label=s)
+                ax.fill_between(g["band"], g["lo"], g["hi"], alpha=0.12, color=line.get_color())
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(sized["band"].unique()), [f"{v:g}" for v in sorted(sized["band"].unique())])
+        ax.minorticks_off()
+        ax.set_xlabel("table size (rows)")
+        ax.set_title(NAMES[m] + (" ↑" if DIRECTION[m] > 0 else " ↓"), fontsize=10)
+        ax.grid(alpha=0.3)
+        if m == "seconds":
+            ax.set_yscale("log")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Score vs table size per method (mean over tables, 95 % bootstrap band)")
+    fig.tight_layout()
+    save(fig, out / "leaderboard_by_size.png")
+
+
+def document(boot: pd.DataFrame, pairs: pd.DataFrame, verdicts: pd.DataFrame, reference: str, fits: pd.DataFrame,
+             senses: pd.DataFrame, missing: pd.DataFrame) -> str:
+    """leaderboard.md: the board, per size, the reference's paired comparisons, verdicts, a reading, the method."""
+    methods, stats = _order(boot), boot.set_index(["band", "surrogate", "measure"])
+    bands = [b for b in dict.fromkeys(boot["band"]) if b != ALL]
+    label = band_labels(fits)
+    n_tables = fits["table"].nunique()
+    parts = [f"## Leaderboard: {len(methods)} methods on {n_tables} tables (mean [95 % bootstrap interval] over tables)\n",
+             table(["method", *[NAMES[m] for m in BOARD], "tables"],
+                   [[s, *[_cell(stats, ALL, s, m) for m in BOARD], int(stats.loc[(ALL, s, "spearman"), "n_tables"])]
+                    for s in methods]), ""]
+    if len(missing):
+        parts += ["Not explained, so not averaged (the paired comparisons use the tables both methods scored): "
+                  + "; ".join(f"{r.surrogate} on {r.n} table(s) ({r.reason.removeprefix('not explained: ')})"
+                              for r in missing.itertuples()), ""]
+    sizes = ", ".join(f"{label[b]} rows: {fits.loc[fits['band'] == b, 'table'].nunique()}" for b in bands)
+    parts += [f"## Per table size (tables per size band: {sizes})\n"]
+    for m in HEADLINE:
+        parts += [f"**{NAMES[m]}**\n", table(["method", *[f"n = {label[b]}" for b in bands]],
+                                             [[s, *[_cell(stats, b, s, m) for b in bands]] for s in methods]), ""]
+    parts += [f"## {reference} against each method, per table size (paired over the tables both scored)\n",
+              _paired_markdown(pairs, bands, label),
+              f"Win rate: share of tables where {reference} scores better (ties count half); p: two-sided Wilcoxon "
+              f"signed-rank test of the per-table differences; Δ = {reference} − method.", "",
+              "## Verdicts: from which table size is each method indistinguishable from the best?\n",
+              _verdict_markdown(verdicts, methods), "",
+              f"In a size band, the best method has the best mean; another is indistinguishable from it when the paired Wilcoxon "
+              f"p ≥ {LEVEL:g} and the 95 % intervals overlap. \"from n = k\": in the band from k rows and every larger band; \"never\": not in the largest band.", "",
+              f"## Reading: {reference} against the other methods\n", _reading(pairs, reference, label), "",
+              _sense_note(senses)]
+    return "\n".join(parts)
+
+
+def _paired_markdown(pairs: pd.DataFrame, bands: list, label: dict) -> str:
+    """Per score, other methods × sizes: the reference's win rate, the Wilcoxon p and Δ (reference − method)."""
+    parts = []
+    for m in ("spearman", "pair_recall", "shape_nrmse"):
+        g = pairs[pairs["measure"] == m].set_index(["surrogate", "band"])
+        if not len(g):
+            continue
+        cells = {k: f"{pm(r['win_rate'])} (p {r['p']:.2g}, Δ {r['difference']:+.2f}, {int(r['n_tables'])})" for k, r in g.iterrows()}
+        others = list(dict.fromkeys(g.index.get_level_values("surrogate")))
+        parts += [f"**{NAMES[m]}**: win rate (p, Δ, tables)\n",
+                  table(["method", *[f"n = {label[b]}" for b in bands], "all"],
+                        [[s, *[cells.get((s, b), "–") for b in [*bands, ALL]]] for s in others]), ""]
+    return "\n".join(parts)
+
+
+def _verdict_markdown(verdicts: pd.DataFrame, methods: list[str]) -> str:
+    v = verdicts.drop_duplicates(["surrogate", "measure"]).set_index(["surrogate", "measure"])  # one verdict per band row
+
+    def text(s, m):
+        if (s, m) not in v.index:
+            return "not scored"
+        r = v.loc[(s, m)]
+        where = "never" if pd.isna(r["from_n"]) else f"from n = {r['from_n']:g}"
+        return f"{where} (best in {int(r['n_best'])} of {int(r['n_bands'])} bands)"
+    return table(["method", *[NAMES[m] for m in VERDICT]], [[s, *[text(s, m) for m in VERDICT]] for s in methods])
+
+
+def _reading(pairs: pd.DataFrame, reference: str, label: dict) -> str:
+    """Per other method and score: the sizes where the reference is better, no different or worse (p < LEVEL decides)."""
+    lines = []
+    for s, g in pairs.groupby("surrogate", sort=False):
+        said = []
+        for m in ("spearman", "pair_recall", "shape_nrmse"):
+            h = g[(g["measure"] == m) & (g["band"] != ALL)]
+            whole = g[(g["measure"] == m) & (g["band"] == ALL)]
+            if not len(h):
+                continue
+            sig, better = h["p"] < LEVEL, DIRECTION[m] * h["difference"] > 0
+            words = [f"{k} at n = " + ", ".join(f"{label[r.band]} (Δ {r.difference:+.2f}, p {r.p:.2g})" for r in grp.itertuples())
+                     for k, grp in (("better", h[sig & better]), ("worse", h[sig & ~better])) if len(grp)]
+            if (~sig).any():
+                words.append("no different at n = " + ", ".join(label[b] for b in h.loc[~sig, "band"]))
+            for r in whole.itertuples():
+                words.append(f"over all {r.n_tables} tables Δ {r.difference:+.2f} (p {r.p:.2g}, win rate {pm(r.win_rate)})")
+            said.append(f"{NAMES[m]}: " + "; ".join(words))
+        lines.append(f"- **{reference} vs {s}** — " + ". ".join(said) + ".")
+    return "\n".join(lines) if lines else f"No other method was compared with {reference}."
+
+
+def _sense_note(senses: pd.DataFrame) -> str:
+    rows = [[s, r["measure"], "fANOVA variance fractions of the generator" if r["truth_sense"] == "fanova"
+             else "mean |centred term| over the table's rows", "everything" if r["scored_on"] == "all" else "ranking only"]
+            for s, r in senses.iterrows()]
+    return "\n".join([
+        "## How the leaderboard is scored\n",
+        "Each method is scored against the truth in its own sense: a variance fraction (fANOVA over the declared domain) "
+        "against the generator's functional-ANOVA decomposition; a mean |centred term| (EBM, GAM, trees, SHAP, ridge) "
+        "against the truth of the table's rows. Methods whose importance is in units of their own (MDI: share of "
+        "impurity decrease; permutation: MSE increase; PED-ANOVA: what reaches the top γ, another question) are scored "
+        "on their ranking only (Spearman, Kendall, top-3) against the rows' truth. Time per explanation = fit + explain "
+        "seconds (PED-ANOVA reads the rows, not a model: explain only), as recorded by each cell.\n",
+        table(["method", "its importance", "scored against", "scored on"], rows)])
