@@ -58,7 +58,7 @@ def size_bands(sizes, edges=None) -> dict:
 
 def unexplained(scored: pd.DataFrame) -> pd.DataFrame:
     """Fits that ran but were not explained (e.g. exact Shapley over more than 12 players), per method: how many, why."""
-    none = scored[(scored["status"] == "ok") & scored["spearman"].isna() & scored["reason"].fillna("").str.startswith("not explained")]
+    none = scored[(scored["status"] == "ok") & scored["spearman"].isna() & scored["reason"].astype(object).fillna("").astype(str).str.startswith("not explained")]
     return none.groupby("surrogate", sort=False)["reason"].agg(n="size", reason="first").reset_index()
 
 
