@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli import harness as cli
+from cli import run
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hpo")
     common = ["seed=[0]", "surrogate=[ebm_fast,linear]", f"cache_dir={tmp / 'cache'}"]
-    sweep = cli(tmp, "+experiment=size_sweep", "sizes=[5,15,100]", *common, f"hydra.run.dir={tmp / 'sweep'}")
+    sweep = run(tmp, "+experiment=size_sweep", "sizes=[5,15,100]", *common, f"hydra.run.dir={tmp / 'sweep'}")
     hpo = cli(tmp, "+experiment=hpo_order", "sizes=[5,15,100]", *common, f"hydra.run.dir={tmp / 'hpo'}")
     return tmp, sweep, hpo
 

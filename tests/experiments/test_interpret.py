@@ -10,6 +10,7 @@ import pytest
 
 from harness.report import aggregate
 from cli import harness as _harness
+from cli import run
 
 def harness(cwd, *args, timeout=600):
     return _harness(cwd, *args, timeout=timeout, cache=cwd / "cache")
@@ -97,7 +98,7 @@ def test_a_users_table_with_a_categorical_feature(tmp_path):
     score = np.select([opt == "adam", opt == "sgd"], [2.0, -1.0], 0.0) - np.log10(lr) * 0.5 + rng.normal(0, 0.2, n)
     pd.DataFrame({"optimizer": opt, "lr": lr, "depth": depth, "acc": score}).to_csv(tmp_path / "runs.csv", index=False)
     out = tmp_path / "run"
-    harness(tmp_path, "+experiment=interpret", "data=table", f"data.path={tmp_path / 'runs.csv'}", "data.target=acc",
+    run(tmp_path, "+experiment=interpret", "data=table", f"data.path={tmp_path / 'runs.csv'}", "data.target=acc",
             "surrogate=[tree,linear]", "n_jobs=1", "threads=1", f"hydra.run.dir={out}")
     shapes = pd.read_csv(out / "shapes.csv")
     opt_shape = shapes.query("feature == 'optimizer' and surrogate == 'linear'").set_index("value")["contribution"]

@@ -9,6 +9,7 @@ import pytest
 from harness.analysis.stability import stable_sizes
 from harness.report import aggregate
 from cli import harness as _harness
+from cli import run
 
 def harness(cwd, *args, timeout=600):
     return _harness(cwd, *args, timeout=timeout, cache=cwd / "cache")
@@ -19,7 +20,7 @@ REDUCED = ["seed=[0,1]", "++sizes=[10,30,100]", "methods=[random,gb]", "surrogat
 @pytest.fixture(scope="module")
 def stability_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("stability")
-    harness(tmp, "+experiment=hpo_order", *REDUCED, f"hydra.run.dir={tmp / 'hpo'}")
+    run(tmp, "+experiment=hpo_order", *REDUCED, f"hydra.run.dir={tmp / 'hpo'}", cache=tmp / "cache")
     out = tmp / "runs" / "stab"
     proc = harness(tmp, "+experiment=stability", *REDUCED, f"hydra.run.dir={out}")
     return out, proc

@@ -125,9 +125,11 @@ def test_the_bleu_fit_is_the_interpret_cell():
 
 
 def test_one_objective_is_a_one_line_error(tmp_path):
-    proc = cli(tmp_path, "+experiment=tradeoff", "pairs=[zh-en]", "data.targets=[dev_bleu]", check=False)
-    assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert "data.targets: the tradeoff experiment needs at least two objectives of table zh-en" in proc.stderr
+    from harness import run_experiment
+    from harness.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="data.targets: the tradeoff experiment needs at least two objectives of table zh-en"):
+        run_experiment("tradeoff", ["pairs=[zh-en]", "data.targets=[dev_bleu]"], output_dir=tmp_path / "r")
 
 
 def test_a_multi_objective_optuna_study(tmp_path):
