@@ -44,6 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.data import infer, runs
+from harness.data.table import read_csv_exact
 from harness.data.dataset import Dataset
 from harness.data.sources import file_hash
 from harness.data.table import typed
@@ -176,7 +177,7 @@ def _reports(folder: Path) -> list[dict]:
             reports.append(_flat(report, result))
     elif progress.is_file() and progress.stat().st_size:
         try:
-            frame = pd.read_csv(progress)
+            frame = read_csv_exact(progress)
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
             raise DataError(f"cannot read {progress}: {' '.join(str(exc).split())[:300]}") from None
         frame = frame[[c for c in frame.columns if not str(c).startswith("config/")]]

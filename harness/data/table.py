@@ -40,6 +40,14 @@ DEFAULTS = {
 NA_TOKENS = {"NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "None", "#N/A", "<NA>", "-NaN", "#NA"}
 
 
+def read_csv_exact(path, **kwargs) -> pd.DataFrame:
+    """``pd.read_csv`` that reads every number back as written: pandas 3 does by default; pandas 2's fast
+    parser may be one unit in the last place off, which would make results depend on the pandas version."""
+    if int(pd.__version__.split(".")[0]) < 3:
+        kwargs.setdefault("float_precision", "round_trip")
+    return pd.read_csv(path, **kwargs)
+
+
 def read(path: Path) -> pd.DataFrame:
     """The file as read, with its header checked: column names must be distinct, and only empty cells are missing."""
     if path.suffix.lower() not in READERS:
@@ -57,7 +65,7 @@ def read(path: Path) -> pd.DataFrame:
             return pd.read_parquet(path)
         header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
         _distinct([str(v) for v in header.iloc[0]] if len(header) else [], path)
-        return _missing_numbers(pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[""]))
+        return _missing_numbers(read_csv_exact(path, sep=sep, keep_default_na=False, na_values=[""]))
     except pd.errors.EmptyDataError:
         raise DataError(f"table {path} is empty") from None
     except UnicodeDecodeError as exc:

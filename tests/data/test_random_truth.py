@@ -39,17 +39,27 @@ MIXED = {"schema": [{"name": "a", "scale": "log", "low": 0.0001, "high": 0.1}, {
                     {"name": "d", "scale": "log", "levels": [1, 10, 100]}],
          "effects": {"a": {"shape": "u", "strength": 2}, "c": {"shape": "step"}},
          "interactions": [{"a": "d", "b": "b", "strength": 2}], "n_rows": 200}
-# Fingerprints and truth digests of the generator before random draws existed (synthetic-1).
+# Fingerprints and truth digests of the generator before random draws existed (synthetic-1). The truth digests
+# were retaken with empty cells as None (pandas 2 and 3 differ there) at a commit where the raw ones still matched.
 PINNED = {
     ("nmt", "uniform"): ("12cdf7b81bb87b454ec2bc6fe0a03019ec0cd91e5b5ff9022fc56be581d8fcdb",
-                         "75b6b5726db3b8e5dcdb961018b0ff3e59def9cdbb5b2c62f7e8a2a6cadaf86b"),
+                         "702844b485d9d0b362bddda428b1ce62720abaa625037df3c94bebb7cd7ac2a9"),
     ("nmt", "random"): ("043048886cf1122b3974ce59d0962260eb963291a17692d120db3c45420ccf5b",
-                        "3907435a4f265da01c1c3a40398b65e059037a61e0000bb56f98026c86b653b9"),
+                        "94085d262aa9ddb61f853238502652daabe60c2c7285bc03455f790739da571c"),
     ("mixed", "uniform"): ("d4ffabdb9adf0109b7a8d51ba7630bebe89fc31e7ae13f382457be2eeab387c0",
-                           "59a6914614464fdb8080ff9eeebec2d0dfa0540f195cac3be6f9a21f1bd44507"),
+                           "f1bbd34a2484bf600dc173d12248905048d47565510691964f24a0bd0cb5bbbe"),
     ("mixed", "random"): ("7beb3f1f89c7eeadb242311ca3054fb38ae5378a9a87828643b994341a44f751",
-                          "2480ae4be05e9e81f518dd218142d29a3eaf9f15f99fabb4f8041a856144eef9"),
+                          "b3d6ac391edc8f628c0cb7b4f4086a7b01c2b53506acc53cad441ba42072aaea"),
 }
+
+
+def _missing_as_none(obj):
+    """An empty cell as None whatever pandas made of it (pandas 3 gives NaN where pandas 2 gave None)."""
+    if isinstance(obj, dict):
+        return {k: _missing_as_none(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_missing_as_none(v) for v in obj]
+    return None if isinstance(obj, float) and math.isnan(obj) else obj
 
 
 @pytest.mark.parametrize("name, sampling", list(PINNED))
@@ -59,7 +69,7 @@ def test_existing_settings_keep_their_tables_and_truths(name, sampling):
         settings = {**settings, "sampling": sampling, "pool_size": 300, "n_rows": 80}
     ds, truth = generate(settings, sampler(cache=False))
     record = {k: v for k, v in truth.to_dict().items() if k != "measure"}  # the fields the digests were taken of
-    digest = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(_missing_as_none(record), sort_keys=True, default=str).encode()).hexdigest()
     assert (ds.fingerprint, digest) == PINNED[(name, sampling)]
     assert "drawn" not in ds.meta["generator"] and all("parent" not in f for f in ds.meta["generator"]["schema"])
 
