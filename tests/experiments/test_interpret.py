@@ -150,3 +150,19 @@ def test_smac_mlp_every_surrogate_explains_its_conditional_parameters_over_their
     assert "## Conditional hyperparameters (measured over the rows where they are set)" in text
     assert f"| smac_mlp | learning_rate | {share['learning_rate']:.0%} |" in text
     assert f", on {share['batch_size']:.0%} of rows)" in text
+
+
+def test_cli_exits_2_with_one_line_when_every_surrogate_failed(tmp_path):
+    """The tree given an impossible depth cannot be fitted: not an empty table with exit 0."""
+    out = tmp_path / "run"
+    proc = _harness(tmp_path, "+experiment=interpret", "pairs=[en-ja]", "surrogate=[tree]",
+                    "surrogate.tree.estimator.model.max_depth=-1", "n_jobs=1", f"hydra.run.dir={out}",
+                    cache=tmp_path / "cache", check=False)
+    assert proc.returncode == 2
+    line = proc.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert line.startswith("error: interpret: every requested surrogate failed (tree: InvalidParameterError: The "
+                           "'max_depth' parameter of DecisionTreeRegressor") and line.endswith(f"{out / 'metrics.csv'}")
+    rows = pd.read_csv(out / "metrics.csv")  # the failed rows are written before the run ends
+    assert list(rows.surrogate) == ["tree"] and list(rows.status) == ["failed"] and "max_depth" in rows.reason.item()
+    assert "| tree | 1 of 1 | InvalidParameterError" in (out / "summary.md").read_text()
