@@ -164,11 +164,12 @@ def records_of(
 
 
 def _active_of(importances: pd.DataFrame) -> dict[str, float]:
-    """The ``active`` mapping from a tidy importances frame (the terms measured over fewer than all rows)."""
+    """The ``active`` mapping from a tidy importances frame (the terms measured over fewer than all rows; a
+    frame written before the column existed holds none)."""
     if "active_share" not in importances:
         return {}
     share = importances.set_index("term")["active_share"].astype(float)
-    return {str(t): float(v) for t, v in share.items() if v != 1.0}
+    return {str(t): float(v) for t, v in share.items() if pd.notna(v) and v != 1.0}
 
 
 def average(records: list[Interpretation]) -> Interpretation:
@@ -196,6 +197,12 @@ def average(records: list[Interpretation]) -> Interpretation:
         importances=mean("importances", ["term", "kind", "feature_a", "feature_b"])[IMPORTANCE_COLUMNS],
         shapes=mean("shapes", ["feature", "value"])[SHAPE_COLUMNS],
         interactions=mean("interactions", ["feature_a", "feature_b", "value_a", "value_b"])[INTERACTION_COLUMNS],
-        active={t: float(np.mean([r.active_share(t) for r in records if t in set(r.importances["term"])]))
-                for t in dict.fromkeys(t for r in records for t in r.active)},
+        active=_mean_shares(records),
     )
+
+
+def _mean_shares(records: list[Interpretation]) -> dict[str, float]:
+    """Each conditional term's active share averaged over the records that hold the term."""
+    held = [set(r.importances["term"]) for r in records]
+    return {t: float(np.mean([r.active_share(t) for r, terms in zip(records, held) if t in terms]))
+            for t in dict.fromkeys(t for r in records for t in r.active)}
