@@ -38,6 +38,9 @@ log = logging.getLogger("harness")
 
 # Bump when the way a cell is computed changes, so cached results are not reused.
 CELL_VERSION = "1"
+# How a row's reason begins when the cell fitted but an explainer failed: "not explained: <why>" for the
+# surrogate's own explainer, "not explained by <label>: <why>" for an extra one (harness.analysis.summary reads it).
+NOT_EXPLAINED = "not explained"
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int) -> di
                 out["explainer_versions"][label] = explainer.version()
             except Exception as exc:  # the scores stand; the missing explanation is reported with its reason
                 log.debug("explanation failed:\n%s", traceback.format_exc())
-                failures.append(f"not explained{'' if label == spec.name else f' by {label}'}: {_reason(exc)}")
+                failures.append(f"{NOT_EXPLAINED}{'' if label == spec.name else f' by {label}'}: {_reason(exc)}")
             out["explain_seconds_by"][label] = time.perf_counter() - t0
         out["explain_seconds"] = out["explain_seconds_by"][spec.name]
         out["reason"] = "; ".join(failures)

@@ -2,8 +2,9 @@
 
 Collects every job's ``metrics.csv`` below DIR (a multirun sweep dir, or any
 folder of runs), refuses duplicate cells, keeps failed cells as rows, and
-hands each experiment's rows to that experiment's own ``summarise`` — the
-same code that writes a single run's summary — writing into DIR.
+hands each experiment's rows to that experiment's own ``write_summary`` (its
+``summarise``, then the surrogates that failed) — the same code that writes a
+single run's summary — writing into DIR.
 """
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def aggregate(root: Path) -> dict[str, pd.DataFrame]:
                 frame = frame.drop(columns=["source"]).reset_index(drop=True)
                 write_csv(frame, target / f"{table}.csv")
             extra[table] = frame
-        experiment.summarise(part, target, **extra)
+        experiment.write_summary(part, target, **extra)
         out[name] = part
     return out
 

@@ -1,9 +1,12 @@
-"""Summaries every experiment shares: mean ± std over seeds, and which surrogate is the reference EBM."""
+"""Summaries every experiment shares: mean ± std over seeds, which surrogate is the reference EBM, which failed."""
 from __future__ import annotations
 
 import pandas as pd
 
+from harness.cells import NOT_EXPLAINED
 from harness.surrogates.registry import is_ebm_library
+
+FAILURE_COLUMNS = ["surrogate", "n_rows", "n_failed", "reason"]
 
 
 def mean_std(df: pd.DataFrame, by: list[str], metrics=("mse", "src", "mrr", "r2", "regret", "fit_seconds")) -> pd.DataFrame:
@@ -35,3 +38,26 @@ def main_ebm(ebms: list[str]) -> str | None:
 def reference_surrogate(rows: pd.DataFrame, surrogates: list[str]) -> str:
     """The surrogate others are compared with: the main EBM among ``surrogates``, else the first of them."""
     return main_ebm([s for s in ebm_surrogates(rows) if s in surrogates]) or surrogates[0]
+
+
+def surrogate_failures(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per surrogate with a failed row (run order): its rows, how many failed, and the most frequent reason.
+
+    A row failed when its fit did (``status`` not ok) or when the surrogate's own explainer did (its reason
+    begins ``not explained:``); a failed extra explainer (``not explained by ...``) leaves the fit standing.
+    """
+    if not len(rows):
+        return pd.DataFrame(columns=FAILURE_COLUMNS)
+    reason = rows["reason"].astype(object).fillna("").astype(str) if "reason" in rows else pd.Series("", index=rows.index)
+    failed = (rows["status"] != "ok") | reason.str.startswith(f"{NOT_EXPLAINED}:")
+    out = []
+    for surrogate, g in rows.assign(_failed=failed, _reason=reason).groupby("surrogate", sort=False):
+        bad = g[g["_failed"]]
+        if len(bad):
+            out.append((surrogate, len(g), len(bad), bad["_reason"].value_counts(sort=False).idxmax() or "no reason recorded"))
+    return pd.DataFrame(out, columns=FAILURE_COLUMNS)
+
+
+def every_surrogate_failed(rows: pd.DataFrame, failures: pd.DataFrame) -> bool:
+    """True when the run has rows and every one of its surrogates failed on every row."""
+    return len(rows) > 0 and int(failures["n_failed"].sum()) == len(rows)

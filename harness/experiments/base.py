@@ -4,6 +4,9 @@ An experiment arranges a grid of cells over tables, hands them to the cell
 engine, writes its tidy tables into the run dir and summarises them. The
 summary reads only the tidy tables, so a single run and the aggregation of a
 multirun (``python -m harness.report``) are summarised by the same code.
+A surrogate that failed (its fit, or its own explainer) is never quiet: ``finish``
+warns of it, the summary names it with its reason, and a run in which every
+surrogate failed ends in an error after its rows are written.
 
 A new experiment is one module ``harness/experiments/<name>.py`` whose
 ``EXPERIMENT`` is an instance of a subclass of :class:`Experiment`, plus one
@@ -12,6 +15,7 @@ config ``conf/experiment/<name>.yaml`` that sets ``task: <name>``.
 from __future__ import annotations
 
 import abc
+import logging
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +23,17 @@ from typing import ClassVar
 
 import pandas as pd
 
+from harness.analysis.summary import every_surrogate_failed, surrogate_failures
 from harness.config import RunOptions
+from harness.errors import HarnessError
+from harness.render import failures as render_failures
+from harness.results import atomic_write_text
+
+log = logging.getLogger("harness")
+
+
+class EverySurrogateFailed(HarnessError):
+    """Every requested surrogate failed on every row: the run has no result (its rows are written all the same)."""
 
 
 @dataclass
@@ -69,10 +83,37 @@ class Experiment(abc.ABC):
     def summarise(self, rows: pd.DataFrame, out: Path, **tables: pd.DataFrame):
         """Summary tables, markdown and figures from the tidy tables alone; returns the summary table."""
 
+    def write_summary(self, rows: pd.DataFrame, out: Path, **tables: pd.DataFrame):
+        """``summarise``, then the surrogates that failed (named, with their reason) at the end of summary.md; a run
+        in which every surrogate failed gets a summary.md that says so (there is nothing else to summarise).
+
+        What a run's ``finish`` and the aggregation of a multirun (``harness.report``) both write.
+        """
+        failures = surrogate_failures(rows)
+        if every_surrogate_failed(rows, failures):
+            atomic_write_text(out / "summary.md", render_failures.nothing(self.title, failures))
+            return failures
+        summary = self.summarise(rows, out, **tables)
+        if len(failures):
+            text = (out / "summary.md").read_text(encoding="utf-8").rstrip("\n")
+            atomic_write_text(out / "summary.md", "\n".join([text, "", *render_failures.section(failures)]))
+        return summary
+
     def finish(self, rows: pd.DataFrame, opts: RunOptions, **tables: pd.DataFrame) -> ExperimentResult:
-        """The last step of ``run``: summarise now, or hand the summary to ``opts.defer`` (the full reproduction)."""
+        """The last step of ``run`` (its tidy tables written): warn of each failed surrogate, then summarise now or
+        hand the summary to ``opts.defer`` (the full reproduction). Raises :class:`EverySurrogateFailed` (exit 2 on
+        the command line) after writing the summary when every requested surrogate failed."""
+        failures = surrogate_failures(rows)
+        for failure in failures.itertuples():
+            log.warning("%s: %s", self.name, render_failures.line(failure))
+        if every_surrogate_failed(rows, failures):
+            self.write_summary(rows, opts.output_dir, **tables)
+            raise EverySurrogateFailed(
+                f"{self.name}: every requested surrogate failed ("
+                + "; ".join(f"{f.surrogate}: {f.reason}" for f in failures.itertuples())
+                + f"); the failed rows and their reasons are in {opts.output_dir / 'metrics.csv'}")
         if opts.defer is not None:
-            summary = opts.defer(self.summarise, rows, opts.output_dir, **tables)
+            summary = opts.defer(self.write_summary, rows, opts.output_dir, **tables)
         else:
-            summary = self.summarise(rows, opts.output_dir, **tables)
+            summary = self.write_summary(rows, opts.output_dir, **tables)
         return ExperimentResult(self.name, opts.output_dir, rows, dict(tables), summary)

@@ -12,6 +12,9 @@ case-study claims checked on the EBM records (seed-averaged); with several
 methods, the agreement matrix between them per table (``method_agreement.csv``). On several tables
 (the NMT pairs, or the tasks of ``data=table data.task=<column>``) it adds each
 hyperparameter's importance across them (``harness.analysis.across_tasks``).
+A conditional hyperparameter (SMAC3's ``solver in {sgd,adam}``) is read over
+the rows where it is set, with that share of rows in ``importances.csv``
+(``active_share``) and in the summary.
 
 The numbers are computed in ``harness.analysis.interpret``, written for people
 in ``harness.render.interpret`` and checked against the paper in
@@ -129,6 +132,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     agree = agreement_table(records, reference, NAME)
     write_csv(agree, out / "agreement.csv")
     parts += render.ranking_section(means, spread, reference, datasets, labels, unit)
+    parts += render.conditional_section(means, surrogates, datasets, labels)
     parts += render.agreement_section(agree, reference)
     if len(surrogates) > 1:
         matrix = method_agreement(means, surrogates, datasets, NAME)

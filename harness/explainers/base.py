@@ -11,7 +11,9 @@ units** (the paper's definition and InterpretML's ``term_importances()``).
 Shapes are the mean centred main term per raw value present in the rows
 (with the number of rows holding it); interaction surfaces the mean centred
 pair term per pair of raw values present (a feature with more than ``GRID``
-distinct values is snapped to ``GRID`` evenly ranked representatives).
+distinct values is snapped to ``GRID`` evenly ranked representatives). A
+conditional hyperparameter is read over the rows where it is set, here and
+only here, so every additive explainer reports it the same way.
 Models fed schema-scaled values (``feed="scaled"``) are still reported in
 raw values: scaling is one-to-one.
 
@@ -32,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
+from harness.data.infer import active_masks
 from harness.data.schema import Schema
 from harness.text import safe_name
 from harness.explanations.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
@@ -132,15 +135,28 @@ def final_step(est):
 
 
 def record_of(dec: Decomposition, train: Dataset, surrogate: str) -> Interpretation:
-    """Centre every term over the rows and summarise it per raw value (see the module docstring)."""
+    """Centre every term over the rows and summarise it per raw value (see the module docstring).
+
+    A conditional hyperparameter's term (and a pair term holding one) is centred and summarised over the rows
+    where it is set (``harness.data.infer.active_masks``): the filler its unset rows hold is no value of it.
+    """
     X, schema = train.X.reset_index(drop=True), train.schema
+    active = active_masks(X, train.meta.get("conditions") or [])
+    everywhere = np.ones(len(X), dtype=bool)
+    rows = {f: active.get(f, everywhere) for f in schema.names}
+    rows.update({(a, b): rows[a] & rows[b] for a, b in dec.pairs})
     main = dec.main - dec.main.mean()
     pairs = {k: v - v.mean() for k, v in dec.pairs.items()}
-    imp = [(f, "main", f, None, float(np.mean(np.abs(main[f])))) for f in schema.names]
-    imp += [(pair_term(a, b), "pair", a, b, float(np.mean(np.abs(v)))) for (a, b), v in pairs.items()]
+    for f in active:  # conditional: centred over its own rows (NaN elsewhere, where it is never read)
+        main[f] = _centred_on(dec.main[f].to_numpy(dtype=float), rows[f])
+    for k in pairs:
+        if not rows[k].all():
+            pairs[k] = _centred_on(np.asarray(dec.pairs[k], dtype=float), rows[k])
+    imp = [(f, "main", f, None, _mean_abs(main[f][rows[f]])) for f in schema.names]
+    imp += [(pair_term(a, b), "pair", a, b, _mean_abs(v[rows[a, b]])) for (a, b), v in pairs.items()]
     shapes = []
     for f in schema.names:
-        frame = pd.DataFrame({"value": X[f], "c": main[f], "band": np.nan if dec.band is None else dec.band[f]})
+        frame = pd.DataFrame({"value": X[f], "c": main[f], "band": np.nan if dec.band is None else dec.band[f]})[rows[f]]
         g = frame.groupby("value", sort=False)
         per = pd.DataFrame({"c": g["c"].mean(), "band": g["band"].mean(), "n": g.size()})
         for v in _ordered(schema[f], per.index):
@@ -148,12 +164,16 @@ def record_of(dec: Decomposition, train: Dataset, surrogate: str) -> Interpretat
             shapes.append((f, _plain(v), float(c), float(c - band), float(c + band), int(n)))
     surfaces = []
     for (a, b), v in pairs.items():
-        frame = pd.DataFrame({"a": _snap(X[a]), "b": _snap(X[b]), "c": v})
+        on = rows[a, b]
+        frame = pd.DataFrame({"a": _snap(X[a][on]), "b": _snap(X[b][on]), "c": v[on]})
         per = frame.groupby(["a", "b"], sort=False)["c"].mean()
+        if not len(per):
+            continue
         for va in _ordered(schema[a], per.index.levels[0]):
             for vb in _ordered(schema[b], per.index.levels[1]):
                 if (va, vb) in per.index:
                     surfaces.append((a, b, _plain(va), _plain(vb), float(per.loc[(va, vb)])))
+    terms = {**{f: f for f in schema.names}, **{(a, b): pair_term(a, b) for a, b in pairs}}
     return Interpretation(
         surrogate=surrogate,
         dataset=train.name,
@@ -161,7 +181,21 @@ def record_of(dec: Decomposition, train: Dataset, surrogate: str) -> Interpretat
         importances=pd.DataFrame(imp, columns=IMPORTANCE_COLUMNS),
         shapes=pd.DataFrame(shapes, columns=SHAPE_COLUMNS),
         interactions=pd.DataFrame(surfaces, columns=INTERACTION_COLUMNS),
+        active={terms[k]: float(on.mean()) for k, on in rows.items() if not on.all()},
     )
+
+
+def _centred_on(values: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """``values`` centred to mean 0 over the rows ``on``; NaN on the others."""
+    out = np.full(len(values), np.nan)
+    if on.any():
+        out[on] = values[on] - values[on].mean()
+    return out
+
+
+def _mean_abs(values) -> float:
+    """Mean |term| over the rows given; 0 where there are none (a term that never acts on the data moves nothing)."""
+    return float(np.mean(np.abs(values))) if len(values) else 0.0
 
 
 def _ordered(feature, values) -> list:

@@ -7,7 +7,10 @@ known truth of a synthetic table can be set side by side.
 Importance of a term = mean |f(x)| over the data the model was fitted on,
 with each term's contribution centred to mean zero over that data (the
 paper's definition, and InterpretML's ``term_importances()``); explainers
-that measure importance another way say so in ``method``.
+that measure importance another way say so in ``method``. A conditional
+hyperparameter (one a trial may leave unset) is measured over the rows where
+it is set: ``active`` holds the share of rows each such term was measured
+over, so a reader can weigh a large effect on few rows.
 """
 from __future__ import annotations
 
@@ -37,7 +40,9 @@ class Interpretation:
     uncertainty band where the model has one (else NaN) and the number of
     rows holding that value. ``interactions``: per pair of features and
     pair of values, the pair term's contribution (centred; a pure interaction where the model's pair terms are).
-    ``method`` says in words how importance was obtained for this model.
+    ``method`` says in words how importance was obtained for this model. ``active``: term -> the share of the
+    rows its importance and shape were measured over, for terms measured over fewer than all rows (a conditional
+    hyperparameter, over the rows where it is set); every other term was measured over all rows.
     """
 
     surrogate: str
@@ -48,6 +53,11 @@ class Interpretation:
     interactions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INTERACTION_COLUMNS))
     extras: dict = field(default_factory=dict)  # what an explainer adds beside the tables (EBM's JSON export)
     measure: str = MEAN_ABS  # what an importance is, in words short enough for an axis label
+    active: dict[str, float] = field(default_factory=dict)
+
+    def active_share(self, term: str) -> float:
+        """The share of rows the term was measured over (1.0 unless it is conditional)."""
+        return float(self.active.get(term, 1.0))
 
     def main_importances(self) -> pd.Series:
         """Single-feature importances by feature (computed once per record: comparisons ask thousands of times)."""
@@ -81,7 +91,7 @@ class Interpretation:
         return table
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "surrogate": self.surrogate,
             "dataset": self.dataset,
             "method": self.method,
@@ -91,6 +101,9 @@ class Interpretation:
             "extras": self.extras,
             "measure": self.measure,
         }
+        if self.active:  # only conditional tables have it: the records of all others stay as they were
+            out["active"] = dict(self.active)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "Interpretation":
@@ -103,14 +116,17 @@ class Interpretation:
             interactions=pd.DataFrame(d["interactions"], columns=INTERACTION_COLUMNS),
             extras=d.get("extras") or {},
             measure=d.get("measure") or MEAN_ABS,
+            active=d.get("active") or {},
         )
 
     def frames(self, **keys) -> dict[str, pd.DataFrame]:
-        """Tidy frames for importances.csv / shapes.csv / interactions.csv, with key columns first."""
+        """Tidy frames for importances.csv / shapes.csv / interactions.csv, with key columns first; the importances
+        end with ``active_share`` (1.0 for a term measured over all rows)."""
         base = {"surrogate": self.surrogate, "dataset": self.dataset, **keys}
         out = {}
         for name, df in (("importances", self.importances), ("shapes", self.shapes), ("interactions", self.interactions)):
             out[name] = pd.concat([pd.DataFrame(base, index=df.index), df], axis=1)
+        out["importances"]["active_share"] = [self.active_share(t) for t in self.importances["term"]]
         return out
 
 
@@ -124,7 +140,7 @@ def records_of(
 
     Keys are tuples of the ``by`` columns present in the frames (absent ones
     are ignored); the method comes from a ``method`` column of the
-    importances when there is one.
+    importances when there is one, the active shares from ``active_share``.
     """
     by = [c for c in by if c in importances.columns]
     parts = {
@@ -139,6 +155,7 @@ def records_of(
             dataset=str(imp["dataset"].iloc[0]),
             method=str(imp["method"].iloc[0]) if "method" in imp else "",
             measure=str(imp["measure"].iloc[0]) if "measure" in imp else MEAN_ABS,
+            active=_active_of(imp),
             importances=imp[IMPORTANCE_COLUMNS].reset_index(drop=True),
             shapes=parts["shapes"].get(key, empty["shapes"])[SHAPE_COLUMNS].reset_index(drop=True),
             interactions=parts["interactions"].get(key, empty["interactions"])[INTERACTION_COLUMNS].reset_index(drop=True),
@@ -146,11 +163,20 @@ def records_of(
     return out
 
 
+def _active_of(importances: pd.DataFrame) -> dict[str, float]:
+    """The ``active`` mapping from a tidy importances frame (the terms measured over fewer than all rows; a
+    frame written before the column existed holds none)."""
+    if "active_share" not in importances:
+        return {}
+    share = importances.set_index("term")["active_share"].astype(float)
+    return {str(t): float(v) for t, v in share.items() if pd.notna(v) and v != 1.0}
+
+
 def average(records: list[Interpretation]) -> Interpretation:
     """The mean record of several fits of one surrogate to one table (e.g. over seeds): every number averaged.
 
     A term, value or value pair missing from some records is averaged over
-    the records that have it.
+    the records that have it (an active share too, where a record measured the term over all rows: 1.0).
     """
     if not records:
         raise ValueError("average of no records")
@@ -171,4 +197,12 @@ def average(records: list[Interpretation]) -> Interpretation:
         importances=mean("importances", ["term", "kind", "feature_a", "feature_b"])[IMPORTANCE_COLUMNS],
         shapes=mean("shapes", ["feature", "value"])[SHAPE_COLUMNS],
         interactions=mean("interactions", ["feature_a", "feature_b", "value_a", "value_b"])[INTERACTION_COLUMNS],
+        active=_mean_shares(records),
     )
+
+
+def _mean_shares(records: list[Interpretation]) -> dict[str, float]:
+    """Each conditional term's active share averaged over the records that hold the term."""
+    held = [set(r.importances["term"]) for r in records]
+    return {t: float(np.mean([r.active_share(t) for r, terms in zip(records, held) if t in terms]))
+            for t in dict.fromkeys(t for r in records for t in r.active)}

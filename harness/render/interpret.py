@@ -153,11 +153,43 @@ def ranking_section(means: dict, spread: pd.Series, reference: str, datasets: li
         pairs = rec.ranking("pair")
         top_pair = (f"{term_label(pairs['term'].iloc[0], names)} ({pairs['importance'].iloc[0]:.2f}, "
                     f"rank {term_rank(rec, pairs['term'].iloc[0])} of all terms)") if len(pairs) else "–"
-        rows.append([d, " > ".join(f"{names.get(f, f)} ({pm(v, spread.get((reference, d, f), np.nan))})"
+        rows.append([d, " > ".join(f"{names.get(f, f)} ({pm(v, spread.get((reference, d, f), np.nan))}{_on_rows(rec, f)})"
                                    for f, v in zip(singles["feature_a"], singles["importance"])), top_pair])
     head = (f"## Single-feature importance ranking of {reference} (seed mean{' ± std' if spread.notna().any() else ''}; "
             f"mean |centred term| in {unit})\n")
-    return [head, table(["table", "singles, most important first", "top pair term"], rows), ""]
+    note = ([f"A conditional hyperparameter is measured over the rows where it is set ({CONDITIONAL_NOTE})."]
+            if any(means[reference, d].active for d in datasets if (reference, d) in means) else [])
+    return [head, table(["table", "singles, most important first", "top pair term"], rows), "", *note, *([""] * len(note))]
+
+
+CONDITIONAL_NOTE = "its importance is the mean |centred term| over those rows, its shape drawn from them alone"
+
+
+def _on_rows(rec: Interpretation, term: str) -> str:
+    """``, on 26 % of rows`` for a term measured over fewer than all rows, else nothing."""
+    share = rec.active_share(term)
+    return f", on {share:.0%} of rows" if share < 1 else ""
+
+
+def conditional_section(means: dict, surrogates: list[str], datasets: list[str], labels: dict[str, dict]) -> list[str]:
+    """Every surrogate's seed-mean importance of each conditional hyperparameter, beside the share of rows it is
+    set on (what that importance was measured over); nothing where no table has one."""
+    rows = []
+    for d in datasets:
+        recs = {s: means[s, d] for s in surrogates if (s, d) in means}
+        conditional = dict.fromkeys(f for rec in recs.values() for f in rec.main_importances().index
+                                    if rec.active_share(f) < 1)
+        for f in conditional:
+            share = next(rec.active_share(f) for rec in recs.values() if rec.active_share(f) < 1)
+            rows.append([d, labels.get(d, {}).get(f, f), f"{share:.0%}",
+                         *[pm(recs[s].main_importances().get(f, np.nan)) if s in recs else "–" for s in surrogates]])
+    if not rows:
+        return []
+    return ["## Conditional hyperparameters (measured over the rows where they are set)\n",
+            table(["table", "hyperparameter", "share of rows set", *surrogates], rows), "",
+            f"Each importance is in its method's own measure; for an additive model, {CONDITIONAL_NOTE}. Methods that "
+            "read no per-row terms (fANOVA, MDI, permutation, PED-ANOVA) measure every hyperparameter over all rows. "
+            "The share is also the column active_share of importances.csv (1.0 for a term measured over all rows).", ""]
 
 
 def agreement_section(agree: pd.DataFrame, reference: str) -> list[str]:
@@ -223,5 +255,6 @@ def method_section(means: dict, surrogates: list[str], first: str) -> list[str]:
     """How importance is measured, and each surrogate's method in words (from its record on the first table)."""
     return ["## How importance is measured\n",
             "Importance of a term = mean |term contribution| over the rows the model was fitted on, each term centred "
-            "to mean 0 over those rows, in target units (paper §4.2.1; InterpretML's term_importances()). Per surrogate:\n",
+            "to mean 0 over those rows, in target units (paper §4.2.1; InterpretML's term_importances()); a conditional "
+            "hyperparameter's term, over the rows where it is set. Per surrogate:\n",
             *[f"- **{s}**: {means[s, first].method}" for s in surrogates if (s, first) in means], ""]

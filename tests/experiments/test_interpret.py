@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from harness.data import load_dataset
 from harness.report import aggregate
 from cli import harness as _harness
 from cli import run
@@ -108,3 +110,60 @@ def test_a_users_table_with_a_categorical_feature(tmp_path):
     assert imp.sort_values("importance").groupby("surrogate").feature_a.last().eq("optimizer").all()
     assert (pd.read_csv(out / "agreement.csv").reference == "tree").all()  # no EBM ran: the first surrogate is the reference
     assert (out / "shapes_runs.png").stat().st_size > 20_000
+
+
+MLP = Path(__file__).parents[1] / "data" / "fixtures" / "smac_mlp"
+EVERY_SURROGATE = ["ebm_fast", "gam", "tree", "xgboost", "linear"]
+
+
+@pytest.fixture(scope="module")
+def smac_mlp(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("mlp")
+    out = tmp / "run"
+    harness(tmp, "+experiment=interpret", "data=smac", f"data.path={MLP}", f"surrogate=[{','.join(EVERY_SURROGATE)}]",
+            "n_jobs=1", "threads=1", f"hydra.run.dir={out}")
+    return out
+
+
+@pytest.mark.slow
+def test_smac_mlp_every_surrogate_explains_its_conditional_parameters_over_their_active_rows(smac_mlp):
+    """solver in {lbfgs, sgd, adam}; batch_size, learning_rate_init set for sgd/adam, learning_rate for sgd only.
+
+    Slow (~30 s: five surrogates through the CLI); tests/explainers/test_conditional.py checks the numbers fast."""
+    ds = load_dataset({"kind": "smac", "path": str(MLP)})
+    solver = ds.X["solver"].to_numpy()
+    share = {"batch_size": np.mean(solver != "lbfgs"), "learning_rate_init": np.mean(solver != "lbfgs"),
+             "learning_rate": np.mean(solver == "sgd")}
+    rows = pd.read_csv(smac_mlp / "metrics.csv")
+    assert list(rows.surrogate) == EVERY_SURROGATE and (rows.status == "ok").all() and rows.reason.isna().all()
+    imp = pd.read_csv(smac_mlp / "importances.csv").query("kind == 'main'")
+    indicators = [t for t in imp.term.unique() if t.startswith("active_")]
+    assert indicators == ["active_solver_in_{sgd,adam}"]  # one indicator for the condition both children share
+    for s, g in imp.groupby("surrogate"):
+        g = g.set_index("term")
+        assert list(g.index) == ds.schema.names and g.importance.notna().all(), s
+        assert g.active_share.to_dict() == pytest.approx({f: share.get(f, 1.0) for f in ds.schema.names}), s
+    shapes = pd.read_csv(smac_mlp / "shapes.csv")
+    for f, n in (("learning_rate", (solver == "sgd").sum()), ("batch_size", (solver != "lbfgs").sum())):
+        drawn = shapes[shapes.feature == f]  # drawn on the active rows only: no "absent" level, no filler value
+        assert drawn.groupby("surrogate").density.sum().eq(n).all() and "absent" not in set(drawn.value.astype(str)), f
+    text = (smac_mlp / "summary.md").read_text()
+    assert "## Conditional hyperparameters (measured over the rows where they are set)" in text
+    assert f"| smac_mlp | learning_rate | {share['learning_rate']:.0%} |" in text
+    assert f", on {share['batch_size']:.0%} of rows)" in text
+
+
+def test_cli_exits_2_with_one_line_when_every_surrogate_failed(tmp_path):
+    """The tree given an impossible depth cannot be fitted: not an empty table with exit 0."""
+    out = tmp_path / "run"
+    proc = _harness(tmp_path, "+experiment=interpret", "pairs=[en-ja]", "surrogate=[tree]",
+                    "surrogate.tree.estimator.model.max_depth=-1", "n_jobs=1", f"hydra.run.dir={out}",
+                    cache=tmp_path / "cache", check=False)
+    assert proc.returncode == 2
+    line = proc.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert line.startswith("error: interpret: every requested surrogate failed (tree: InvalidParameterError: The "
+                           "'max_depth' parameter of DecisionTreeRegressor") and line.endswith(f"{out / 'metrics.csv'}")
+    rows = pd.read_csv(out / "metrics.csv")  # the failed rows are written before the run ends
+    assert list(rows.surrogate) == ["tree"] and list(rows.status) == ["failed"] and "max_depth" in rows.reason.item()
+    assert "| tree | 1 of 1 | InvalidParameterError" in (out / "summary.md").read_text()
