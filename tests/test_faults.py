@@ -243,3 +243,30 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split()[2]
     except OSError:
         return "gone"
+
+
+# -- 4, 5, 8, 11. names and levels that break parsers: interpret's summary, figures and tables on them ------------
+
+
+def test_hostile_names_and_levels_go_through_interpret_exactly(tmp_path):
+    """A feature named NA, a mathtext name, a | in a name, a 40-level text column and a categorical level None:
+    the run writes its summary and figures, and every name and level reads back exactly as given."""
+    rng = np.random.default_rng(1)
+    n = 120
+    df = pd.DataFrame({"NA": rng.uniform(0, 1, n), "$\\foo$ lr": 10 ** rng.uniform(-4, -1, n),
+                       "a|b": rng.choice(["x", "y"], n), "run_id": [f"r{i % 40:02d}" for i in range(n)],
+                       "choice": rng.choice(["None", "adam"], n)})
+    df["score"] = 2 * df["NA"] - np.log10(df["$\\foo$ lr"]) + (df["choice"] == "None") + rng.normal(0, 0.1, n)
+    df.to_csv(tmp_path / "runs.csv", index=False)
+    out = tmp_path / "run"
+    run_experiment("interpret", ["data=table", f"data.path={tmp_path / 'runs.csv'}", "data.target=score",
+                                 "surrogate=[linear,tree]", "seed=[0]", "n_jobs=1"], output_dir=out)
+    names = {"NA", "$\\foo$ lr", "a|b", "run_id", "choice"}
+    imp = read_table(out / "importances.csv")
+    assert set(imp.loc[imp["kind"] == "main", "feature_a"]) == names
+    shapes = read_table(out / "shapes.csv")
+    assert set(shapes.loc[shapes["feature"] == "choice", "value"].astype(str)) == {"None", "adam"}
+    assert shapes.loc[shapes["feature"] == "run_id", "value"].nunique() == 40  # more than 12 levels, drawn
+    text = (out / "summary.md").read_text()
+    assert "a\\|b" in text and "| a|b |" not in text  # the | is escaped, the table keeps its columns
+    assert len(list(out.glob("*.png"))) >= 2
