@@ -117,3 +117,18 @@ class Experiment(abc.ABC):
         else:
             summary = self.write_summary(rows, opts.output_dir, **tables)
         return ExperimentResult(self.name, opts.output_dir, rows, dict(tables), summary)
+
+
+class ModuleExperiment(Experiment):
+    """An experiment whose ``run`` and ``summarise`` are functions of its module, which ends with
+    ``EXPERIMENT = ModuleExperiment(name, title, KEYS, run, summarise, TABLES)``."""
+
+    def __init__(self, name: str, title: str, keys, run, summarise, tables=("metrics",)):
+        self.name, self.title, self.keys, self.tables = name, title, tuple(keys), tuple(tables)
+        self._run, self._summarise = run, summarise
+
+    def run(self, cfg, opts: RunOptions) -> ExperimentResult:
+        return self._run(cfg, opts)
+
+    def summarise(self, rows: pd.DataFrame, out: Path, **tables: pd.DataFrame):
+        return self._summarise(rows, out, **tables)

@@ -5,7 +5,7 @@ import logging
 
 import pandas as pd
 
-from harness.experiments.base import Experiment, ExperimentResult
+from harness.experiments.base import ExperimentResult, ModuleExperiment
 from harness.experiments.common import datasets_of
 from harness.results import write_csv
 from harness.text import fmt_value
@@ -54,16 +54,11 @@ def run(cfg, opts):
     return ExperimentResult("describe", opts.output_dir, tables={"describe": table}, summary=table)
 
 
-class Describe(Experiment):
-    name = "describe"
-    title = "The tables: rows, target range and value counts"
-    keys = ("dataset", "feature", "value")
-
-    def run(self, cfg, opts):
-        return run(cfg, opts)
-
-    def summarise(self, rows, out, **tables):
-        return rows
+def summarise(rows, out, **tables):
+    """The describe table is its own summary."""
+    return rows
 
 
-EXPERIMENT = Describe()
+EXPERIMENT = ModuleExperiment(
+    "describe", "The tables: rows, target range and value counts", ("dataset", "feature", "value"), run, summarise,
+)

@@ -37,7 +37,7 @@ from harness.data.dataset import Dataset
 from harness.data.synthetic import TARGET, describe, generate, sample_rows, table_grid, true_function, truth_of
 from harness.data.synthetic.grid import GRIDS
 from harness.errors import ConfigError
-from harness.experiments.base import Experiment
+from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import specs_of
 from harness.explanations import Interpretation
 from harness.explanations.scoring import DEFAULT_THRESHOLD, shape_errors
@@ -241,17 +241,6 @@ def _leaderboard(rows: pd.DataFrame, scored: pd.DataFrame, out: Path) -> str:
     return text
 
 
-class Fidelity(Experiment):
-    name = "fidelity"
-    title = "Fidelity on synthetic tables with known truth: the leaderboard of importance methods"
-    keys = tuple(KEYS)
-    tables = TABLES
-
-    def run(self, cfg, opts):
-        return run(cfg, opts)
-
-    def summarise(self, rows, out, **tables):
-        return summarise(rows, out, **tables)
-
-
-EXPERIMENT = Fidelity()
+EXPERIMENT = ModuleExperiment(
+    "fidelity", "Fidelity on synthetic tables with known truth: the leaderboard of importance methods", KEYS, run, summarise, TABLES,
+)

@@ -21,7 +21,7 @@ from harness.analysis.summary import mean_std
 from harness.cells import run_cells
 from harness.config import as_list, flag, seeds_of, to_plain
 from harness.errors import ConfigError
-from harness.experiments.base import Experiment
+from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import datasets_of, prefix_cells, sizes_of, specs_of, split_of
 from harness.hpo import METHODS, approximation
 from harness.paper import hpo_order as paper
@@ -116,17 +116,4 @@ def summarise(rows: pd.DataFrame, out: Path, hpo_regret: pd.DataFrame | None = N
     return summary
 
 
-class HPOOrder(Experiment):
-    name = "hpo_order"
-    title = "HPO sampling orders (paper §5.3, Figure 6)"
-    keys = tuple(KEYS)
-    tables = TABLES
-
-    def run(self, cfg, opts):
-        return run(cfg, opts)
-
-    def summarise(self, rows, out, **tables):
-        return summarise(rows, out, **tables)
-
-
-EXPERIMENT = HPOOrder()
+EXPERIMENT = ModuleExperiment("hpo_order", "HPO sampling orders (paper §5.3, Figure 6)", KEYS, run, summarise, TABLES)

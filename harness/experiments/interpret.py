@@ -42,7 +42,7 @@ from harness.analysis.interpret import (
 from harness.analysis.summary import ebm_surrogates, reference_surrogate
 from harness.cells import Cell, Eval, cell_id, run_cells
 from harness.config import seeds_of
-from harness.experiments.base import Experiment
+from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import datasets_of, specs_of
 from harness.explanations import Interpretation, records_of
 from harness.paper import interpret as paper
@@ -166,17 +166,6 @@ def _across_tasks(importances: pd.DataFrame, surrogates: list[str], reference: s
     return render_tasks.section(over, surrogates, reference, names, shares["dataset"].nunique())
 
 
-class Interpret(Experiment):
-    name = "interpret"
-    title = "Interpretation case study (paper §4, Figures 2–4)"
-    keys = tuple(KEYS)
-    tables = TABLES
-
-    def run(self, cfg, opts):
-        return run(cfg, opts)
-
-    def summarise(self, rows, out, **tables):
-        return summarise(rows, out, **tables)
-
-
-EXPERIMENT = Interpret()
+EXPERIMENT = ModuleExperiment(
+    "interpret", "Interpretation case study (paper §4, Figures 2–4)", KEYS, run, summarise, TABLES,
+)

@@ -13,7 +13,7 @@ import pandas as pd
 from harness.analysis.summary import mean_std
 from harness.cells import run_cells
 from harness.config import flag, seeds_of
-from harness.experiments.base import Experiment
+from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import datasets_of, prefix_cells, sizes_of, specs_of, split_of
 from harness.hpo.random_order import random_order
 from harness.paper import on_paper_data
@@ -71,16 +71,4 @@ def summarise(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
     return summary
 
 
-class SizeSweep(Experiment):
-    name = "size_sweep"
-    title = "Size sweep (paper §5.1–5.2, Table 2, Figure 5)"
-    keys = tuple(KEYS)
-
-    def run(self, cfg, opts):
-        return run(cfg, opts)
-
-    def summarise(self, rows, out, **tables):
-        return summarise(rows, out)
-
-
-EXPERIMENT = SizeSweep()
+EXPERIMENT = ModuleExperiment("size_sweep", "Size sweep (paper §5.1–5.2, Table 2, Figure 5)", KEYS, run, summarise)

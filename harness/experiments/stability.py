@@ -28,7 +28,7 @@ from harness.analysis.summary import ebm_surrogates, reference_surrogate
 from harness.cells import cell_id, run_cells
 from harness.errors import ConfigError
 from harness.experiments import hpo_order
-from harness.experiments.base import Experiment
+from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import sizes_of
 from harness.explanations import Interpretation, records_of
 from harness.paper import on_paper_data
@@ -121,17 +121,6 @@ def _labelled(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-class Stability(Experiment):
-    name = "stability"
-    title = "Stability of interpretations under less and skewed data"
-    keys = tuple(KEYS)
-    tables = TABLES
-
-    def run(self, cfg, opts):
-        return run(cfg, opts)
-
-    def summarise(self, rows, out, **tables):
-        return summarise(rows, out, **tables)
-
-
-EXPERIMENT = Stability()
+EXPERIMENT = ModuleExperiment(
+    "stability", "Stability of interpretations under less and skewed data", KEYS, run, summarise, TABLES,
+)

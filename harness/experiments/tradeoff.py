@@ -28,7 +28,7 @@ from harness.config import seeds_of
 from harness.data.dataset import Dataset
 from harness.data.objectives import Objective, objectives_of, retarget, table_name, targets_of
 from harness.errors import ConfigError
-from harness.experiments.base import Experiment
+from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import datasets_of, specs_of
 from harness.render import tradeoff as render
 from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
@@ -148,17 +148,6 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, objectives=None, 
     return front
 
 
-class Tradeoff(Experiment):
-    name = NAME
-    title = "Beyond the paper: trade-offs between objectives (BLEU against decode time and model size)"
-    keys = tuple(KEYS)
-    tables = TABLES
-
-    def run(self, cfg, opts):
-        return run(cfg, opts)
-
-    def summarise(self, rows, out, **tables):
-        return summarise(rows, out, **tables)
-
-
-EXPERIMENT = Tradeoff()
+EXPERIMENT = ModuleExperiment(
+    NAME, "Beyond the paper: trade-offs between objectives (BLEU against decode time and model size)", KEYS, run, summarise, TABLES,
+)

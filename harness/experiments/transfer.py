@@ -31,7 +31,7 @@ from harness.config import seeds_of
 from harness.data.dataset import Dataset
 from harness.data.pooled import leave_one_out, rows_in
 from harness.errors import ConfigError
-from harness.experiments.base import Experiment
+from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import datasets_of, specs_of, split_of
 from harness.paper import PAIRS, on_paper_data
 from harness.paper import transfer as paper
@@ -228,17 +228,4 @@ def _paper_claims(summary: pd.DataFrame, pairs: list[str], ebms, feeds, out: Pat
     return paper.claims_intro(ebm, feed) + render.claims_md(claims)
 
 
-class Transfer(Experiment):
-    name = "transfer"
-    title = "Transfer across tasks (paper §5.4, Figure 7)"
-    keys = tuple(KEYS)
-    tables = TABLES
-
-    def run(self, cfg, opts):
-        return run(cfg, opts)
-
-    def summarise(self, rows, out, **tables):
-        return summarise(rows, out, **tables)
-
-
-EXPERIMENT = Transfer()
+EXPERIMENT = ModuleExperiment("transfer", "Transfer across tasks (paper §5.4, Figure 7)", KEYS, run, summarise, TABLES)
