@@ -19,21 +19,9 @@ from harness.text import fmt_value
 from harness.surrogates import build, load_spec
 from harness.explainers import explain, for_model
 from harness.explainers.treeshap import _xgboost_nodes, shapley_terms
+from known_tables import SETTINGS  # y = 3·(log a) + 1·b + 0·c + noise: importance a > b > c
 
 SURROGATES = ["ebm_fast", "gam", "tree", "xgboost", "linear"]
-# y = 3·(linear in log a) + 1·(categorical b on hidden positions) + 0·c + noise: importance a > b > c.
-SETTINGS = {
-    "kind": "synthetic",
-    "schema": [
-        {"name": "a", "scale": "log", "levels": [1, 10, 100, 1000, 10000]},
-        {"name": "b", "scale": "categorical", "levels": ["x", "y", "z"]},
-        {"name": "c", "levels": [0, 1, 2, 3]},
-    ],
-    "effects": {"a": {"shape": "monotone", "strength": 3.0}, "b": {"shape": "monotone", "strength": 1.0}},
-    "n_rows": 200,
-    "snr": 20.0,
-    "seed": 0,
-}
 
 
 @pytest.fixture(scope="module")

@@ -10,22 +10,10 @@ from harness.data.synthetic import generate
 from harness.errors import ConfigError, DataError
 from harness.explainers import explain, for_model, make
 from harness.surrogates import build, load_spec
+from known_tables import SETTINGS  # y = 3·(log a) + 1·b + 0·c + noise: importance a > b > c
 
 pytest.importorskip("optuna")  # PED-ANOVA runs through Optuna's evaluator
 
-# y = 3·(linear in log a) + 1·(categorical b on hidden positions) + 0·c + noise: importance a > b > c.
-SETTINGS = {
-    "kind": "synthetic",
-    "schema": [
-        {"name": "a", "scale": "log", "levels": [1, 10, 100, 1000, 10000]},
-        {"name": "b", "scale": "categorical", "levels": ["x", "y", "z"]},
-        {"name": "c", "levels": [0, 1, 2, 3]},
-    ],
-    "effects": {"a": {"shape": "monotone", "strength": 3.0}, "b": {"shape": "monotone", "strength": 1.0}},
-    "n_rows": 200,
-    "snr": 20.0,
-    "seed": 0,
-}
 # (surrogate config, explainer): each method as a surrogate ships it, plus interventional SHAP on a black box
 METHODS = [("fanova", None), ("mdi", None), ("ped_anova", None), ("permutation", None), ("shap", None),
            ("xgboost", "interventional_shap")]
