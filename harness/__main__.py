@@ -38,7 +38,28 @@ def _fail(line: str, code: int):
     raise SystemExit(code) from None
 
 
+def _help() -> str:
+    """``--help`` alone: the header, config groups and footer of Hydra's help (``conf/config.yaml``), read
+    straight from the config folder. Hydra's own help composes the config and copies its repository once per
+    option (1.6 s here); this takes a few milliseconds. With overrides, ``--help`` is Hydra's."""
+    import yaml
+
+    from harness.paths import config_root
+
+    root = config_root()
+    text = yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8"))["hydra"]["help"]
+    groups = [f"{g.name}: " + ", ".join(sorted(f.name[:-5] for f in g.iterdir() if f.name.endswith(".yaml")))
+              for g in sorted(root.iterdir(), key=lambda g: g.name) if g.is_dir() and g.name not in ("hydra", "__pycache__")]
+    return "\n".join([text["header"].rstrip(), "", "== Configuration groups ==",
+                      "Compose your configuration from those groups (group=option)", "", *groups, "", "== Config ==",
+                      "The composed config of a run: python -m harness +experiment=NAME [overrides] --cfg job", "",
+                      text["footer"].replace("$$", "$").rstrip()])
+
+
 def main() -> None:
+    if sys.argv[1:] in (["--help"], ["-h"]):
+        print(_help())
+        return
     signal.signal(signal.SIGTERM, _terminate)
     try:
         _entry()

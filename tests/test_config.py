@@ -82,6 +82,20 @@ def test_console_script_help():
     assert proc.returncode == 0 and "harness: benchmark glassbox surrogates" in proc.stdout
 
 
+def test_fast_help_lists_the_groups_hydra_lists():
+    """``--help`` alone is answered without Hydra's composition; with an override it is Hydra's: same groups."""
+    fast = subprocess.run([sys.executable, "-m", "harness", "--help"], capture_output=True, text=True, timeout=60)
+    full = subprocess.run([sys.executable, "-m", "harness", "seed=1", "--help"], capture_output=True, text=True, timeout=60)
+    assert fast.returncode == full.returncode == 0
+
+    def groups(text):
+        section = text.split("== Configuration groups ==")[1].split("== Config ==")[0]
+        return [line for line in section.splitlines() if line.split(":")[0] in ("data", "experiment", "surrogate")]
+
+    assert groups(fast.stdout) == groups(full.stdout) and len(groups(fast.stdout)) == 3
+    assert fast.stdout.splitlines()[0] == full.stdout.splitlines()[0] and "$HARNESS_DATA_DIR" in fast.stdout
+
+
 def test_slurm_launcher_config_composes():
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason='needs pip install ".[slurm]"')
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
