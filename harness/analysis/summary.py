@@ -35,3 +35,20 @@ def main_ebm(ebms: list[str]) -> str | None:
 def reference_surrogate(rows: pd.DataFrame, surrogates: list[str]) -> str:
     """The surrogate others are compared with: the main EBM among ``surrogates``, else the first of them."""
     return main_ebm([s for s in ebm_surrogates(rows) if s in surrogates]) or surrogates[0]
+
+
+def explain_sample_note(rows: pd.DataFrame) -> str:
+    """One markdown line saying which explanations were computed on a sample of their training rows ("" if none).
+
+    Reads the metrics rows' ``explain_rows`` beside ``n_train`` (``harness.cells``), so a summary of the tidy
+    tables alone states the approximation.
+    """
+    if "explain_rows" not in rows or not len(rows):
+        return ""
+    cells = rows.drop_duplicates("cell_id") if "cell_id" in rows else rows
+    sampled = cells[cells["explain_rows"].notna() & (cells["explain_rows"] < cells["n_train"])]
+    if sampled.empty:
+        return ""
+    sizes = ", ".join(f"{int(k)} of {int(n)}" for k, n in sampled[["explain_rows", "n_train"]].drop_duplicates().to_numpy())
+    return (f"- Explanations of {len(sampled)} of {len(cells)} fits were computed on a seeded sample of their training"
+            f" rows ({sizes}; `explain_sample`, see metrics.csv's explain_rows).\n")
