@@ -20,6 +20,7 @@ from typing import ClassVar
 import pandas as pd
 
 from harness.config import RunOptions
+from harness.timing import stage
 
 
 @dataclass
@@ -74,5 +75,6 @@ class Experiment(abc.ABC):
         if opts.defer is not None:
             summary = opts.defer(self.summarise, rows, opts.output_dir, **tables)
         else:
-            summary = self.summarise(rows, opts.output_dir, **tables)
+            with stage("summary"):
+                summary = self.summarise(rows, opts.output_dir, **tables)
         return ExperimentResult(self.name, opts.output_dir, rows, dict(tables), summary)
