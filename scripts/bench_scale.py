@@ -9,8 +9,10 @@ fresh cell cache and reads back what the run recorded: ``stages.json`` (``harnes
 seconds and peak resident MB of load, split, orders, cells, summary and figures; ``other`` is the rest;
 ``startup`` the process's start, imports and config composition, outside the record) and
 the cells' own fit + predict and explain seconds from ``metrics.csv`` (``harness.timing.cell_work``).
-Sources: ``synthetic`` is the generator (``data=synthetic data.n_rows=N``), ``table`` the same rows written
-to a CSV and read through ``data=table``. Each stage's growth exponent log(t₂/t₁)/log(n₂/n₁) is printed
+Sources: ``synthetic`` is the generator (``data=synthetic data.n_rows=N``: the NMT schema, whose features
+take a few levels each), ``table`` the same rows written to a CSV and read through ``data=table``, and
+``continuous`` the generator's drawn function of seed 0 (``data=synthetic_random``: continuous features, so
+every row holds distinct values and shapes have a point per row). Each stage's growth exponent log(t₂/t₁)/log(n₂/n₁) is printed
 between consecutive sizes (blank where the smaller time is under 0.05 s: noise, not growth), then a
 markdown table for the README. With ``--keep DIR`` the runs stay below DIR and a later call with other
 sizes adds to them (runs already there are not repeated); ``--report-only`` prints the table from DIR.
@@ -58,7 +60,9 @@ def csv_table(n: int, folder: Path) -> list[str]:
 
 
 def data_overrides(source: str, n: int, folder: Path) -> list[str]:
-    return ["data=synthetic", f"data.n_rows={n}"] if source == "synthetic" else csv_table(n, folder)
+    if source == "table":
+        return csv_table(n, folder)
+    return [f"data={'synthetic_random' if source == 'continuous' else 'synthetic'}", f"data.n_rows={n}"]
 
 
 def measure(source: str, experiment: str, n: int, root: Path, n_jobs: int) -> dict:
@@ -116,7 +120,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--experiments", nargs="+", default=list(EXPERIMENTS), choices=list(EXPERIMENTS))
-    ap.add_argument("--sources", nargs="+", default=["synthetic", "table"], choices=["synthetic", "table"])
+    ap.add_argument("--sources", nargs="+", default=["synthetic", "table", "continuous"],
+                    choices=["synthetic", "table", "continuous"])
     ap.add_argument("--n-jobs", type=int, default=1, help="cells at once (1: their memory is in the record)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the runs below this folder (and reuse those there)")
     ap.add_argument("--report-only", action="store_true", help="print the table from the runs kept in --keep")

@@ -42,5 +42,5 @@ def test_submitit_local_jobs_equal_the_single_run(tmp_path):
 
 def test_ray_jobs_equal_the_single_run(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_ray_launcher", reason='needs pip install ".[ray]"')
-    sweep_equals_single(tmp_path, ["hydra/launcher=ray", "hydra.launcher.ray.init.num_cpus=2",
+    sweep_equals_single(tmp_path, ["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
                                    "+hydra.launcher.ray.init.include_dashboard=false"])
