@@ -12,6 +12,7 @@ from harness.config import options_of
 from harness.errors import ConfigError
 from harness.experiments.base import ExperimentResult
 from harness.results import environment, write_json
+from harness.timing import recording
 
 log = logging.getLogger("harness")
 
@@ -28,4 +29,5 @@ def run(cfg: DictConfig, output_dir: Path | None = None, overrides: Sequence[str
     opts = options_of(cfg, output_dir, overrides)
     opts.output_dir.mkdir(parents=True, exist_ok=True)
     write_json({"task": task, **environment()}, opts.output_dir / "environment.json")
-    return experiment.run(cfg, opts)
+    with recording(opts.output_dir):  # stages.json: where the run's time and memory went (harness.timing)
+        return experiment.run(cfg, opts)

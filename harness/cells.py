@@ -6,6 +6,11 @@ result is already cached under a content hash of everything that determines
 them — and turns each into tidy rows. A cell whose result an earlier
 experiment already computed (the size sweep's subsets are the random HPO
 order's prefixes) is therefore never fitted twice.
+
+A large training set is explained on a seeded sample of its rows
+(``explain_sample``, :class:`harness.config.ExplainSample`): the sample's size
+is part of the explanation's version in the cache, is stated in the record's
+``method`` and is written as ``explain_rows`` in every metrics row.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from harness.config import ExplainSample
 from harness.data.dataset import Dataset
 from harness.executors import affordable_workers, executor
 from harness.explainers import Explainer, for_model
@@ -30,9 +36,10 @@ from harness.metrics import score_all
 from harness.paths import cells_cache
 from harness.progress import Progress
 from harness.results import atomic_write_text
-from harness.seeds import model_seed
+from harness.seeds import Stream, model_seed, rng
 from harness.surrogates.native import portable_kernels
 from harness.surrogates.registry import SurrogateSpec, build, library_version
+from harness.timing import stage
 
 log = logging.getLogger("harness")
 
@@ -110,7 +117,25 @@ def explainers_of(cell: Cell, est=None) -> dict[str, Explainer]:
     return out
 
 
-def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int) -> dict:
+def explained_rows(train: Dataset, k: int, seed: int) -> tuple[Dataset, str]:
+    """The rows a training set is explained on: all of them, or a seeded uniform sample of ``k`` (and a note saying so).
+
+    The sample depends on the run seed and the set's size only (its own seed stream), so every surrogate of
+    a cell is explained on the same rows and a rerun draws them again.
+    """
+    n = len(train)
+    if k >= n:
+        return train, ""
+    rows = np.sort(rng(seed, Stream.EXPLAIN_SAMPLE).choice(n, size=k, replace=False))
+    return train.take(rows), f"; explained on a seeded sample of {k} of the {n} training rows"
+
+
+def _sample_tag(k: int, n: int) -> str:
+    """What a sample adds to an explainer's version: a sampled record is never served for a full one."""
+    return f"@rows{k}" if k < n else ""
+
+
+def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int, sample: ExplainSample = ExplainSample()) -> dict:
     """Worker body: fit once, score on every eval; failures become a reason, never an exception."""
     spec = cell.surrogate
     train = datasets[cell.train].take(cell.train_rows)
@@ -144,13 +169,18 @@ def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int) -> di
     if cell.explain:
         out.update(interpretations={}, explainer_versions={}, explain_seconds_by={})
         failures = []
+        k = sample.size(len(train))
+        shown, note = explained_rows(train, k, cell.seed)
+        out["explain_rows"] = len(shown)
         for label, explainer in explainers_of(cell, est).items():
             t0 = time.perf_counter()
             try:
-                record = explainer.explain(est, train, cell.feed)
+                record = explainer.explain(est, shown, cell.feed)
                 record.surrogate = label
+                if note:
+                    record.method += f"{note} ({sample.describe()})"
                 out["interpretations"][label] = record.to_dict()
-                out["explainer_versions"][label] = explainer.version()
+                out["explainer_versions"][label] = explainer.version() + _sample_tag(k, len(train))
             except Exception as exc:  # the scores stand; the missing explanation is reported with its reason
                 log.debug("explanation failed:\n%s", traceback.format_exc())
                 failures.append(f"{NOT_EXPLAINED}{'' if label == spec.name else f' by {label}'}: {_reason(exc)}")
@@ -282,6 +312,11 @@ def run_cells(
     label: str = "cells",
 ) -> CellRun:
     """Compute (or load) every cell and return one tidy row per (cell, eval)."""
+    with stage("cells"):
+        return _run_cells(cells, datasets, opts, label)
+
+
+def _run_cells(cells: Sequence[Cell], datasets: dict[str, Dataset], opts, label: str) -> CellRun:
     t_start = time.perf_counter()
     cache = CellCache(opts.cache_dir, opts.cache)
     ids = [cell_id(c, datasets) for c in cells]
@@ -291,7 +326,9 @@ def run_cells(
     for cid, c in zip(ids, cells):
         if cid in results or cid in todo:
             continue
-        hit = cache.get(cid, {label: versions[c.surrogate.name, label] for label in c.explainer_labels()})
+        n = len(c.train_rows)
+        tag = _sample_tag(opts.explain_sample.size(n), n)
+        hit = cache.get(cid, {label: versions[c.surrogate.name, label] + tag for label in c.explainer_labels()})
         if hit is not None:
             hit["cached"] = True
             results[cid] = hit
@@ -302,7 +339,8 @@ def run_cells(
     order = sorted(todo, key=lambda cid: -_cost(todo[cid]))
     try:
         if todo:
-            arguments = ((cid, todo[cid], _needed(todo[cid], datasets), opts.threads) for cid in order)
+            arguments = ((cid, todo[cid], _needed(todo[cid], datasets), opts.threads, opts.explain_sample)
+                         for cid in order)
             n_jobs = min(opts.n_jobs, len(todo))
             if opts.executor == "local" and n_jobs > 1:
                 n_jobs = affordable_workers(n_jobs, max(_table_bytes(datasets[c.train]) for c in todo.values()))
@@ -351,11 +389,11 @@ def _needed(cell: Cell, datasets: dict[str, Dataset]) -> dict[str, Dataset]:
     return {name: datasets[name] for name in {cell.train, *(e.dataset for e in cell.evals)}}
 
 
-def _tagged(cid, cell, datasets, threads):
+def _tagged(cid, cell, datasets, threads, sample):
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=threads), portable_kernels():  # BLAS threads too, not only the estimator's own
-        return cid, _fit_and_score(cell, datasets, threads)
+        return cid, _fit_and_score(cell, datasets, threads, sample)
 
 
 METRIC_COLUMNS = ("mse", "src", "mrr", "r2", "regret", "shift2")
@@ -371,6 +409,7 @@ def _rows_of(cell: Cell, cid: str, res: dict) -> list[dict]:
     tail = {
         "fit_seconds": res.get("fit_seconds", math.nan),
         "explain_seconds": res.get("explain_seconds", math.nan),
+        "explain_rows": res.get("explain_rows", len(cell.train_rows) if res.get("interpretations") else math.nan),
         "library": library_version(cell.surrogate),
         "cached": bool(res.get("cached", False)),
         "cell_id": cid[:16],

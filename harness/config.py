@@ -94,6 +94,56 @@ def seeds_of(cfg) -> list[int]:
     return out
 
 
+SAMPLE_MODES = ("auto", "on", "off")
+
+
+@dataclass(frozen=True)
+class ExplainSample:
+    """When a cell is explained on a seeded sample of its training rows instead of all of them.
+
+    Explainers evaluate the model on every row they are given, and exact TreeSHAP (2**p subsets per
+    row) or model-agnostic methods on 100k rows cost minutes per cell; importances are means over the
+    rows, so a uniform sample of ``rows`` rows estimates them closely (``scripts/bench_explain_sample.py``
+    measures how closely). ``mode``: ``auto`` samples a training set of more than ``above`` rows, ``on``
+    any set of more than ``rows`` rows, ``off`` never. Not part of a cell's identity: the sample is keyed
+    into the explanation's version (``harness.cells``), so a fit is shared by sampled and full explanations.
+    """
+
+    mode: str = "auto"
+    above: int = 20000
+    rows: int = 10000
+
+    def size(self, n: int) -> int:
+        """Rows to explain a training set of ``n`` rows on: ``n`` when no sample is drawn."""
+        limit = {"auto": self.above, "on": self.rows, "off": None}[self.mode]
+        return n if limit is None or n <= limit else min(self.rows, n)
+
+    def describe(self) -> str:
+        """The rule in force, in words, for the record's ``method`` and the run's logs."""
+        when = {"auto": f"above {self.above} rows", "on": "forced on", "off": "off"}[self.mode]
+        return f"explain_sample mode={self.mode} ({when})"
+
+
+def explain_sample_of(value) -> ExplainSample:
+    """The ``explain_sample`` option: ``{mode, above, rows}`` (any may be left out), or just a mode (on/off/auto)."""
+    value = to_plain(value)
+    if value is None:
+        return ExplainSample()
+    if not isinstance(value, dict):
+        value = {"mode": value}
+    unknown = sorted(set(value) - {"mode", "above", "rows"})
+    if unknown:
+        raise ConfigError(f"explain_sample: unknown key(s) {', '.join(unknown)}; known: mode, above, rows")
+    mode = value.get("mode", "auto")
+    if isinstance(mode, bool) or str(mode).lower() in TRUE + FALSE:
+        mode = "on" if flag(mode, "explain_sample.mode") else "off"
+    if str(mode) not in SAMPLE_MODES:
+        raise ConfigError(f"explain_sample.mode={mode!r}: expected one of {', '.join(SAMPLE_MODES)}")
+    default = ExplainSample()
+    return ExplainSample(mode=str(mode), above=integer(value.get("above", default.above), "explain_sample.above", 1),
+                         rows=integer(value.get("rows", default.rows), "explain_sample.rows", 1))
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """How a run executes (not what it computes): never part of a cell's identity."""
@@ -106,6 +156,7 @@ class RunOptions:
     progress: bool = False
     executor: str = "local"  # where cells run: local, ray or dask (harness.executors)
     executor_address: str | None = None
+    explain_sample: ExplainSample = ExplainSample()  # which cells are explained on a sample of their rows
     # the overrides this run was composed from (the command line's, or those given to run_experiment):
     # the full reproduction hands them on to every part
     overrides: tuple[str, ...] = ()
@@ -171,6 +222,7 @@ def options_of(cfg, output_dir: Path | None = None, overrides: Sequence[str] | N
         progress=progress,
         executor=str(cfg.get("executor") or "local"),
         executor_address=str(cfg.get("executor_address")) if cfg.get("executor_address") else None,
+        explain_sample=explain_sample_of(cfg.get("explain_sample")),
         overrides=command_line_overrides() if overrides is None else tuple(str(o) for o in overrides),
     )
 

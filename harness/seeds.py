@@ -22,6 +22,7 @@ class Stream(IntEnum):
     SYNTHETIC_GRID = 4  # the tables of a synthetic benchmark grid: their seeds and settings
     SYNTHETIC_ROWS = 5  # fresh rows from a synthetic generator's sampling distribution
     BOOTSTRAP = 6      # resampled tables of a leaderboard's confidence intervals
+    EXPLAIN_SAMPLE = 7  # the rows a large training set is explained on (harness.cells)
     HPO_INIT = 101     # the initial design shared by BO and GB (so their curves are paired)
 
 

@@ -61,3 +61,20 @@ def surrogate_failures(rows: pd.DataFrame) -> pd.DataFrame:
 def every_surrogate_failed(rows: pd.DataFrame, failures: pd.DataFrame) -> bool:
     """True when the run has rows and every one of its surrogates failed on every row."""
     return len(rows) > 0 and int(failures["n_failed"].sum()) == len(rows)
+
+
+def explain_sample_note(rows: pd.DataFrame) -> str:
+    """One markdown line saying which explanations were computed on a sample of their training rows ("" if none).
+
+    Reads the metrics rows' ``explain_rows`` beside ``n_train`` (``harness.cells``), so a summary of the tidy
+    tables alone states the approximation.
+    """
+    if "explain_rows" not in rows or not len(rows):
+        return ""
+    cells = rows.drop_duplicates("cell_id") if "cell_id" in rows else rows
+    sampled = cells[cells["explain_rows"].notna() & (cells["explain_rows"] < cells["n_train"])]
+    if sampled.empty:
+        return ""
+    sizes = ", ".join(f"{int(k)} of {int(n)}" for k, n in sampled[["explain_rows", "n_train"]].drop_duplicates().to_numpy())
+    return (f"- Explanations of {len(sampled)} of {len(cells)} fits were computed on a seeded sample of their training"
+            f" rows ({sizes}; `explain_sample`, see metrics.csv's explain_rows).\n")

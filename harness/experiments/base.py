@@ -28,6 +28,7 @@ from harness.config import RunOptions
 from harness.errors import HarnessError
 from harness.render import failures as render_failures
 from harness.results import atomic_write_text
+from harness.timing import stage
 
 log = logging.getLogger("harness")
 
@@ -115,7 +116,8 @@ class Experiment(abc.ABC):
         if opts.defer is not None:
             summary = opts.defer(self.write_summary, rows, opts.output_dir, **tables)
         else:
-            summary = self.write_summary(rows, opts.output_dir, **tables)
+            with stage("summary"):
+                summary = self.write_summary(rows, opts.output_dir, **tables)
         return ExperimentResult(self.name, opts.output_dir, rows, dict(tables), summary)
 
 

@@ -11,11 +11,13 @@ from harness.data.splits import Split, subset_size, train_test_split
 from harness.errors import ConfigError
 from harness.hpo import sampler
 from harness.surrogates.registry import SurrogateSpec, load_spec
+from harness.timing import stage
 
 
 def datasets_of(cfg, opts) -> dict[str, Dataset]:
     """The run's tables by name; a synthetic table sampled by an HPO method takes its order from the run's order cache."""
-    return {ds.name: ds for ds in datasets_for(cfg, order=sampler(opts.cache, opts.cache_dir))}
+    with stage("load"):
+        return {ds.name: ds for ds in datasets_for(cfg, order=sampler(opts.cache, opts.cache_dir))}
 
 
 def specs_of(cfg) -> list[SurrogateSpec]:

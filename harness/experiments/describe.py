@@ -9,6 +9,7 @@ from harness.experiments.base import ExperimentResult, ModuleExperiment
 from harness.experiments.common import datasets_of
 from harness.results import write_csv
 from harness.text import fmt_value
+from harness.timing import stage
 
 log = logging.getLogger("harness")
 
@@ -36,7 +37,8 @@ def describe(ds) -> pd.DataFrame:
 
 def run(cfg, opts):
     datasets = list(datasets_of(cfg, opts).values())
-    table = pd.concat([describe(ds) for ds in datasets], ignore_index=True)
+    with stage("summary"):
+        table = pd.concat([describe(ds) for ds in datasets], ignore_index=True)
     write_csv(table, opts.output_dir / "describe.csv")
     lines = [f"{'dataset':8} {'rows':>5} {'target':>10} {'min':>8} {'mean':>6} {'max':>6}  value counts"]
     for ds in datasets:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.hpo_order import regret_curve
-from harness.analysis.summary import mean_std
+from harness.analysis.summary import explain_sample_note, mean_std
 from harness.cells import run_cells
 from harness.config import as_list, flag, seeds_of, to_plain
 from harness.errors import ConfigError
@@ -29,6 +29,7 @@ from harness.paper import on_paper_data
 from harness.paper.claims import write_claims
 from harness.render import hpo_order as render
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
+from harness.timing import stage
 
 log = logging.getLogger("harness")
 
@@ -62,7 +63,7 @@ def orders_of(cfg, pools: list[tuple], opts) -> list[dict[str, np.ndarray]]:
         X, y = pool.scaled().to_numpy(), pool.y.to_numpy()
         tasks += [delayed(order_pool)(m, X, y, seed, n_init=int(cfg.get("n_init", 3)), maximize=ds.maximize,
                                       cache_dir=cache_dir, **params.get(m, {})) for m in methods]
-    with Parallel(n_jobs=min(opts.n_jobs, len(tasks)) or 1) as par:
+    with stage("orders"), Parallel(n_jobs=min(opts.n_jobs, len(tasks)) or 1) as par:
         orders = iter(par(tasks))
     return [{m: next(orders) for m in methods} for _ in pools]
 
@@ -84,7 +85,8 @@ def cells_of(cfg, opts, explain: bool = False):
 
 
 def run(cfg, opts):
-    cells, datasets, regret = cells_of(cfg, opts, explain=flag(cfg.get("explain", False), "explain"))
+    with stage("split"):  # splits, prefixes and regret curves (loading and orders are stages of their own)
+        cells, datasets, regret = cells_of(cfg, opts, explain=flag(cfg.get("explain", False), "explain"))
     result = run_cells(cells, datasets, opts, label="hpo_order")
     write_csv(result.rows, opts.output_dir / "metrics.csv")
     write_csv(regret, opts.output_dir / "hpo_regret.csv")
@@ -105,6 +107,7 @@ def summarise(rows: pd.DataFrame, out: Path, hpo_regret: pd.DataFrame | None = N
         lines += render.regret_section(hpo_regret)
         lines += [f"- {line}" for line in render.approximations(hpo_regret)]
         render.regret_curves(hpo_regret, out / "hpo_regret.png")
+    lines += explain_sample_note(rows).splitlines()
     # the paper's claims are about its NMT tables (it studied sw-en), not a user's
     claims = [c for ds in on_paper_data(dict.fromkeys(summary["dataset"])) for c in paper.claims(summary, ds)]
     if claims:

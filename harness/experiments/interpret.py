@@ -39,7 +39,7 @@ from harness.analysis.interpret import (
     method_agreement,
     seed_means,
 )
-from harness.analysis.summary import ebm_surrogates, reference_surrogate
+from harness.analysis.summary import ebm_surrogates, explain_sample_note, reference_surrogate
 from harness.cells import Cell, Eval, cell_id, run_cells
 from harness.config import seeds_of
 from harness.experiments.base import ModuleExperiment
@@ -51,6 +51,7 @@ from harness.paper.claims import write_claims
 from harness.render import across_tasks as render_tasks
 from harness.render import interpret as render
 from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
+from harness.timing import stage
 
 log = logging.getLogger("harness")
 
@@ -76,7 +77,8 @@ def cells_of(cfg, opts) -> tuple[list[Cell], dict]:
 
 
 def run(cfg, opts):
-    cells, datasets = cells_of(cfg, opts)
+    with stage("split"):
+        cells, datasets = cells_of(cfg, opts)
     result = run_cells(cells, datasets, opts, label=NAME)
     out = opts.output_dir
     write_csv(result.rows, out / "metrics.csv")
@@ -150,6 +152,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     claims_text = write_claims(claims, out, title=f"The paper's case-study claims, checked on {reference} (seed mean)")
     parts += ["#" + claims_text]  # a section of the summary
     parts += render.method_section(means, surrogates, datasets[0])
+    parts += explain_sample_note(rows).splitlines()
     text = "\n".join(parts)
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.analysis.summary import mean_std
+from harness.analysis.summary import explain_sample_note, mean_std
 from harness.cells import run_cells
 from harness.config import flag, seeds_of
 from harness.experiments.base import ModuleExperiment
@@ -21,6 +21,7 @@ from harness.paper import size_sweep as paper
 from harness.paper.claims import write_claims
 from harness.render import size_sweep as render
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
+from harness.timing import stage
 
 log = logging.getLogger("harness")
 
@@ -42,7 +43,8 @@ def cells_of(cfg, opts, explain: bool = False):
 
 
 def run(cfg, opts):
-    cells, datasets = cells_of(cfg, opts, explain=flag(cfg.get("explain", False), "explain"))
+    with stage("split"):
+        cells, datasets = cells_of(cfg, opts, explain=flag(cfg.get("explain", False), "explain"))
     result = run_cells(cells, datasets, opts, label="size_sweep")
     rows = result.rows
     write_csv(rows, opts.output_dir / "metrics.csv")
@@ -63,6 +65,7 @@ def summarise(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
     claims = paper.claims(summary) if on_paper else []
     if claims:
         text += paper.claims_markdown(claims)
+    text += explain_sample_note(rows)
     write_claims(claims, out)
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)

@@ -24,7 +24,7 @@ from omegaconf import OmegaConf
 
 from harness.analysis import stability as analysis
 from harness.analysis.stability import DEFAULT_FRACTION, FULL, RECORD_KEYS
-from harness.analysis.summary import ebm_surrogates, reference_surrogate
+from harness.analysis.summary import ebm_surrogates, explain_sample_note, reference_surrogate
 from harness.cells import cell_id, run_cells
 from harness.errors import ConfigError
 from harness.experiments import hpo_order
@@ -36,6 +36,7 @@ from harness.paper import stability as paper
 from harness.paper.claims import write_claims
 from harness.render import stability as render
 from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
+from harness.timing import stage
 
 log = logging.getLogger("harness")
 
@@ -56,7 +57,8 @@ def run(cfg, opts):
     sizes = sizes_of(cfg)
     if FULL not in sizes:  # the full-data reference is the 100 % cell
         cfg = OmegaConf.merge(cfg, {"sizes": [*sizes, FULL]})
-    cells, datasets, _ = hpo_order.cells_of(cfg, opts, explain=True)
+    with stage("split"):
+        cells, datasets, _ = hpo_order.cells_of(cfg, opts, explain=True)
     result = run_cells(cells, datasets, opts, label=NAME)
     # stable_fraction rides along in the rows so that a multirun's aggregation applies the run's own criterion
     rows = result.rows.assign(experiment=NAME, stable_fraction=fraction)
@@ -109,7 +111,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None) -> p
     need = render.requirement(fraction, stab["seed"].nunique())
     render.figures(summary, stable, fraction, need, out)
     text = render.document(summary, stable, analysis.reference_spread(importances, reference), reference, fraction, need,
-                           claims_text)
+                           claims_text) + explain_sample_note(rows)
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     return summary

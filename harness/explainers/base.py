@@ -159,9 +159,8 @@ def record_of(dec: Decomposition, train: Dataset, surrogate: str) -> Interpretat
         frame = pd.DataFrame({"value": X[f], "c": main[f], "band": np.nan if dec.band is None else dec.band[f]})[rows[f]]
         g = frame.groupby("value", sort=False)
         per = pd.DataFrame({"c": g["c"].mean(), "band": g["band"].mean(), "n": g.size()})
-        for v in _ordered(schema[f], per.index):
-            c, band, n = per.loc[v]
-            shapes.append((f, _plain(v), float(c), float(c - band), float(c + band), int(n)))
+        per = per.loc[_ordered(schema[f], per.index)]  # one look-up: a continuous feature has a value per row
+        shapes += [(f, _plain(v), float(c), float(c - band), float(c + band), int(n)) for v, c, band, n in per.itertuples()]
     surfaces = []
     for (a, b), v in pairs.items():
         on = rows[a, b]
@@ -169,10 +168,10 @@ def record_of(dec: Decomposition, train: Dataset, surrogate: str) -> Interpretat
         per = frame.groupby(["a", "b"], sort=False)["c"].mean()
         if not len(per):
             continue
-        for va in _ordered(schema[a], per.index.levels[0]):
-            for vb in _ordered(schema[b], per.index.levels[1]):
-                if (va, vb) in per.index:
-                    surfaces.append((a, b, _plain(va), _plain(vb), float(per.loc[(va, vb)])))
+        rank_a = {va: i for i, va in enumerate(_ordered(schema[a], per.index.levels[0]))}
+        rank_b = {vb: i for i, vb in enumerate(_ordered(schema[b], per.index.levels[1]))}
+        cells = sorted(per.index, key=lambda ab: (rank_a[ab[0]], rank_b[ab[1]]))
+        surfaces += [(a, b, _plain(va), _plain(vb), float(c)) for (va, vb), c in per.loc[cells].items()]
     terms = {**{f: f for f in schema.names}, **{(a, b): pair_term(a, b) for a, b in pairs}}
     return Interpretation(
         surrogate=surrogate,
