@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """What explaining on a seeded sample of rows costs in accuracy, and saves in time, against explaining on all rows.
 
-    python scripts/bench_explain_sample.py [--rows 100000] [--samples 2000 5000 10000 20000] [--seeds 0 1 2]
-                                           [--surrogates ebm_fast tree xgboost]
+    python scripts/bench_explain_sample.py [--rows 100000] [--data synthetic_random] [--samples 2000 5000 10000 20000]
+                                           [--seeds 0 1 2] [--surrogates ebm_fast tree xgboost]
 
-Fits each surrogate once on all rows of a synthetic table (the generator's NMT schema), explains it on
+Fits each surrogate once on all rows of a synthetic table (``--data``: ``synthetic_random``, the drawn function
+of seed 0 with continuous features, or ``synthetic``, the NMT schema), explains it on
 every row and on seeded samples (``harness.cells.explained_rows``, the rows the cell engine explains
 above ``explain_sample``'s threshold), and prints per sample size: explain seconds, the largest
 difference of an importance (main terms and pairs) from the full-row value as a share of the largest
@@ -21,6 +22,7 @@ import time
 import numpy as np
 
 from harness.cells import explained_rows
+from harness.config import compose, to_plain
 from harness.data.synthetic import generate
 from harness.explainers import explain
 from harness.explanations import agreement
@@ -35,11 +37,12 @@ def importance_error(sample, full) -> float:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=100000)
+    ap.add_argument("--data", default="synthetic_random", choices=["synthetic_random", "synthetic"])
     ap.add_argument("--samples", type=int, nargs="+", default=[2000, 5000, 10000, 20000])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--surrogates", nargs="+", default=["ebm_fast", "tree", "xgboost"])
     args = ap.parse_args(argv)
-    ds, _ = generate({"kind": "synthetic", "n_rows": args.rows, "seed": 0})
+    ds, _ = generate(to_plain(compose([f"data={args.data}", f"data.n_rows={args.rows}"]).data))
     print(f"table: {ds.name}, {len(ds)} rows, {len(ds.schema.names)} features")
     print(f"{'surrogate':>9} {'rows':>7} {'explain s':>9} {'max |Δimp|/max':>15} {'spearman':>8} {'top-3 same':>10}"
           f" {'shape r':>7}")
