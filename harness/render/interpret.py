@@ -72,7 +72,7 @@ def shape_grid(reference: Interpretation, others: list[Interpretation], labels: 
         ax.set_ylabel(f"contribution ({unit})", fontsize=8)
         ax.grid(alpha=0.3)
         ax.tick_params(labelbottom=False)
-        dens.bar(x, ref["density"], width=0.6 if discrete else (x.max() - x.min()) / 60 or 1, color="tab:grey")
+        _density(dens, x, ref["density"].to_numpy(), discrete)
         dens.set_ylabel("rows", fontsize=8)
         if discrete:
             level_ticks(dens, x, values)
@@ -82,6 +82,17 @@ def shape_grid(reference: Interpretation, others: list[Interpretation], labels: 
     fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=8, bbox_to_anchor=(0.5, 0.95), frameon=False)
     fig.suptitle(title)
     return save(fig, path)
+
+
+def _density(ax, x: np.ndarray, rows: np.ndarray, discrete: bool) -> None:
+    """Rows per value: a bar per level, or for a continuous feature a 60-bin histogram of them (a bar per
+    distinct value would be one bar per row: 60k bars on a 10k-row table)."""
+    if discrete:
+        ax.bar(x, rows, width=0.6, color="tab:grey")
+        return
+    logx = x.min() > 0 and x.max() / x.min() >= 100
+    edges = (np.geomspace if logx else np.linspace)(x.min(), x.max() if x.max() > x.min() else x.min() + 1, 61)
+    ax.hist(x, bins=edges, weights=rows, color="tab:grey")
 
 
 def interaction_heatmaps(record: Interpretation, pairs: list[tuple[str, str]], labels: dict, unit: str, path: Path,
