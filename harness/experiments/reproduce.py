@@ -33,15 +33,15 @@ log = logging.getLogger("harness")
 
 
 
-def passthrough_overrides(task) -> list[str]:
-    """This run's own overrides for every part (minus its own keys and Hydra's).
+def passthrough_overrides(given) -> list[str]:
+    """The overrides ``given`` to this run (``RunOptions.overrides``), for every part, minus its own keys and Hydra's.
 
     Plain keys are forced in with ``++`` because a key one part owns (``sizes``)
     does not exist in another; config-group choices (``surrogate=…``) pass as given.
     """
     groups = {p.name for p in config_root().iterdir() if p.is_dir()}
     out = []
-    for o in task:
+    for o in given:
         key = o.lstrip("+~").split("=", 1)[0]
         if key in ("experiment", "parts", "part_overrides") or key.startswith("hydra"):
             continue
@@ -174,7 +174,8 @@ def run(cfg, opts):
     unknown = [p for p in parts if p not in known]
     if unknown or not parts:
         raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
-    overrides = {part: [*part_overrides(cfg, part), *passthrough_overrides(opts.overrides)] for part in parts}
+    passed = passthrough_overrides(opts.overrides)  # the same for every part: read the config groups once
+    overrides = {part: [*part_overrides(cfg, part), *passed] for part in parts}
     timings, reused, pending = {}, [], []
     t_all = time.perf_counter()
     code = source_digest()
