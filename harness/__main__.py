@@ -1,6 +1,7 @@
 """Command-line entry: ``python -m harness +experiment=NAME [overrides]`` (or ``harness ...``)."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -61,10 +62,24 @@ def main() -> None:
         print(_help())
         return
     signal.signal(signal.SIGTERM, _terminate)
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from harness.config import composition_error
+
+    # Hydra prints an error in the overrides (an unknown option, a key not in the config) as a trace of a dozen
+    # lines and exits 1; told to raise it, it is reported here as one line with exit 2, as every other bad input
+    # is. A user who sets HYDRA_FULL_ERROR gets Hydra's full trace.
+    one_line = os.environ.get("HYDRA_FULL_ERROR") != "1"
+    os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         _entry()
     except KeyboardInterrupt:  # before or after the run itself (composing the config, a sweep's launcher)
         _fail(INTERRUPTED, 130)
+    except (HydraException, OmegaConfBaseException) as exc:
+        if not one_line:
+            raise
+        _fail(f"error: {composition_error(exc)}", 2)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from harness.config import ExplainSample
 from harness.data.dataset import Dataset
 from harness.executors import affordable_workers, executor
 from harness.explainers import Explainer, for_model
-from harness.explanations import Interpretation
+from harness.explanations import NOT_EXPLAINED, Interpretation
 from harness.metrics import score_all
 from harness.paths import cells_cache
 from harness.progress import Progress
@@ -45,9 +45,6 @@ log = logging.getLogger("harness")
 
 # Bump when the way a cell is computed changes, so cached results are not reused.
 CELL_VERSION = "1"
-# How a row's reason begins when the cell fitted but an explainer failed: "not explained: <why>" for the
-# surrogate's own explainer, "not explained by <label>: <why>" for an extra one (harness.analysis.summary reads it).
-NOT_EXPLAINED = "not explained"
 
 
 @dataclass(frozen=True)

@@ -254,4 +254,14 @@ def compose(overrides: list[str]) -> DictConfig:
         with initialize_config_dir(config_dir=str(config_root()), version_base="1.3"):
             return hydra_compose(config_name="config", overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as exc:
-        raise ConfigError(" ".join(str(exc).split())[:400]) from None
+        raise composition_error(exc) from None
+
+
+def composition_error(exc: BaseException) -> ConfigError:
+    """Hydra's or OmegaConf's error about the overrides as one line: what was wrong and, for an unknown config
+    option, the options there are (without Hydra's config search path), with the OmegaConf cause it names."""
+    text = str(exc).split("Config search path:")[0]
+    cause = exc.__cause__
+    if cause is not None and str(cause).split("\n")[0] not in text:
+        text += " (" + str(cause).split("\n")[0] + ")"
+    return ConfigError(" ".join(text.split())[:400])

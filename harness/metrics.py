@@ -10,7 +10,6 @@ drags an average.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import spearmanr
 
 
 def _check(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
@@ -39,6 +38,8 @@ def _src(t: np.ndarray, p: np.ndarray) -> tuple[float, str]:
         return float("nan"), "src undefined: constant predictions"
     if _constant(t):
         return float("nan"), "src undefined: constant truth"
+    from scipy.stats import spearmanr  # here: scipy.stats costs ~0.7 s at start-up, and a fit imports it anyway
+
     return float(spearmanr(t, p).statistic), ""
 
 

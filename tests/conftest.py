@@ -11,6 +11,16 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "nmt_hpo"
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject's addopts): a test process per core for the default suite; one process for benchmarks
+    (timings want the cores to themselves, and pytest-benchmark does not run under xdist) and for the slow runs
+    (each already uses every core)."""
+    marks = config.getoption("markexpr") or ""
+    if config.getoption("benchmark_only", False) or ("slow" in marks and "not slow" not in marks):
+        return 0
+    return os.cpu_count() or 1
+
+
 def _data_dir() -> Path:
     return Path(os.environ.get("HARNESS_DATA_DIR") or DEFAULT_DATA).resolve()
 

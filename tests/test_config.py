@@ -76,6 +76,24 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("override, expected", [
+    ("surrogate=nosuch", "error: In 'config': Could not find 'surrogate/nosuch' Available options in 'surrogate': ebm "),
+    ("data=nosuch", "error: In 'config': Could not find 'data/nosuch' Available options in 'data': "),
+    ("nosuch_key=1", "error: Could not override 'nosuch_key'. To append to your config use +nosuch_key=1 "
+                     "(Key 'nosuch_key' is not in struct)"),
+    ("seed=[0", "error: no viable alternative at input '[0'"),
+])
+def test_cli_override_errors_are_one_line_and_exit_2(tmp_path, override, expected):
+    """Hydra's own errors (an unknown option or key, a malformed override) are reported as the harness's are."""
+    run_dir = tmp_path / "r"
+    proc = subprocess.run([sys.executable, "-m", "harness", "+experiment=size_sweep", override, f"hydra.run.dir={run_dir}"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"})
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), proc.stderr
+    assert not run_dir.exists()
+
+
 def test_console_script_help():
     exe = Path(sys.executable).with_name("harness")
     proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)

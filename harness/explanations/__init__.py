@@ -10,6 +10,7 @@ from harness.explanations.agreement import (
 from harness.explanations.record import (
     IMPORTANCE_COLUMNS,
     INTERACTION_COLUMNS,
+    NOT_EXPLAINED,
     SHAPE_COLUMNS,
     Interpretation,
     average,
@@ -19,7 +20,7 @@ from harness.explanations.record import (
 from harness.explanations.scoring import pair_detection, score, shape_errors
 
 __all__ = [
-    "IMPORTANCE_COLUMNS", "INTERACTION_COLUMNS", "SHAPE_COLUMNS", "Interpretation", "agreement", "average",
+    "IMPORTANCE_COLUMNS", "INTERACTION_COLUMNS", "NOT_EXPLAINED", "SHAPE_COLUMNS", "Interpretation", "agreement", "average",
     "pair_detection", "pair_term", "rank_agreement", "records_of", "score", "shape_correlations", "shape_errors",
     "shape_map", "top_k", "top_k_overlap",
 ]

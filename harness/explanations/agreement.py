@@ -13,7 +13,6 @@ from itertools import repeat
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kendalltau, spearmanr
 
 from harness.explanations.record import Interpretation
 
@@ -55,6 +54,8 @@ def rank_agreement(a, b) -> dict:
     elif len(set(xa[~np.isnan(xa)])) < 2 or len(set(xb[~np.isnan(xb)])) < 2:
         out["reason"] = "importances are all equal on one side"
     else:
+        from scipy.stats import kendalltau, spearmanr  # here: importing scipy.stats costs ~0.7 s at start-up
+
         out["spearman"] = float(spearmanr(xa, xb).statistic)
         out["kendall"] = float(kendalltau(xa, xb).statistic)
     return out

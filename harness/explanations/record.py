@@ -24,6 +24,10 @@ IMPORTANCE_COLUMNS = ["term", "kind", "feature_a", "feature_b", "importance"]
 SHAPE_COLUMNS = ["feature", "value", "contribution", "lower", "upper", "density"]
 INTERACTION_COLUMNS = ["feature_a", "feature_b", "value_a", "value_b", "contribution"]
 MEAN_ABS = "mean |centred term|"  # what importance measures unless an explainer says otherwise
+# How a metrics row's reason begins when the cell fitted but an explainer failed: "not explained: <why>" for the
+# surrogate's own explainer, "not explained by <label>: <why>" for an extra one (harness.cells writes it,
+# harness.analysis.summary reads it).
+NOT_EXPLAINED = "not explained"
 
 
 def pair_term(a: str, b: str) -> str:

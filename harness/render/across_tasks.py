@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.render.figures import plt, save
+from harness.render.figures import plt, save, suptitle
 from harness.render.markdown import table
 
 FILE = "importance_over_tasks"
@@ -51,7 +51,7 @@ def figure(shares: pd.DataFrame, over: pd.DataFrame, surrogates: list[str], refe
         ax.set_xlabel("share of the task's single-feature importance", fontsize=8)
         ax.set_title(sur, fontsize=10)
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(f"Hyperparameter importance across {n_tasks} tasks (seed means; box = interquartile range)")
+    suptitle(fig, f"Hyperparameter importance across {n_tasks} tasks (seed means; box = interquartile range)")
     fig.tight_layout()
     return save(fig, path)
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from harness.analysis.fidelity import MEASURES, SKEW, TOP_K, at_setting, failed_fits, method_means
 from harness.explanations import Interpretation
-from harness.render.figures import curves, save
+from harness.render.figures import curves, save, suptitle
 from harness.render.interpret import shape_grid
 from harness.render.markdown import table
 from harness.text import pm
@@ -48,7 +48,7 @@ def grid_curves(summary: pd.DataFrame, metric: str, label: str, path: Path, titl
             ax.set_xlabel(x if i == len(rvals) - 1 else "")
             ax.set_ylabel(label if j == 0 else "", fontsize=9)
     axes[0][0].legend(fontsize=8)
-    fig.suptitle(title)
+    suptitle(fig, title)
     fig.tight_layout()
     return save(fig, path)
 

@@ -4,6 +4,7 @@ Experiment-specific figures live beside this module (``render.size_sweep``, ``re
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -12,23 +13,56 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from harness.text import fmt_value  # noqa: E402
 from harness.timing import stage  # noqa: E402
 
 METRIC_LABELS = {"mse": "test MSE", "src": "SRC (Spearman)", "mrr": "MRR (1/rank)", "regret": "top-1 regret"}
+DPI = 110
+PAD = 0.1  # inches of margin around the drawn content, as savefig(bbox_inches="tight") leaves
 
 
 def save(fig, path: Path) -> Path:
-    """Write atomically and close the figure."""
+    """Write atomically (cropped to what is drawn, as ``bbox_inches="tight"``) and close the figure."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
     with stage("figures"):  # rendering is most of a figure's cost
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
+        _save_tight(fig, tmp)
     plt.close(fig)
     tmp.replace(path)
     return path
+
+
+def suptitle(fig, text: str) -> None:
+    """The figure's title, wrapped to its width: a long title on a one-panel figure would reach past its edges."""
+    fig.suptitle(textwrap.fill(text, max(40, int(fig.get_figwidth() * 10)), break_long_words=False))
+
+
+def _save_tight(fig, path: Path) -> None:
+    """savefig(bbox_inches="tight") draws the figure twice: once to measure what it holds, once to render it.
+    When everything drawn lies on the canvas, the first drawing already holds the picture: crop it (up to a
+    sub-pixel shift, the same image, in half the time). Content reaching past the canvas (a legend placed
+    below the axes) is drawn again by savefig itself."""
+    fig.set_dpi(DPI)
+    fig.canvas.draw()
+    content = fig.get_tightbbox(fig.canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    if content.x0 < 0 or content.y0 < 0 or content.x1 > width or content.y1 > height:
+        fig.savefig(path, dpi=DPI, bbox_inches="tight", pad_inches=PAD, format="png")
+        return
+    box = content.padded(PAD)
+    drawn = np.asarray(fig.canvas.buffer_rgba())
+    rows, cols = drawn.shape[:2]
+    x0, y0 = round(box.x0 * DPI), round(rows - box.y1 * DPI)  # pixel rows count from the top
+    picture = np.empty((int(box.height * DPI), int(box.width * DPI), 4), np.uint8)
+    picture[:] = np.round(np.array(to_rgba(fig.get_facecolor())) * 255)  # the padding beyond the canvas
+    top, left = max(y0, 0), max(x0, 0)
+    bottom, right = min(y0 + picture.shape[0], rows), min(x0 + picture.shape[1], cols)
+    picture[top - y0:bottom - y0, left - x0:right - x0] = drawn[top:bottom, left:right]
+    Image.fromarray(picture).save(path, format="png")
 
 
 def curves(ax, summary: pd.DataFrame, metric: str, line_key: str, x: str = "size_pct", styles: dict | None = None):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.analysis.hpo_order import mean_regret
-from harness.render.figures import curves, plt, save
+from harness.render.figures import curves, plt, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -60,7 +60,7 @@ def hpo_order_curves(summary: pd.DataFrame, path: Path, title: str) -> Path:
         curves(ax, summary[summary["surrogate"] == sur], "mse", "order_method")
         ax.set_title(sur)
     axes[0][0].legend(title="order", fontsize=8)
-    fig.suptitle(title)
+    suptitle(fig, title)
     return save(fig, path)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from harness.analysis.interpret import TOP_K, agreement_means, term_label, term_rank
 from harness.explanations import Interpretation
-from harness.render.figures import level_ticks, positions, save
+from harness.render.figures import level_ticks, positions, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -39,9 +39,9 @@ def importance_bars(records: list[Interpretation], labels: dict, path: Path, tit
         ax.tick_params(axis="y", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLORS.values()]
-    fig.legend(handles, ["single feature", "pair"], loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, -0.02))
-    fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.legend(handles, ["single feature", "pair"], loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, 0))
+    suptitle(fig, title)
+    fig.tight_layout(rect=(0, 0.3 / fig.get_figheight(), 1, 1))  # the legend's band: 0.3 inch at the bottom
     return save(fig, path)
 
 
@@ -80,7 +80,7 @@ def shape_grid(reference: Interpretation, others: list[Interpretation], labels: 
             dens.set_xscale("log")
     handles, names = fig.axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=8, bbox_to_anchor=(0.5, 0.95), frameon=False)
-    fig.suptitle(title)
+    suptitle(fig, title)
     return save(fig, path)
 
 
@@ -115,7 +115,7 @@ def interaction_heatmaps(record: Interpretation, pairs: list[tuple[str, str]], l
     if not pairs:
         axes[0][0].text(0.5, 0.5, "no pair terms", ha="center", va="center")
         axes[0][0].set_axis_off()
-    fig.suptitle(title)
+    suptitle(fig, title)
     fig.tight_layout()
     return save(fig, path)
 
@@ -258,7 +258,7 @@ def agreement_heatmaps(matrix: pd.DataFrame, path: Path) -> Path:
     for ax in list(axes.flat)[len(panels):]:
         ax.set_axis_off()
     fig.colorbar(im, ax=axes, shrink=0.6, label="Spearman ρ of importances")
-    fig.suptitle("Agreement between methods, per table")
+    suptitle(fig, "Agreement between methods, per table")
     return save(fig, path)
 
 

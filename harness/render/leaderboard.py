@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.leaderboard import ALL, BOARD, DIRECTION, LEVEL, N_BOOT, VERDICT, band_labels
-from harness.render.figures import save
+from harness.render.figures import save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -58,7 +58,7 @@ def figures(boot: pd.DataFrame, by_size: pd.DataFrame, out: Path) -> None:
         if m == "seconds":
             ax.set_xscale("log")
     axes[0].set_yticks(y, methods)
-    fig.suptitle(f"Every method over every table: mean and 95 % bootstrap interval ({N_BOOT} resamples of the tables)")
+    suptitle(fig, f"Every method over every table: mean and 95 % bootstrap interval ({N_BOOT} resamples of the tables)")
     fig.tight_layout()
     save(fig, out / "leaderboard.png")
     sized = by_size[by_size["band"] != ALL].astype({"band": float})
@@ -78,7 +78,7 @@ def figures(boot: pd.DataFrame, by_size: pd.DataFrame, out: Path) -> None:
         if m == "seconds":
             ax.set_yscale("log")
     axes[0].legend(fontsize=7)
-    fig.suptitle("Score vs table size per method (mean over tables, 95 % bootstrap band)")
+    suptitle(fig, "Score vs table size per method (mean over tables, 95 % bootstrap band)")
     fig.tight_layout()
     save(fig, out / "leaderboard_by_size.png")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 from harness.explanations import Interpretation
-from harness.render.figures import level_ticks, plt, positions, save
+from harness.render.figures import level_ticks, plt, positions, save, suptitle
 
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
 
@@ -41,7 +41,7 @@ def record_figure(record: Interpretation, path: str | Path | None = None, top: i
             ax.set_xscale("log")
         ax.set_title(f, fontsize=9)
         ax.grid(alpha=0.3)
-    fig.suptitle(f"{record.surrogate} on {record.dataset}")
+    suptitle(fig, f"{record.surrogate} on {record.dataset}")
     if path is None:
         return fig
     return save(fig, Path(path))

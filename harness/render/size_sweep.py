@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.render.figures import curves, plt, save
+from harness.render.figures import curves, plt, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -47,5 +47,5 @@ def size_curves(summary: pd.DataFrame, path: Path, title: str, line_key: str = "
     for ax, m in zip(axes, metrics):
         curves(ax, summary, m, line_key)
     axes[0].legend(fontsize=8)
-    fig.suptitle(title)
+    suptitle(fig, title)
     return save(fig, path)

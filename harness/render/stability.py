@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.stability import FULL, REFERENCES, SAME, TOP_K, seeds_needed, size_text
-from harness.render.figures import curves, save
+from harness.render.figures import curves, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -40,7 +40,7 @@ def agreement_curves(summary: pd.DataFrame, fraction: float, path: Path, title: 
             if i == 0:
                 ax.set_title(f"sampling: {m}")
     axes[0][0].legend(fontsize=8)
-    fig.suptitle(title)
+    suptitle(fig, title)
     fig.tight_layout()
     return save(fig, path)
 

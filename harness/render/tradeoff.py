@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from harness.analysis.tradeoff import AXES, FRONT_KEYS
-from harness.render.figures import plt, save
+from harness.render.figures import plt, save, suptitle
 from harness.render.markdown import table
 
 TITLE = "# Trade-offs between objectives: Pareto fronts, hypervolume, and which hyperparameters drive and trade them\n"
@@ -172,7 +172,7 @@ def figure(dataset: str, values: pd.DataFrame, objectives: pd.DataFrame, members
     _bars(axes[1][1], long, "group", "sd", labels, "main-term importance on the axis (standard deviations)")
     for ax in list(axes[0][len(fronts):]) + list(axes[1][2:]):
         ax.set_axis_off()
-    fig.suptitle(f"{dataset}: Pareto fronts, what drives each objective and what trades ({reference})")
+    suptitle(fig, f"{dataset}: Pareto fronts, what drives each objective and what trades ({reference})")
     fig.tight_layout()
     return save(fig, out / f"tradeoff_{dataset}.png")
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colors, ticker
 
-from harness.render.figures import plt, save
+from harness.render.figures import plt, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -80,7 +80,7 @@ def heatmaps(panels: list[dict], path: Path, title: str) -> Path:
     fig, axes = plt.subplots(1, len(panels), figsize=((side + 0.3) * len(panels), side), squeeze=False)
     for ax, panel in zip(axes[0], panels):
         heatmap(ax, **panel)
-    fig.suptitle(title)
+    suptitle(fig, title)
     fig.tight_layout()
     return save(fig, path)
 
@@ -103,7 +103,7 @@ def similarity_scatter(table: pd.DataFrame, predictors: dict[str, str], target: 
         ax.set_ylabel(target_label)
         ax.set_title(stats.get(col, ""), fontsize=9)
         ax.grid(alpha=0.3)
-    fig.suptitle(title)
+    suptitle(fig, title)
     fig.tight_layout()
     return save(fig, path)
 

@@ -7,7 +7,7 @@ import pytest
 from harness import run_experiment
 from harness.errors import ConfigError
 
-GRID = ["seed=[0,1]", "sizes=[10,100]", "surrogate=[ebm_fast,linear,tree]", "explain=false"]
+GRID = ["seed=[0,1]", "sizes=[10,30]", "surrogate=[ebm_fast,linear,tree]", "explain=false"]
 NUMBERS = ["mse", "src", "mrr", "r2", "regret", "n_train", "n_test"]
 KEYS = ["surrogate", "seed", "size_pct"]
 

@@ -1,4 +1,5 @@
-"""The size sweep through the real CLI, its numbers regression-checked; a too-small subset fails alone."""
+"""The size sweep, its numbers regression-checked; a too-small subset fails alone. In this process: the real CLI runs
+the size sweep in tests/test_faults.py and tests/cells/test_explain_sample.py."""
 from __future__ import annotations
 
 import pandas as pd
@@ -7,7 +8,7 @@ import pytest
 from harness import run_experiment
 from harness.errors import HarnessError
 from regression import check_numbers
-from cli import harness
+from cli import run
 
 TOL = {"mse": (1e-4, 1e-6), "src": (1e-4, 1e-6), "mrr": (0, 1e-9), "r2": (1e-4, 1e-6), "regret": (1e-4, 1e-6)}
 
@@ -16,7 +17,7 @@ TOL = {"mse": (1e-4, 1e-6), "src": (1e-4, 1e-6), "mrr": (0, 1e-9), "r2": (1e-4, 
 def reduced_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sweep")
     out = tmp / "run"
-    proc = harness(
+    proc = run(
         tmp, "+experiment=size_sweep", "seed=[0,1]", "sizes=[2,5,30,100]",
         "surrogate=[ebm_fast,gam,tree,xgboost,linear]", f"hydra.run.dir={out}", f"cache_dir={tmp / 'cache'}",
     )
@@ -47,7 +48,7 @@ def test_summary_table_and_figure(reduced_run):
     out, proc = reduced_run
     text = (out / "summary.md").read_text()
     assert "| **paper EBM** | – | 18.43 ± 3.51 | 6.79 ± 0.54 | 4.59 ± 0.10 |" in text
-    assert "paper EBM" in proc.stdout
+    assert "paper EBM" in proc.stderr
     summary = pd.read_csv(out / "summary.csv")
     assert {"mse_mean", "mse_std", "src_mean", "mrr_mean", "n_ok", "n_failed"} <= set(summary.columns)
     assert list(summary.drop_duplicates("surrogate")["surrogate"]) == ["ebm_fast", "gam", "tree", "xgboost", "linear"]

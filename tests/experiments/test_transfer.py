@@ -1,9 +1,7 @@
-"""Transfer: matrix layout, MSE decomposition, unseen-value shares, pooled tables, and a reduced CLI run."""
+"""Transfer: matrix layout, MSE decomposition, unseen-value shares, pooled tables, and a reduced run."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import matplotlib
 
@@ -12,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from cli import run  # noqa: E402
 
 from harness.config import RunOptions  # noqa: E402
 from harness.cells import run_cells  # noqa: E402
@@ -115,16 +114,11 @@ def test_pooled_table_has_the_union_domain_and_every_row(data_dir):
         union_schema([SCHEMA_A, Schema.of([Feature("bpe", "linear", (1, 2)), Feature("layers", "linear", (2, 4))])])
 
 
-def _harness(cwd, *args):
-    proc = subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
-
-
-def test_reduced_run_through_the_cli(tmp_path):
+def test_reduced_run(tmp_path):
+    """In this process: the real CLI runs transfer in tests/experiments/test_tasks.py."""
     out = tmp_path / "run"
     order = ["zh-en", "ru-en", "en-ja"]
-    _harness(tmp_path, "harness", "+experiment=transfer", f"pairs=[{','.join(order)}]", "seed=[0]",
+    run(tmp_path, "+experiment=transfer", f"pairs=[{','.join(order)}]", "seed=[0]",
              "surrogate=[ebm_fast,linear]", f"hydra.run.dir={out}", f"cache_dir={tmp_path / 'cache'}")
     rows = pd.read_csv(out / "metrics.csv")
     assert len(rows) == 2 * (3 * 3 + 3) and (rows.status == "ok").all()
