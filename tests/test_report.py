@@ -28,8 +28,8 @@ def _sorted(df):
 def single_and_multi(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sweeps")
     # the single run in this process (the Python API); the multirun through the CLI and Hydra's joblib launcher
-    run(tmp, *GRID, "seed=[0,1]", "surrogate=[ebm_fast,linear]", "cache=false", f"hydra.run.dir={tmp / 'single'}")
-    cli(tmp, "-m", *GRID, "seed=0,1", "surrogate=ebm_fast,linear", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+    run(tmp, *GRID, "seed=[0]", "surrogate=[ebm_fast,linear]", "cache=false", f"hydra.run.dir={tmp / 'single'}")
+    cli(tmp, "-m", *GRID, "seed=0", "surrogate=ebm_fast,linear", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
         "cache=false", f"hydra.sweep.dir={tmp / 'multi'}")
     return tmp
 
@@ -37,12 +37,12 @@ def single_and_multi(tmp_path_factory):
 def test_multirun_rows_equal_single_process_rows(single_and_multi):
     single = pd.read_csv(single_and_multi / "single" / "metrics.csv")
     multi = pd.read_csv(single_and_multi / "multi" / "metrics.csv")
-    assert len(multi) == len(single) == 12
+    assert len(multi) == len(single) == 6
     pd.testing.assert_frame_equal(_sorted(single)[KEYS + NUMBERS + ["status"]], _sorted(multi)[KEYS + NUMBERS + ["status"]],
                                   check_exact=True)
-    # each of the 4 jobs ran one (seed, surrogate)
+    # each of the 2 jobs ran one surrogate
     jobs = sorted(p for p in (single_and_multi / "multi").iterdir() if p.is_dir() and p.name.isdigit())
-    assert len(jobs) == 4
+    assert len(jobs) == 2
     assert all(len(pd.read_csv(j / "metrics.csv")) == 3 for j in jobs)
 
 
@@ -50,7 +50,7 @@ def test_sweep_dir_has_summary_and_figure(single_and_multi):
     multi = single_and_multi / "multi"
     summary = pd.read_csv(multi / "summary.csv")
     assert set(summary["surrogate"]) == {"ebm_fast", "linear"}
-    assert list(summary.loc[summary.surrogate == "linear", "n_ok"]) == [2, 2, 2]
+    assert list(summary.loc[summary.surrogate == "linear", "n_ok"]) == [1, 1, 1]
     assert "| linear |" in (multi / "summary.md").read_text()
     assert (multi / "size_sweep_sw-en.png").stat().st_size > 0
 
@@ -61,7 +61,7 @@ def test_report_by_hand_and_refusing_duplicates(single_and_multi, tmp_path):
     folder = tmp_path / "runs"
     shutil.copytree(single_and_multi / "multi", folder / "sweep")
     assert report_main([str(folder)]) == 0
-    assert len(pd.read_csv(folder / "metrics.csv")) == 12
+    assert len(pd.read_csv(folder / "metrics.csv")) == 6
     # the single run beside the sweep holds the same cells again: aggregation must refuse
     shutil.copytree(single_and_multi / "single", folder / "single")
     with pytest.raises(HarnessError, match=r"duplicate cells in size_sweep metrics"):
@@ -72,10 +72,10 @@ def test_report_by_hand_and_refusing_duplicates(single_and_multi, tmp_path):
 def test_failed_cells_survive_aggregation(single_and_multi):
     rows = pd.read_csv(single_and_multi / "multi" / "metrics.csv")
     failed = rows[rows.status == "failed"]
-    assert len(failed) == 2 and set(failed["surrogate"]) == {"ebm_fast"} and set(failed["size_pct"]) == {2}
+    assert len(failed) == 1 and set(failed["surrogate"]) == {"ebm_fast"} and set(failed["size_pct"]) == {2}
     assert failed["reason"].str.contains("min_rows=20").all()
     summary = pd.read_csv(single_and_multi / "multi" / "summary.csv")
-    assert summary.loc[(summary.surrogate == "ebm_fast") & (summary.size_pct == 2), "n_failed"].item() == 2
+    assert summary.loc[(summary.surrogate == "ebm_fast") & (summary.size_pct == 2), "n_failed"].item() == 1
 
 
 @pytest.mark.slow  # ~80 s; the default suite stops a run with SIGTERM in tests/test_faults.py

@@ -88,7 +88,7 @@ def test_a_run_states_its_sampled_explanations_and_its_stages(tmp_path):
     out = tmp_path / "run"
     harness(tmp_path, "+experiment=size_sweep", "seed=0", "sizes=[50,100]", "surrogate=[tree]", "data=synthetic",
             "data.n_rows=500", "explain=true", "explain_sample.mode=on", "explain_sample.rows=150",
-            f"hydra.run.dir={out}", f"cache_dir={tmp_path / 'cache'}")
+            "n_jobs=1", f"hydra.run.dir={out}", f"cache_dir={tmp_path / 'cache'}")
     rows = pd.read_csv(out / "metrics.csv").sort_values("n_train")
     assert list(rows["n_train"]) == [200, 400] and list(rows["explain_rows"]) == [150, 150]
     assert "Explanations of 2 of 2 fits were computed on a seeded sample of their training rows (150 of 200, 150 of 400" \

@@ -104,7 +104,7 @@ def test_transfer_and_interpret_across_fourteen_tasks(tmp_path):
     """Through the CLI, more tasks than a heatmap annotates: ordered by family, and interpret's view across tasks."""
     path = synthetic_csv(tmp_path / "tasks.csv", n_tasks=14)
     data = ["data=table", f"data.path={path}", "data.target=score", "data.task=task", "seed=[0]"]
-    cli(tmp_path, "+experiment=transfer", *data, "surrogate=[linear]", f"hydra.run.dir={tmp_path / 'tr'}",
+    cli(tmp_path, "+experiment=transfer", *data, "surrogate=[linear]", "n_jobs=1", f"hydra.run.dir={tmp_path / 'tr'}",
         cache=tmp_path / "cache")
     rows = pd.read_csv(tmp_path / "tr" / "metrics.csv")
     assert len(rows) == 14 * 14 + 14 and (rows.status == "ok").all()  # every pair of tasks, and 14 left out
@@ -117,7 +117,7 @@ def test_transfer_and_interpret_across_fourteen_tasks(tmp_path):
     assert "14 tasks (ordered by similarity of linear's transfer SRC (feed=raw))" in text
     assert len(pd.read_csv(tmp_path / "tr" / "transfer_pooled.csv")) == 14
 
-    cli(tmp_path, "+experiment=interpret", *data, "surrogate=[linear,tree]", f"hydra.run.dir={tmp_path / 'in'}",
+    cli(tmp_path, "+experiment=interpret", *data, "surrogate=[linear,tree]", "n_jobs=1", f"hydra.run.dir={tmp_path / 'in'}",
         cache=tmp_path / "cache")
     over = pd.read_csv(tmp_path / "in" / "importance_over_tasks.csv")
     assert set(over.surrogate) == {"linear", "tree"} and (over.tasks == 14).all()
@@ -132,8 +132,8 @@ def test_the_nmt_pairs_as_one_csv_give_the_nmt_transfer_matrices(tmp_path, data_
     every matrix number for number (each run in a cache of its own, so nothing is shared but the code)."""
     path = nmt_csv(tmp_path / "nmt.csv", root=data_dir)
     grid = ["seed=[0,1]", "surrogate=[linear,tree]"]
-    cli(tmp_path, "+experiment=transfer", *grid, f"hydra.run.dir={tmp_path / 'nmt'}", cache=tmp_path / "c1")
-    cli(tmp_path, "+experiment=transfer", *grid, "data=table", f"data.path={path}", "data.target=dev_bleu",
+    cli(tmp_path, "+experiment=transfer", *grid, "n_jobs=1", f"hydra.run.dir={tmp_path / 'nmt'}", cache=tmp_path / "c1")
+    cli(tmp_path, "+experiment=transfer", *grid, "n_jobs=1", "data=table", f"data.path={path}", "data.target=dev_bleu",
         "data.task=pair", NMT_TYPES, f"hydra.run.dir={tmp_path / 'csv'}", cache=tmp_path / "c2")
     files = sorted(p.name for p in (tmp_path / "nmt").glob("transfer_*.csv"))
     assert len(files) == 19 and files == sorted(p.name for p in (tmp_path / "csv").glob("transfer_*.csv"))
