@@ -36,9 +36,14 @@ def save(fig, path: Path) -> Path:
     return path
 
 
+def wrap(text: str, inches: float, points: float = 12) -> str:
+    """``text`` in lines that fit ``inches`` at ``points`` (about 120 / points characters per inch)."""
+    return textwrap.fill(text, max(30, int(inches * 120 / points)), break_long_words=False)
+
+
 def suptitle(fig, text: str) -> None:
     """The figure's title, wrapped to its width: a long title on a one-panel figure would reach past its edges."""
-    fig.suptitle(textwrap.fill(text, max(40, int(fig.get_figwidth() * 10)), break_long_words=False))
+    fig.suptitle(wrap(text, fig.get_figwidth()))
 
 
 def _save_tight(fig, path: Path) -> None:

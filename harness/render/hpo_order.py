@@ -61,6 +61,7 @@ def hpo_order_curves(summary: pd.DataFrame, path: Path, title: str) -> Path:
         ax.set_title(sur)
     axes[0][0].legend(title="order", fontsize=8)
     suptitle(fig, title)
+    fig.tight_layout()
     return save(fig, path)
 
 
@@ -81,4 +82,5 @@ def regret_curves(regret: pd.DataFrame, path: Path) -> Path:
         ax.set_title(ds)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    fig.tight_layout()
     return save(fig, path)

@@ -48,4 +48,5 @@ def size_curves(summary: pd.DataFrame, path: Path, title: str, line_key: str = "
         curves(ax, summary, m, line_key)
     axes[0].legend(fontsize=8)
     suptitle(fig, title)
+    fig.tight_layout()
     return save(fig, path)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.stability import FULL, REFERENCES, SAME, TOP_K, seeds_needed, size_text
-from harness.render.figures import curves, save, suptitle
+from harness.render.figures import curves, save, suptitle, wrap
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -77,9 +77,10 @@ def stable_bars(stable: pd.DataFrame, path: Path, title: str) -> Path:
         ax.axhline(full.max(), color="grey", lw=0.8, ls=":")
     ax.set_xticks(range(len(surrogates)), surrogates)
     ax.set_ylabel("training rows")
-    ax.legend(handles=handles, title="sampling", fontsize=8, ncol=len(handles), loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    ax.legend(handles=handles, title="sampling", fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(wrap(title, fig.get_figwidth(), 10), fontsize=10)
+    fig.tight_layout()  # the legend below the axes included
     return save(fig, path)
 
 
