@@ -12,7 +12,7 @@ from harness.data.synthetic import generate, truth_of
 from harness.explainers import explain
 from harness.report import aggregate
 from harness.surrogates.registry import build, load_spec
-from cli import harness as _harness
+from cli import run  # in this process: the real CLI runs fidelity in tests/experiments/test_fidelity.py
 
 # ---------------------------------------------------------------- a planted ranking
 
@@ -132,8 +132,8 @@ def test_verdicts_from_which_size_a_method_is_indistinguishable():
 def board_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("board")
     out = tmp / "runs" / "board"
-    _harness(tmp, "+experiment=fidelity", "n_tables=4", "surrogate=[mdi,linear,ped_anova]", "test_rows=300",
-             f"hydra.run.dir={out}", timeout=900, cache=tmp / "cache")
+    run(tmp, "+experiment=fidelity", "n_tables=4", "surrogate=[mdi,linear,ped_anova]", "test_rows=300",
+        f"hydra.run.dir={out}", cache=tmp / "cache")
     return out
 
 
