@@ -228,10 +228,16 @@ def options_of(cfg, output_dir: Path | None = None, overrides: Sequence[str] | N
 
 
 def _output_dir(cfg) -> Path:
-    """``cfg.output_dir`` when it resolves (under Hydra it is the run dir), else the current folder."""
+    """``cfg.output_dir`` (under Hydra, the run dir). Outside a Hydra run a ``${hydra:...}`` value has no run dir
+    to resolve to: the current folder. Any other value that does not resolve is an error, not a silent ``.``."""
+    from omegaconf.errors import OmegaConfBaseException
+
     try:
         value = cfg.get("output_dir")
-    except Exception:  # ${hydra:...} outside a Hydra run: no run dir to resolve
+    except OmegaConfBaseException as exc:
+        raw = str(OmegaConf.to_container(cfg, resolve=False).get("output_dir"))
+        if not raw.startswith("${hydra:"):
+            raise ConfigError(f"output_dir={raw} cannot be resolved: {composition_error(exc)}") from None
         value = None
     return Path(value or ".")
 

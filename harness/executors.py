@@ -13,6 +13,7 @@ with each task; results come back to this process, which alone writes the cell c
 from __future__ import annotations
 
 import logging
+import socket
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +24,7 @@ log = logging.getLogger("harness")
 EXECUTORS = ("local", "ray", "dask")
 WORKER_BASE_BYTES = 300 * 2**20  # a worker process with numpy, pandas, scikit-learn, interpret and xgboost loaded
 TABLE_COPIES = 40  # a fit holds the table several times over (encoded copies, EBM's bins per bag, XGBoost's DMatrix)
+CONNECT_SECONDS = 5  # how long a cluster's address may take to answer before the run stops
 
 
 def available_memory() -> int | None:
@@ -66,6 +68,8 @@ def executor(kind: str, address: str | None, n_jobs: int):
             raise ConfigError('executor=dask needs Dask: pip install "harness[dask]"') from None
         from joblib import parallel_config
 
+        if address:
+            _reachable(address, "Dask scheduler")
         cluster = None if address else LocalCluster(n_workers=max(n_jobs, 1), threads_per_worker=1, processes=True,
                                                     dashboard_address=None)
         client = Client(address or cluster)
@@ -78,6 +82,19 @@ def executor(kind: str, address: str | None, n_jobs: int):
                 cluster.close()
         return
     raise ConfigError(f"executor={kind!r} is unknown; known: {', '.join(EXECUTORS)}")
+
+
+def _reachable(address: str, what: str) -> None:
+    """One line when nothing answers at ``host:port`` (``tcp://``, ``ray://`` or bare), instead of the client's
+    minutes of retries; other forms (``auto``) are left to the client."""
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS).close()
+    except OSError as exc:
+        raise ConfigError(f"executor_address={address}: no {what} answers there "
+                          f"({exc.strerror or exc or 'timed out'}, waited up to {CONNECT_SECONDS} s)") from None
 
 
 def _joblib(n_jobs: int):
@@ -99,6 +116,8 @@ def _ray(address: str | None):
     except ImportError:
         raise ConfigError('executor=ray needs Ray: pip install "harness[ray]"') from None
     started = not ray.is_initialized()
+    if started and address:
+        _reachable(address, "Ray cluster")
     if started:
         ray.init(address=address or None, include_dashboard=False, log_to_driver=False)
 

@@ -120,3 +120,15 @@ def test_slurm_launcher_config_composes():
         cfg = compose("config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=cpu"], return_hydra_config=True)
     assert cfg.hydra.launcher._target_.endswith("SlurmLauncher")
     assert cfg.hydra.launcher.cpus_per_task == 2 and cfg.hydra.launcher.partition == "cpu"
+
+
+def test_an_output_dir_that_does_not_resolve_is_refused(tmp_path, monkeypatch):
+    """Not a silent run in the current folder: only ``${hydra:...}`` outside a Hydra run falls back to it."""
+    from harness.app import run
+    from harness.config import compose
+    from harness.errors import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"^output_dir=\$\{nosuch\} cannot be resolved: .*nosuch"):
+        run(compose(["+experiment=describe", "output_dir=${nosuch}"]))
+    assert not list(tmp_path.iterdir())

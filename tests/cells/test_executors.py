@@ -58,3 +58,13 @@ def test_workers_are_lowered_with_a_warning_when_memory_is_short(caplog):
         assert affordable_workers(4, 100 * 2**20, available=int(2.5 * per_worker)) == 2
         assert affordable_workers(4, 100 * 2**20, available=per_worker // 2) == 1
     assert caplog.text.count("running") == 2
+
+
+@pytest.mark.parametrize("executor, address", [("dask", "tcp://127.0.0.1:1"), ("dask", "tcp://nosuch.invalid:8786"),
+                                               ("ray", "127.0.0.1:1")])
+def test_an_address_nothing_answers_at_is_one_line(tmp_path, executor, address):
+    if executor == "ray":
+        pytest.importorskip("ray", reason='needs pip install ".[ray]"')
+    with pytest.raises(ConfigError, match=rf"^executor_address={address}: no (Dask scheduler|Ray cluster) answers there \("):
+        run_experiment("size_sweep", [*GRID, f"executor={executor}", f"executor_address={address}",
+                                      f"cache_dir={tmp_path}"], output_dir=tmp_path / "run")
