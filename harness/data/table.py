@@ -151,7 +151,8 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
         log.warning("%s: dropped constant columns %s", where, ", ".join(constant))
     features = [c for c in features if c not in constant]
     if not features:
-        raise DataError(f"table {where}: no feature columns left after dropping constant ones ({', '.join(constant)})")
+        raise DataError(f"table {where}: no feature columns" + (f" left after dropping the constant ones ({', '.join(constant)})"
+                                                                 if constant else f" beside the target {target}"))
     columns, absent = [], {}
     for c in features:
         columns.append(typed(c, df[c], types.get(c), int(opts["max_levels"]), where,
@@ -269,7 +270,7 @@ def typed(name: str, col: pd.Series, scale: str | None, max_levels: int, source:
     bad = np.flatnonzero((col.notna().to_numpy() & np.isnan(values)) | np.isinf(values))
     if bad.size:
         raise DataError(
-            f"{locate(bad[0])}, column {name}: {col.iloc[bad[0]]!r} is not a finite number"
+            f"{locate(bad[0])}, column {name}: {_shown(col.iloc[bad[0]])} is not a finite number"
             + (f" (data.types.{name}={scale})" if scale else "")
         )
     scale = scale or infer.log_or_linear(values)
@@ -284,3 +285,8 @@ def _mostly_numbers(col: pd.Series) -> bool:
     """At least half the distinct values read as numbers: a numeric column with a typo, not a text one."""
     distinct = pd.Series(col.dropna().unique())
     return 2 * int(pd.to_numeric(distinct, errors="coerce").notna().sum()) >= len(distinct)
+
+
+def _shown(value) -> str:
+    """A cell as the file holds it: ``'abc'``, ``inf`` (not ``np.float64(inf)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)

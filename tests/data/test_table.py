@@ -145,6 +145,10 @@ ERRORS = [
      r"data\.maximize\[1\]='sideways' is not a yes/no value; use true or false$"),
     ("a,b,acc\n" + ROWS + "5,fast,0.3\n", {"target": None, "targets": ["acc", "b"]}, DataError,
      r"t\.csv, row 13, column b: 'fast' is not a number$"),
+    ("a,b,acc\n" + ROWS + "inf,1,0.3\n", {}, DataError, r"t\.csv, row 13, column a: inf is not a finite number$"),
+    ("acc\n" + "".join(f"{i}\n" for i in range(12)), {}, DataError, r"table .*t\.csv: no feature columns beside the target acc$"),
+    ("a,acc\n" + "".join(f"1,{i}\n" for i in range(12)), {}, DataError,
+     r"table .*t\.csv: no feature columns left after dropping the constant ones \(a\)$"),
 ]
 
 
