@@ -81,6 +81,16 @@ def number(value, option: str) -> float:
     return out
 
 
+def distinct(values: list, option: str) -> list:
+    """``values`` unchanged if none repeats: a repeated seed or size would compute the same cells twice."""
+    seen = set()
+    for v in values:
+        if v in seen:
+            raise ConfigError(f"{option}={values}: {v} appears more than once; give each value once")
+        seen.add(v)
+    return values
+
+
 def seeds_of(cfg) -> list[int]:
     seeds = as_list(cfg.get("seed"))
     if not seeds:
@@ -91,7 +101,7 @@ def seeds_of(cfg) -> list[int]:
             out.append(check_seed(int(s) if isinstance(s, str) and s.strip().lstrip("-").isdigit() else s))
         except ConfigError:
             raise ConfigError(f"seed={s!r}: expected a non-negative integer (or a list of them)") from None
-    return out
+    return distinct(out, "seed")
 
 
 SAMPLE_MODES = ("auto", "on", "off")

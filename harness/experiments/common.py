@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.cells import Cell, Eval
-from harness.config import as_list, number, to_plain
+from harness.config import as_list, distinct, number, to_plain
 from harness.data import datasets_for
 from harness.data.dataset import Dataset
 from harness.data.splits import Split, subset_size, train_test_split
@@ -39,7 +39,7 @@ def sizes_of(cfg, key: str = "sizes") -> list[float]:
         raise ConfigError(f"{key}: give at least one size in percent, e.g. {key}=[5,30,100]")
     for s in sizes:
         subset_size(s, 100)  # raises a ConfigError naming an impossible size
-    return sizes
+    return distinct(sizes, key)
 
 
 def prefix_cells(

@@ -63,6 +63,8 @@ def test_unknown_surrogate_and_impossible_size_are_one_line_errors(tmp_path):
         (["+surrogate.nosuch.library=scikit-learn", "+surrogate.nosuch.estimator._target_=sklearn.nosuch.Model"],
          "surrogate 'nosuch': cannot build sklearn.nosuch.Model"),
         (["sizes=[0]"], "size 0.0% is impossible: sizes are percentages in (0, 100]"),
+        (["sizes=[50,50.0]"], "sizes=[50.0, 50.0]: 50.0 appears more than once; give each value once"),
+        (["seed=[0,1,0]"], "seed=[0, 1, 0]: 0 appears more than once; give each value once"),
         (["surrogate=nosuch"], "In 'config': Could not find 'surrogate/nosuch' Available options in 'surrogate'"),
     ):
         with pytest.raises(HarnessError) as err:
