@@ -59,6 +59,11 @@ def datasets_for(cfg, order=None) -> list[Dataset]:
         return [ds for t in tables for ds in _load_all(_plain(t), order)]
     base = _plain(cfg.data)
     pairs = cfg.get("pairs")
+    if pairs is not None and not isinstance(pairs, str) and len(pairs) == 0 and base.get("kind", "nmt") == "nmt":
+        from harness.data.nmt import PAIRS
+
+        raise ConfigError(f"pairs=[] names no table: list the pairs to run on ({', '.join(PAIRS)}), "
+                          "or pairs=null for the one of data.pair")
     if not pairs or base.get("kind", "nmt") != "nmt":
         return _load_all(base, order)
     return [load_dataset({**base, "pair": p}, order) for p in pairs]

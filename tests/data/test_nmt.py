@@ -55,6 +55,16 @@ def test_unknown_pair_lists_known():
         load_pair("xx-en")
 
 
+def test_an_empty_pair_list_is_refused_not_read_as_the_default(tmp_path):
+    from harness import run_experiment
+    from harness.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^pairs=\[\] names no table: list the pairs to run on \(zh-en, .*so-en\), "
+                                          r"or pairs=null for the one of data\.pair$"):
+        run_experiment("interpret", ["pairs=[]", "surrogate=[linear]"], output_dir=tmp_path / "r")
+    assert not (tmp_path / "r" / "metrics.csv").exists()
+
+
 def test_missing_file_names_it(data_copy):
     (data_copy / "ru-en.evals").unlink()
     with pytest.raises(DataError, match=r"missing data file .*ru-en\.evals: expected the upstream file datasets/ru-en\.evals"):
