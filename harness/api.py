@@ -104,7 +104,7 @@ def run_experiment(name: str, overrides: Iterable[str] = (), output_dir: str | P
     """
     from harness.app import run
 
-    overrides = [str(o) for o in overrides]
+    overrides = [overrides] if isinstance(overrides, str) else [str(o) for o in overrides]  # "seed=0": one override
     cfg = compose([f"+experiment={name}", *overrides])
     out = Path(output_dir) if output_dir else Path("results/runs") / str(name) / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     return run(cfg, output_dir=out, overrides=overrides).wait()

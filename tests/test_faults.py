@@ -58,6 +58,14 @@ def test_duplicate_column_names_are_refused_by_name(tmp_path):
         api.as_dataset(frame, target="score")
 
 
+def test_a_dataframe_is_named_as_such_and_one_override_may_be_a_string(tmp_path):
+    frame = pd.DataFrame({"lr": [0.1, 0.2], "score": [1.0, 2.0]})
+    with pytest.raises(DataError, match=r"^the DataFrame has no target column 'acc'; columns: lr, score$"):
+        api.as_dataset(frame, target="acc")
+    result = run_experiment("describe", "pairs=[sw-en]", output_dir=tmp_path / "r")  # not ['p', 'a', 'i', ...]
+    assert set(pd.read_csv(result.output_dir / "describe.csv")["dataset"]) == {"sw-en"}
+
+
 # -- 2. yes/no options -------------------------------------------------------------------------------------------
 
 

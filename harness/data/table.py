@@ -119,13 +119,14 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
     """
     opts = _options(cfg)
     target, objectives = _objectives(opts)
+    table = where if where.startswith("the ") else f"table {where}"  # "table runs.csv", "the DataFrame"
     if df.empty:
-        raise DataError(f"table {where} is empty")
-    _distinct(df.columns, f"table {where}")
+        raise DataError(f"{table} is empty")
+    _distinct(df.columns, table)
     df = df.rename(columns=str)
     for name in objectives:
         if name not in df.columns:
-            raise DataError(f"table {where} has no target column {name!r}; columns: {', '.join(map(str, df.columns))}")
+            raise DataError(f"{table} has no target column {name!r}; columns: {', '.join(map(str, df.columns))}")
     features = _feature_names(df, list(objectives), opts["features"], where)
     types = {str(k): infer.check_scale(str(v), f"data.types.{k}") for k, v in (opts["types"] or {}).items()}
     unknown = sorted(set(types) - set(features))
@@ -138,12 +139,12 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
     dropped = int((~keep).sum())
     if dropped:
         log.warning("%s: dropped %d rows with no %s", where, dropped, target)
-    infer.check_rows(int(keep.sum()), int(opts["min_rows"]), f"table {where}",
+    infer.check_rows(int(keep.sum()), int(opts["min_rows"]), table,
                      " after dropping missing targets" if dropped else "")
     rows = np.flatnonzero(keep)
     df = df.iloc[rows].reset_index(drop=True)
     if y.iloc[rows].nunique() < 2:
-        raise DataError(f"table {where}, column {target}: every row has the same score "
+        raise DataError(f"{table}, column {target}: every row has the same score "
                         f"({y.iloc[rows].iloc[0]:g}); there is nothing to explain")
 
     constant = [c for c in features if df[c].nunique(dropna=False) <= 1] if opts["drop_constant"] else []
@@ -151,7 +152,7 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
         log.warning("%s: dropped constant columns %s", where, ", ".join(constant))
     features = [c for c in features if c not in constant]
     if not features:
-        raise DataError(f"table {where}: no feature columns" + (f" left after dropping the constant ones ({', '.join(constant)})"
+        raise DataError(f"{table}: no feature columns" + (f" left after dropping the constant ones ({', '.join(constant)})"
                                                                  if constant else f" beside the target {target}"))
     columns, absent = [], {}
     for c in features:
@@ -162,7 +163,7 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
     if absent:
         log.warning("%s: empty cells %s; text columns get the level %s, numeric ones an indicator (has_<column>)",
                     where, absent, infer.ABSENT)
-    X, schema, conditions = infer.assemble(columns, f"table {where}")
+    X, schema, conditions = infer.assemble(columns, table)
     extras = df[[c for c in df.columns if c not in features and c not in constant and c != target]]
     extras = extras.assign(**{name: values.iloc[rows].to_numpy() for name, values in others.items()})
     shape = {k: opts[k] for k in ("target", "features", "maximize", "drop_constant", "max_levels")} | {"types": types}
