@@ -79,8 +79,8 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
 @pytest.mark.parametrize("override, expected", [
     ("surrogate=nosuch", "error: In 'config': Could not find 'surrogate/nosuch' Available options in 'surrogate': ebm "),
     ("data=nosuch", "error: In 'config': Could not find 'data/nosuch' Available options in 'data': "),
-    ("nosuch_key=1", "error: Could not override 'nosuch_key'. To append to your config use +nosuch_key=1 "
-                     "(Key 'nosuch_key' is not in struct)"),
+    ("nosuch_key=1", ("error: Could not override 'nosuch_key'. To append to your config use +nosuch_key=1 "
+                      "(Key 'nosuch_key' is not in struct)")),
     ("seed=[0", "error: no viable alternative at input '[0'"),
 ])
 def test_cli_override_errors_are_one_line_and_exit_2(tmp_path, override, expected):
