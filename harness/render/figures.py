@@ -99,6 +99,11 @@ def positions(values: list) -> tuple[np.ndarray, bool]:
     return np.arange(len(values), dtype=float), True
 
 
+def log_scaled(x: np.ndarray) -> bool:
+    """Values drawn on a log axis: all positive and spanning at least two decades (a learning rate, a BPE size)."""
+    return bool(x.min() > 0 and x.max() / x.min() >= 100)
+
+
 def level_ticks(ax, x: np.ndarray, values: list, axis: str = "x", fontsize: int = 8) -> None:
     """Tick labels for evenly spaced levels, thinned to at most MAX_TICKS so many levels stay legible."""
     step = max(1, -(-len(values) // MAX_TICKS))

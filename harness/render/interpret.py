@@ -15,7 +15,7 @@ import pandas as pd
 
 from harness.analysis.interpret import TOP_K, agreement_means, term_label, term_rank
 from harness.explanations import Interpretation
-from harness.render.figures import level_ticks, positions, save, suptitle
+from harness.render.figures import level_ticks, log_scaled, positions, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -76,7 +76,7 @@ def shape_grid(reference: Interpretation, others: list[Interpretation], labels: 
         dens.set_ylabel("rows", fontsize=8)
         if discrete:
             level_ticks(dens, x, values)
-        elif x.min() > 0 and x.max() / x.min() >= 100:
+        elif log_scaled(x):
             dens.set_xscale("log")
     handles, names = fig.axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=8, bbox_to_anchor=(0.5, 0.95), frameon=False)
@@ -90,8 +90,7 @@ def _density(ax, x: np.ndarray, rows: np.ndarray, discrete: bool) -> None:
     if discrete:
         ax.bar(x, rows, width=0.6, color="tab:grey")
         return
-    logx = x.min() > 0 and x.max() / x.min() >= 100
-    edges = (np.geomspace if logx else np.linspace)(x.min(), x.max() if x.max() > x.min() else x.min() + 1, 61)
+    edges = (np.geomspace if log_scaled(x) else np.linspace)(x.min(), x.max() if x.max() > x.min() else x.min() + 1, 61)
     ax.hist(x, bins=edges, weights=rows, color="tab:grey")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 from harness.explanations import Interpretation
-from harness.render.figures import level_ticks, plt, positions, save, suptitle
+from harness.render.figures import level_ticks, log_scaled, plt, positions, save, suptitle
 
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
 
@@ -37,7 +37,7 @@ def record_figure(record: Interpretation, path: str | Path | None = None, top: i
         ax.axhline(0, color="grey", lw=0.6)
         if discrete:
             level_ticks(ax, x, values, fontsize=7)
-        elif x.min() > 0 and x.max() / x.min() >= 100:
+        elif log_scaled(x):
             ax.set_xscale("log")
         ax.set_title(f, fontsize=9)
         ax.grid(alpha=0.3)
