@@ -56,3 +56,18 @@ def run(cwd, *args, cache=None, timeout=None) -> Finished:
         elif cache:
             os.environ["HARNESS_CACHE_DIR"] = before
     return Finished(stderr=stream.getvalue(), result=result)
+
+
+def refusal(name: str, *overrides: str, output_dir=None) -> str:
+    """The one-line message ``harness.run_experiment`` refuses these overrides with (the CLI prints it after
+    ``error:`` and exits 2, as tests/test_config.py checks through the real command line)."""
+    import pytest
+
+    from harness import run_experiment
+    from harness.errors import HarnessError
+
+    with pytest.raises(HarnessError) as err:
+        run_experiment(name, list(overrides), output_dir=output_dir or Path.cwd() / "refused")
+    message = str(err.value)
+    assert "\n" not in message, message
+    return message

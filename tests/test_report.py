@@ -29,8 +29,9 @@ def single_and_multi(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sweeps")
     # the single run in this process (the Python API); the multirun through the CLI and Hydra's joblib launcher
     run(tmp, *GRID, "seed=[0]", "surrogate=[ebm_fast,linear]", "cache=false", f"hydra.run.dir={tmp / 'single'}")
+    # (the launcher's two jobs use the cores: each fits its cells itself, n_jobs=1, starting no pool of its own)
     cli(tmp, "-m", *GRID, "seed=0", "surrogate=ebm_fast,linear", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
-        "cache=false", f"hydra.sweep.dir={tmp / 'multi'}")
+        "n_jobs=1", "cache=false", f"hydra.sweep.dir={tmp / 'multi'}")
     return tmp
 
 

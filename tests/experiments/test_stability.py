@@ -22,7 +22,7 @@ def stability_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("stability")
     run(tmp, "+experiment=hpo_order", *REDUCED, f"hydra.run.dir={tmp / 'hpo'}", cache=tmp / "cache")
     out = tmp / "runs" / "stab"
-    proc = harness(tmp, "+experiment=stability", *REDUCED, f"hydra.run.dir={out}")
+    proc = harness(tmp, "+experiment=stability", *REDUCED, "n_jobs=1", f"hydra.run.dir={out}")
     return out, proc
 
 

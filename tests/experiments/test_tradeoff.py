@@ -92,7 +92,7 @@ def test_nmt_pair_through_the_cli(tmp_path):
     """The reduced NMT run: one pair, BLEU against decode time."""
     out = tmp_path / "run"
     cli(tmp_path, "+experiment=tradeoff", "pairs=[zh-en]", "data.targets=[dev_bleu,dev_gpu_time]", FAST,
-            "n_jobs=2", f"hydra.run.dir={out}")
+            "n_jobs=1", f"hydra.run.dir={out}")
     rows = pd.read_csv(out / "metrics.csv")
     assert len(rows) == 8 and (rows.status == "ok").all() and set(rows.dataset) == {"zh-en"}
     assert rows.groupby("axis").size().to_dict() == {"objective": 4, "trade": 2, "gain": 2}
