@@ -8,6 +8,7 @@ from omegaconf import DictConfig, OmegaConf
 from harness.data import registry, tasks
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
+from harness.config import distinct
 from harness.errors import ConfigError
 
 __all__ = ["Dataset", "Feature", "Schema", "load_dataset", "datasets_for"]
@@ -59,11 +60,13 @@ def datasets_for(cfg, order=None) -> list[Dataset]:
         return [ds for t in tables for ds in _load_all(_plain(t), order)]
     base = _plain(cfg.data)
     pairs = cfg.get("pairs")
-    if pairs is not None and not isinstance(pairs, str) and len(pairs) == 0 and base.get("kind", "nmt") == "nmt":
+    if pairs is None or base.get("kind", "nmt") != "nmt":
+        return _load_all(base, order)
+    if isinstance(pairs, str):
+        pairs = [pairs]
+    if not pairs:
         from harness.data.nmt import PAIRS
 
         raise ConfigError(f"pairs=[] names no table: list the pairs to run on ({', '.join(PAIRS)}), "
                           "or pairs=null for the one of data.pair")
-    if not pairs or base.get("kind", "nmt") != "nmt":
-        return _load_all(base, order)
-    return [load_dataset({**base, "pair": p}, order) for p in pairs]
+    return [load_dataset({**base, "pair": p}, order) for p in distinct(list(pairs), "pairs")]

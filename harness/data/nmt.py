@@ -15,8 +15,8 @@ from harness.data.dataset import Dataset
 from harness.data.objectives import Objective, direction, find, retarget
 from harness.data.schema import Feature, Schema
 from harness.data.sources import fetch, file_hash
-from harness.config import flag
-from harness.errors import ConfigError, DataError
+from harness.config import distinct, flag
+from harness.errors import DataError
 
 PAIRS = ("zh-en", "ru-en", "ja-en", "en-ja", "sw-en", "so-en")
 EXPECTED_ROWS = {"zh-en": 118, "ru-en": 176, "ja-en": 150, "en-ja": 168, "sw-en": 767, "so-en": 604}
@@ -157,10 +157,8 @@ def with_targets(ds: Dataset, target: str, maximize=None, targets=None) -> Datas
     ``data.targets`` (default: BLEU, decode time, parameters) as the objectives of multi-objective experiments."""
     direction(maximize, find(ds, target, "data.target"))
     names = [str(t) for t in ([targets] if isinstance(targets, str) else targets or TRADEOFF)]
-    for name in names:
+    for name in distinct(names, "data.targets"):
         find(ds, name, "data.targets")
-    if len(set(names)) < len(names):
-        raise ConfigError(f"data.targets lists an objective twice: {names}")
     ds = retarget(ds, target)
     return replace(ds, meta={**ds.meta, "targets": names})
 

@@ -36,6 +36,7 @@ from harness.data import infer
 from harness.data.dataset import Dataset
 from harness.data.objectives import direction, find
 from harness.data.schema import Feature
+from harness.config import distinct
 from harness.errors import ConfigError, DataError
 
 DEFAULTS = {"storage": None, "study": None, "objective": None, "targets": None, "maximize": None, "name": None,
@@ -88,10 +89,8 @@ def _targets(targets, study) -> list[str]:
     """``data.targets``: several objectives of a multi-objective study, by index or metric name."""
     if targets in (None, ""):
         return []
-    names = [_objective(t, study, "data.targets")[1] for t in ([targets] if isinstance(targets, (str, int)) else targets)]
-    if len(set(names)) < len(names):
-        raise ConfigError(f"data.targets lists an objective twice: {names}")
-    return names
+    return distinct([_objective(t, study, "data.targets")[1] for t in ([targets] if isinstance(targets, (str, int)) else targets)],
+                    "data.targets")
 
 
 def from_study(study, objective: int = 0, target=None, params=None, name=None, max_levels: int = 20,

@@ -23,7 +23,7 @@ from harness.data.dataset import Dataset
 from harness.data.schema import Feature
 from harness.data.objectives import Objective
 from harness.data.sources import file_hash
-from harness.config import flag, integer
+from harness.config import distinct, flag, integer
 from harness.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -205,9 +205,7 @@ def _objectives(opts: dict) -> tuple[str, dict[str, Objective]]:
     target = str(opts["target"]) if opts["target"] not in (None, "") else names[0]
     if names and target not in names:
         raise ConfigError(f"data.target={target!r} is not one of data.targets {names}; leave data.target unset")
-    names = names or [target]
-    if len(set(names)) < len(names):
-        raise ConfigError(f"data.targets lists a column twice: {names}")
+    names = distinct(names or [target], "data.targets")
     given = opts["maximize"]
     if isinstance(given, (list, tuple)):
         if len(given) != len(names):

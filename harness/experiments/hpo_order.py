@@ -19,7 +19,7 @@ import pandas as pd
 from harness.analysis.hpo_order import regret_curve
 from harness.analysis.summary import explain_sample_note, mean_std
 from harness.cells import run_cells
-from harness.config import as_list, flag, seeds_of, to_plain
+from harness.config import as_list, distinct, flag, seeds_of, to_plain
 from harness.errors import ConfigError
 from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import datasets_of, prefix_cells, sizes_of, specs_of, split_of
@@ -42,7 +42,7 @@ def methods_of(cfg) -> list[str]:
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
         raise ConfigError(f"methods: unknown HPO method(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(METHODS)}")
-    return methods
+    return distinct(methods, "methods")
 
 
 def orders_of(cfg, pools: list[tuple], opts) -> list[dict[str, np.ndarray]]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from harness import experiments
-from harness.config import as_list, compose, to_plain
+from harness.config import as_list, compose, distinct, to_plain
 from harness.errors import ConfigError
 from harness.experiments.base import Experiment, ExperimentResult
 from harness.paths import config_root, parts_store
@@ -174,6 +174,7 @@ def run(cfg, opts):
     unknown = [p for p in parts if p not in known]
     if unknown or not parts:
         raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
+    distinct(parts, "parts")
     passed = passthrough_overrides(opts.overrides)  # the same for every part: read the config groups once
     overrides = {part: [*part_overrides(cfg, part), *passed] for part in parts}
     timings, reused, pending = {}, [], []

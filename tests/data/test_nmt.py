@@ -65,6 +65,26 @@ def test_an_empty_pair_list_is_refused_not_read_as_the_default(tmp_path):
     assert not (tmp_path / "r" / "metrics.csv").exists()
 
 
+@pytest.mark.parametrize("experiment, overrides, expected", [
+    ("describe", ["pairs=[sw-en,zh-en,sw-en]"], "pairs=['sw-en', 'zh-en', 'sw-en']: sw-en appears more than once"),
+    ("hpo_order", ["methods=[random,gb,random]"], "methods=['random', 'gb', 'random']: random appears more than once"),
+    ("reproduce", ["parts=[size_sweep,size_sweep]"], "parts=['size_sweep', 'size_sweep']: size_sweep appears more"),
+])
+def test_a_repeated_pair_method_or_part_is_refused_not_collapsed(tmp_path, experiment, overrides, expected):
+    """As a repeated seed or size is (config.distinct): run twice or once, the user meant something else."""
+    from cli import refusal
+
+    assert refusal(experiment, *overrides, output_dir=tmp_path / "r").startswith(expected)
+    assert not (tmp_path / "r" / "metrics.csv").exists()
+
+
+def test_one_pair_given_as_a_word_is_that_pair(tmp_path):
+    from harness.config import compose
+    from harness.data import datasets_for
+
+    assert [ds.name for ds in datasets_for(compose(["+experiment=describe", "pairs=zh-en"]))] == ["zh-en"]
+
+
 def test_missing_file_names_it(data_copy):
     (data_copy / "ru-en.evals").unlink()
     with pytest.raises(DataError, match=r"missing data file .*ru-en\.evals: expected the upstream file datasets/ru-en\.evals"):
@@ -170,7 +190,7 @@ def test_metric_targets_are_scored_in_their_direction():
     ({"target": "dev_gpu_time", "maximize": "yes"}, r"data\.maximize=true contradicts dev_gpu_time \(decode time "
                                                     r"\(GPU\)\), which is minimised \(lower is better\)"),
     ({"targets": ["dev_bleu", "latency"]}, r"data\.targets='latency' is not an objective of table zh-en"),
-    ({"targets": ["dev_bleu", "dev_bleu"]}, r"data\.targets lists an objective twice"),
+    ({"targets": ["dev_bleu", "dev_bleu"]}, r"data\.targets=\['dev_bleu', 'dev_bleu'\]: dev_bleu appears more than once"),
     ({"maximize": "sideways"}, r"data\.maximize='sideways' is not a yes/no value"),
 ])
 def test_bad_objective_options_are_one_line(opts, message):

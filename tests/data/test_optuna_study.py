@@ -112,7 +112,7 @@ ERRORS = [
      r"\(several with data\.targets=\[\.\.\.\]\)$"),
     ({"study": "multi", "targets": ["acc", "f1"]}, ConfigError,
      r"data\.targets='f1' is not an objective of study 'multi'; objectives: 0: loss, 1: acc$"),
-    ({"study": "multi", "targets": [1, 1]}, ConfigError, r"data\.targets lists an objective twice: \['acc', 'acc'\]$"),
+    ({"study": "multi", "targets": [1, 1]}, ConfigError, r"data\.targets=\['acc', 'acc'\]: acc appears more than once; give each value once$"),
     ({"study": "multi", "objective": "loss", "maximize": True}, ConfigError,
      r"data\.maximize=true contradicts loss \(loss\), which is minimised \(lower is better\); leave data\.maximize unset$"),
     ({"study": "multi", "objective": 2}, ConfigError,

@@ -139,6 +139,8 @@ ERRORS = [
      r"t\.csv has no target column 'lat'; columns: a, b, acc$"),
     ("a,b,acc\n" + ROWS, {"target": None, "targets": ["acc", "b"], "maximize": [True]}, ConfigError,
      r"data\.maximize gives 1 direction\(s\) for 2 targets \(acc, b\); give one per target, or one for all$"),
+    ("a,b,acc\n" + ROWS, {"target": None, "targets": ["acc", "b", "acc"]}, ConfigError,
+     r"data\.targets=\['acc', 'b', 'acc'\]: acc appears more than once; give each value once$"),
     ("a,b,acc\n" + ROWS, {"targets": ["b", "a"]}, ConfigError,
      r"data\.target='acc' is not one of data\.targets \['b', 'a'\]; leave data\.target unset$"),
     ("a,b,acc\n" + ROWS, {"target": None, "targets": ["acc", "b"], "maximize": [True, "sideways"]}, ConfigError,
