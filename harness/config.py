@@ -203,9 +203,23 @@ def command_line_overrides() -> tuple[str, ...]:
         return ()
 
 
+def repeated_choices(overrides: Sequence[str]) -> None:
+    """Refuse a config-group option chosen twice in one list (``surrogate=[ebm,ebm]``): Hydra merges the two into
+    one, so the run would quietly hold one surrogate where the user listed two."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    groups = {d.name for d in config_root().iterdir() if d.is_dir()}
+    for override in OverridesParser.create().parse_overrides(list(overrides)):
+        value = override.value()
+        if override.key_or_group in groups and isinstance(value, list):
+            distinct([str(v) for v in value], override.key_or_group)
+
+
 def options_of(cfg, output_dir: Path | None = None, overrides: Sequence[str] | None = None) -> RunOptions:
     """The run options of a composed config; ``output_dir`` wins over ``cfg.output_dir``, and ``overrides``
     (those the config was composed from) over the command line's."""
+    overrides = command_line_overrides() if overrides is None else tuple(str(o) for o in overrides)
+    repeated_choices(overrides)
     cores = os.cpu_count() or 1
     n_jobs = integer(cfg.get("n_jobs", 1) if cfg.get("n_jobs") is not None else 1, "n_jobs")
     if n_jobs == 0:
@@ -233,7 +247,7 @@ def options_of(cfg, output_dir: Path | None = None, overrides: Sequence[str] | N
         executor=str(cfg.get("executor") or "local"),
         executor_address=str(cfg.get("executor_address")) if cfg.get("executor_address") else None,
         explain_sample=explain_sample_of(cfg.get("explain_sample")),
-        overrides=command_line_overrides() if overrides is None else tuple(str(o) for o in overrides),
+        overrides=overrides,
     )
 
 

@@ -94,6 +94,16 @@ def test_cli_override_errors_are_one_line_and_exit_2(tmp_path, override, expecte
     assert not run_dir.exists()
 
 
+def test_a_config_option_chosen_twice_in_a_list_is_refused(tmp_path):
+    """Hydra merges a group option listed twice into one: the run would hold fewer surrogates than were listed.
+    (A sweep over options, ``-m surrogate=ebm,linear``, is no list: test_report.py runs one.)"""
+    from cli import refusal
+
+    assert refusal("size_sweep", "surrogate=[linear,tree,linear]", output_dir=tmp_path / "r") == (
+        "surrogate=['linear', 'tree', 'linear']: linear appears more than once; give each value once")
+    assert not (tmp_path / "r").exists()
+
+
 def test_console_script_help():
     exe = Path(sys.executable).with_name("harness")
     proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
