@@ -10,7 +10,7 @@ training rows, it says what the fitted model relies on, not what generalises.
 from __future__ import annotations
 
 from harness.data.dataset import Dataset
-from harness.errors import ConfigError
+from harness.config import integer
 from harness.explainers.base import Explainer
 from harness.explainers.importance_only import importance_record
 from harness.explanations.record import Interpretation
@@ -20,11 +20,8 @@ class Permutation(Explainer):
     name = "permutation"
 
     def __init__(self, n_repeats: int = 5, random_state: int = 0):
-        if isinstance(n_repeats, bool) or not isinstance(n_repeats, int) or n_repeats < 1:
-            raise ConfigError(f"explainer permutation: n_repeats must be a positive integer, got {n_repeats!r}")
-        if isinstance(random_state, bool) or not isinstance(random_state, int):
-            raise ConfigError(f"explainer permutation: random_state must be an integer, got {random_state!r}")
-        super().__init__(n_repeats=n_repeats, random_state=random_state)
+        super().__init__(n_repeats=integer(n_repeats, "explainer permutation: n_repeats", minimum=1),
+                         random_state=integer(random_state, "explainer permutation: random_state"))
 
     @classmethod
     def applies_to(cls, model) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from harness.data.schema import Schema
-from harness.errors import ConfigError
+from harness.config import integer
 from harness.explainers.base import AdditiveExplainer, Decomposition
 from harness.explainers.treeshap import MAX_PLAYERS, _shapley_weights
 
@@ -33,11 +33,8 @@ class InterventionalSHAP(AdditiveExplainer):
     name = "interventional_shap"
 
     def __init__(self, background: int = 50, random_state: int = 0):
-        if isinstance(background, bool) or not isinstance(background, int) or background < 1:
-            raise ConfigError(f"explainer interventional_shap: background must be a positive number of rows, got {background!r}")
-        if isinstance(random_state, bool) or not isinstance(random_state, int):
-            raise ConfigError(f"explainer interventional_shap: random_state must be an integer, got {random_state!r}")
-        super().__init__(background=background, random_state=random_state)
+        super().__init__(background=integer(background, "explainer interventional_shap: background", minimum=1),
+                         random_state=integer(random_state, "explainer interventional_shap: random_state"))
 
     @classmethod
     def applies_to(cls, model) -> bool:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import math
-import operator
 
 import numpy as np
 
+from harness.config import integer
 from harness.errors import ConfigError
 from harness.seeds import Stream, rng
 
@@ -31,10 +31,7 @@ def check_pool(X, y, n_init, maximize: bool = True) -> tuple[np.ndarray, np.ndar
     bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
     if bad.size:
         raise ValueError(f"X has NaN/inf in {bad.size} row(s), first at row {bad[0]}")
-    try:
-        n_init = operator.index(n_init)
-    except TypeError:
-        raise ConfigError(f"n_init must be an integer, got {n_init!r}") from None
+    n_init = integer(n_init, "n_init")
     if not 1 <= n_init <= len(y):
         raise ConfigError(f"n_init must be between 1 and the pool size {len(y)}, got {n_init}")
     return X, (y if maximize else -y)

@@ -45,6 +45,7 @@ from scipy.spatial.distance import cdist
 from scipy.special import erfcx, log_ndtr
 from threadpoolctl import threadpool_limits
 
+from harness.config import integer
 from harness.errors import ConfigError
 from harness.hpo._pool import batch_size, check_batch_fraction, check_pool, initial_points, use_approximation
 
@@ -325,9 +326,7 @@ def bo_order(
 
 
 def check_gp_points(gp_points) -> int:
-    if isinstance(gp_points, bool) or not isinstance(gp_points, (int, np.integer)) or gp_points < 4:
-        raise ConfigError(f"bo: gp_points must be an integer >= 4, got {gp_points!r}")
-    return int(gp_points)
+    return integer(gp_points, "bo: gp_points", minimum=4)
 
 
 def approximation(n: int, params: dict) -> str:

@@ -33,7 +33,6 @@ G' = G₋ᵤ₋ᵤ − G₋ᵤᵤ Gᵤ₋ᵤ / G_uu. That still holds n×n matri
 from __future__ import annotations
 
 import math
-import operator
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
@@ -41,6 +40,7 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial.distance import cdist
 from threadpoolctl import threadpool_limits
 
+from harness.config import integer
 from harness.errors import ConfigError
 
 _SQRT5 = math.sqrt(5.0)
@@ -52,13 +52,7 @@ def matern52_weight(r: np.ndarray, length_scale: float) -> np.ndarray:
 
 
 def check_k(k) -> int:
-    try:
-        k = operator.index(k)
-    except TypeError:
-        raise ConfigError(f"gb: k must be an integer, got {k!r}") from None
-    if k < 1:
-        raise ConfigError(f"gb: k must be at least 1, got {k}")
-    return k
+    return integer(k, "gb: k", minimum=1)
 
 
 def pick_length_scale(knn_dist: np.ndarray, length_scale: float | None) -> float:

@@ -51,7 +51,7 @@ from scipy.sparse.csgraph import connected_components, reverse_cuthill_mckee
 from scipy.spatial import cKDTree
 from threadpoolctl import threadpool_limits
 
-from harness.errors import ConfigError
+from harness.config import integer
 from harness.hpo._pool import batch_size
 from harness.hpo.gb_dense import (
     check_connected,
@@ -352,6 +352,4 @@ def run_sparse(W: sp.csr_matrix, y: np.ndarray, init, batch_fraction: float, can
 
 
 def check_candidates(candidates) -> int:
-    if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
-        raise ConfigError(f"gb: candidates must be a positive integer, got {candidates!r}")
-    return int(candidates)
+    return integer(candidates, "gb: candidates", minimum=1)

@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from harness.paths import config_root
 from harness.data.schema import Schema
+from harness.config import integer
 from harness.errors import ConfigError
 
 REQUIRED = ("library", "estimator")
@@ -102,8 +103,7 @@ def _spec(name: str, node: Any) -> SurrogateSpec:
     if not isinstance(estimator, dict) or not isinstance(estimator.get("_target_"), str):
         raise ConfigError(f"{where}: estimator must be a mapping with a _target_ (an importable class or factory)")
     min_rows = node.get("min_rows", OPTIONAL["min_rows"])
-    if isinstance(min_rows, bool) or not isinstance(min_rows, int) or min_rows < 1:
-        raise ConfigError(f"{where}: min_rows must be a positive integer, got {min_rows!r}")
+    min_rows = integer(min_rows, f"{where}: min_rows", minimum=1)
     for key in ("library", "seed_param", "threads_param"):
         value = node.get(key)
         if value is not None and not isinstance(value, str):

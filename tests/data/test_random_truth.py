@@ -456,7 +456,7 @@ def test_table_grid_is_deterministic_balanced_and_valid():
     assert len(few) == 5 and all(len(resolve(t)["schema"]) <= 4 for t in few)
     with pytest.raises(ConfigError, match=r"synthetic grid 'huge' is unknown; known: default, full"):
         table_grid(0, "huge")
-    with pytest.raises(ConfigError, match=r"n_tables must be a positive integer, got 0"):
+    with pytest.raises(ConfigError, match=r"^synthetic grid: n_tables=0 must be at least 1$"):
         table_grid(0, n_tables=0)
 
 

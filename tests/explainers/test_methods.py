@@ -95,8 +95,9 @@ def test_permutation_is_seeded_and_in_mse_units(table):
 @pytest.mark.parametrize("config,message", [
     ({"name": "ped_anova", "gamma": 1.5}, "gamma .* must be in \\(0, 1\\)"),
     ({"name": "ped_anova", "local": "yes"}, "local must be true or false"),
-    ({"name": "permutation", "n_repeats": 0}, "n_repeats must be a positive integer"),
-    ({"name": "interventional_shap", "background": 0}, "background must be a positive number of rows"),
+    ({"name": "permutation", "n_repeats": 0}, "^explainer permutation: n_repeats=0 must be at least 1$"),
+    ({"name": "permutation", "random_state": "x"}, "^explainer permutation: random_state='x' is not a whole number$"),
+    ({"name": "interventional_shap", "background": 0}, "^explainer interventional_shap: background=0 must be at least 1$"),
 ])
 def test_bad_options_are_config_errors(config, message):
     with pytest.raises(ConfigError, match=message):

@@ -85,10 +85,14 @@ def test_bad_options_are_one_clear_line(pool):
             order_pool(method, X, y, seed=0, approx="approximate", batch_fraction=1.5)
     with pytest.raises(ConfigError, match=r"^gb: approx must be one of .*; got True$"):
         approximation("gb", 10, {"approx": True})
-    with pytest.raises(ConfigError, match=r"^gb: candidates must be a positive integer, got 0$"):
+    with pytest.raises(ConfigError, match=r"^gb: candidates=0 must be at least 1$"):
         order_pool("gb", X, y, seed=0, approx="approximate", candidates=0)
-    with pytest.raises(ConfigError, match=r"^bo: gp_points must be an integer >= 4, got 2$"):
+    with pytest.raises(ConfigError, match=r"^bo: gp_points=2 must be at least 4$"):
         order_pool("bo", X, y, seed=0, approx="approximate", gp_points=2)
+    with pytest.raises(ConfigError, match=r"^gb: k=0 must be at least 1$"):
+        order_pool("gb", X, y, seed=0, k=0)
+    with pytest.raises(ConfigError, match=r"^gb: k=2\.5 is not a whole number$"):
+        order_pool("gb", X, y, seed=0, k=2.5)
     with pytest.raises(ConfigError, match=r"'bo' has no parameter\(s\) candidates"):
         approximation("bo", 10, {"candidates": 3})
 

@@ -217,7 +217,7 @@ def test_spec_from_the_run_config(sw_en):
     [
         ({**RIDGE10, "name": "ridge"}, "its config says name: 'ridge'"),
         ({**RIDGE10, "seed_parm": "x"}, "unknown key"),
-        ({**RIDGE10, "min_rows": 0}, "min_rows must be a positive integer"),
+        ({**RIDGE10, "min_rows": 0}, "min_rows=0 must be at least 1"),
         ({"library": "scikit-learn"}, "missing key"),
         ({**RIDGE10, "estimator": {"alpha": 1}}, "_target_"),
     ],

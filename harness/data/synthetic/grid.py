@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+from harness.config import integer
 from harness.errors import ConfigError
 from harness.seeds import Stream, rng
 
@@ -41,9 +42,7 @@ def table_grid(seed: int, size: str = "default", n_tables: int | None = None, ra
     if size not in GRIDS:
         raise ConfigError(f"synthetic grid {size!r} is unknown; known: {', '.join(GRIDS)}")
     grid = GRIDS[size]
-    n = grid["n_tables"] if n_tables is None else n_tables
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ConfigError(f"synthetic grid: n_tables must be a positive integer, got {n_tables!r}")
+    n = integer(grid["n_tables"] if n_tables is None else n_tables, "synthetic grid: n_tables", minimum=1)
     g = rng(seed, Stream.SYNTHETIC_GRID)
     seeds = g.choice(2**31, size=n, replace=False)
     n_rows, snr, sampling = (_dealt(grid[k], n, g) for k in ("n_rows", "snr", "sampling"))

@@ -22,11 +22,11 @@ categorical one has text levels (the data layer writes categories as text).
 from __future__ import annotations
 
 import math
-import operator
 
 from harness.data import infer
 from harness.data.schema import Feature, Schema
 from harness.data.synthetic import draw
+from harness.config import integer
 from harness.errors import ConfigError
 from harness.explanations.record import pair_term
 
@@ -60,18 +60,6 @@ _SHAPE_PARAMS = {
 }
 _EFFECT_KEYS = ("shape", "strength", "direction", "power", "u0", "threshold", "start", "end", "values")
 _FEATURE_KEYS = ("name", "scale", "levels", "low", "high", "label", "parent", "active")
-
-
-def _int(value, option: str, minimum: int) -> int:
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        value = operator.index(value)
-    except TypeError:
-        raise ConfigError(f"data.{option} must be an integer, got {value!r}") from None
-    if value < minimum:
-        raise ConfigError(f"data.{option} must be at least {minimum}, got {value}")
-    return value
 
 
 def _real(value, option: str) -> float:
@@ -289,7 +277,7 @@ def resolve(settings) -> dict:
     s = {**DEFAULTS, **settings}
     if s["kind"] != "synthetic":
         raise ConfigError(f"data.kind must be 'synthetic' for the synthetic generator, got {s['kind']!r}")
-    seed = _int(s["seed"], "seed", 0)
+    seed = integer(s["seed"], "data.seed", 0)
     spec, effects, interactions, drawn = _function(s, seed)
     schema = schema_of(spec)
     conditions = conditions_of(spec, schema)
@@ -299,13 +287,13 @@ def resolve(settings) -> dict:
     for name in effects:
         if name not in names:
             raise ConfigError(f"data.effects: unknown feature {name!r}; schema features: {', '.join(names)}")
-    n_rows = _int(s["n_rows"], "n_rows", 2)
+    n_rows = integer(s["n_rows"], "data.n_rows", 2)
     snr = _snr(s["snr"], seed)
     if s["sampling"] not in SAMPLINGS:
         raise ConfigError(f"data.sampling={s['sampling']!r} is unknown; known: {', '.join(SAMPLINGS)}")
     pool_size = None
     if s["sampling"] != "uniform":
-        pool_size = _int(s["pool_size"], "pool_size", 2)
+        pool_size = integer(s["pool_size"], "data.pool_size", 2)
         if n_rows > pool_size:
             raise ConfigError(
                 f"data.n_rows={n_rows} exceeds data.pool_size={pool_size}: "
