@@ -65,7 +65,7 @@ def main() -> None:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from harness.config import composition_error
+    from harness.config import composition_error, uncomposable
 
     # Hydra prints an error in the overrides (an unknown option, a key not in the config) as a trace of a dozen
     # lines and exits 1; told to raise it, it is reported here as one line with exit 2, as every other bad input
@@ -80,6 +80,22 @@ def main() -> None:
         if not one_line:
             raise
         _fail(f"error: {composition_error(exc)}", 2)
+    except Exception as exc:
+        if not one_line or not _composing(exc):
+            raise
+        _fail(f"error: {uncomposable(sys.argv[1:], exc)}", 2)
+
+
+COMPOSING = ("hydra/_internal/config_loader_impl.py", "hydra/_internal/defaults_list.py",
+             "hydra/core/override_parser/overrides_parser.py")
+
+
+def _composing(exc: BaseException) -> bool:
+    """Whether Hydra raised ``exc`` while composing a config from the overrides (``surrogate=[linear,null]`` is a
+    TypeError deep in its defaults list): the user's input, not a failure of a job, whose error keeps its trace."""
+    import traceback
+
+    return any(frame.filename.replace("\\", "/").endswith(COMPOSING) for frame in traceback.extract_tb(exc.__traceback__))
 
 
 if __name__ == "__main__":

@@ -285,6 +285,14 @@ def compose(overrides: list[str]) -> DictConfig:
             return hydra_compose(config_name="config", overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as exc:
         raise composition_error(exc) from None
+    except Exception as exc:  # Hydra itself failing on an odd override (``surrogate=[linear,null]``)
+        raise uncomposable(overrides, exc) from exc
+
+
+def uncomposable(overrides, exc: Exception) -> ConfigError:
+    """An error Hydra did not expect while composing these overrides, as one line naming them."""
+    return ConfigError(f"the overrides {' '.join(map(str, overrides))} cannot be composed into a config: "
+                       f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:400])
 
 
 def composition_error(exc: BaseException) -> ConfigError:

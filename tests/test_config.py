@@ -82,9 +82,11 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
     ("nosuch_key=1", ("error: Could not override 'nosuch_key'. To append to your config use +nosuch_key=1 "
                       "(Key 'nosuch_key' is not in struct)")),
     ("seed=[0", "error: no viable alternative at input '[0'"),
+    ("surrogate=[linear,null]", "error: the overrides +experiment=size_sweep surrogate=[linear,null] hydra.run.dir="),
 ])
 def test_cli_override_errors_are_one_line_and_exit_2(tmp_path, override, expected):
-    """Hydra's own errors (an unknown option or key, a malformed override) are reported as the harness's are."""
+    """Hydra's own errors (an unknown option or key, a malformed override) are reported as the harness's are; so is
+    an exception Hydra did not mean to raise (a TypeError while composing ``surrogate=[linear,null]``)."""
     run_dir = tmp_path / "r"
     proc = subprocess.run([sys.executable, "-m", "harness", "+experiment=size_sweep", override, f"hydra.run.dir={run_dir}"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"})
@@ -92,6 +94,14 @@ def test_cli_override_errors_are_one_line_and_exit_2(tmp_path, override, expecte
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(expected), proc.stderr
     assert not run_dir.exists()
+
+
+def test_an_override_hydra_fails_on_is_one_line_in_python_too(tmp_path):
+    from cli import refusal
+
+    assert refusal("size_sweep", "surrogate=[linear,null]", output_dir=tmp_path / "r") == (
+        "the overrides +experiment=size_sweep surrogate=[linear,null] cannot be composed into a config: "
+        "TypeError: argument of type 'NoneType' is not iterable")
 
 
 def test_a_config_option_chosen_twice_in_a_list_is_refused(tmp_path):
