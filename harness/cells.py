@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -196,8 +197,9 @@ class CellCache:
 
     An entry holds the result and a SHA-256 of it: an entry that is not valid JSON, has the wrong
     shape or fails its checksum (edited by hand, truncated by a full disk) is recomputed with a
-    warning, never reported as the result. A cache that cannot be written (read-only, full) degrades
-    to "computed, not cached" with one warning; the run's results are written all the same.
+    warning, never reported as the result. A cache that cannot be written (read-only, full) or whose
+    folder cannot be read (``cache_dir`` naming a file) degrades to "computed, not cached" with one
+    warning; the run's results are written all the same.
     """
 
     FORMAT = 2
@@ -220,6 +222,8 @@ class CellCache:
         except FileNotFoundError:
             return None
         except OSError as exc:
+            if self._folder_unusable():
+                return None
             log.warning("cell cache entry %s is unreadable (%s); recomputing it", path, exc.strerror or exc)
             return None
         result = _checked(text)
@@ -230,6 +234,15 @@ class CellCache:
         if any(held.get(label) != version for label, version in versions.items()):
             return None
         return result
+
+    def _folder_unusable(self) -> bool:
+        """True, after one warning, when the cache's folder itself cannot be read: every entry would fail alike."""
+        if self.root.is_dir() and os.access(self.root, os.R_OK | os.X_OK):
+            return False
+        self.enabled = False
+        log.warning("cell cache %s cannot be read (not a folder, or not ours to read): cells are computed, not cached",
+                    self.root)
+        return True
 
     def put(self, cid: str, result: dict) -> None:
         if not (self.enabled and self.writable and result["status"] == "ok"):

@@ -97,7 +97,40 @@ def test_unwritable_cache_degrades_to_computed_not_cached(tmp_path, caplog):
         result = run_experiment("size_sweep", ["data=table", f"data.path={_table(tmp_path)}", "data.target=score",
                                                *SMALL, f"cache_dir={blocker}"], output_dir=tmp_path / "run")
     assert (result.rows["status"] == "ok").all() and (tmp_path / "run" / "metrics.csv").is_file()
-    assert sum("cannot be written" in r.message for r in caplog.records) == 1  # one warning, not one per cell
+    warnings = [r.message for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cells are computed, not cached" in warnings[0], warnings  # not one per cell
+
+
+def test_a_cache_dir_that_is_a_file_costs_one_warning_per_store(tmp_path, caplog):
+    """Cells, HPO orders and stored reproduction parts each say once that they are computed, not kept."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("where the cache folder should be")
+    with caplog.at_level(logging.WARNING, logger="harness"):
+        run_experiment("reproduce", ["parts=[hpo_order]", "surrogate=[linear]", "seed=[0]", "++sizes=[50]",
+                                     "n_jobs=1", f"cache_dir={blocker}"], output_dir=tmp_path / "run")
+    assert (tmp_path / "run" / "hpo_order" / "metrics.csv").is_file()
+    warnings = sorted(r.message for r in caplog.records if r.levelno == logging.WARNING)
+    assert len(warnings) == 3, warnings
+    assert warnings[0].startswith(f"HPO order cache {blocker / 'hpo_orders'} cannot be written (Not a directory)")
+    assert warnings[1].startswith(f"cell cache {blocker / 'cells'} cannot be read")
+    assert warnings[2].startswith(f"reproduce: cannot store {tmp_path / 'run' / 'hpo_order'} for later runs")
+
+
+def test_a_full_disk_under_the_cache_degrades_with_one_warning(tmp_path, caplog, monkeypatch):
+    import errno
+
+    import harness.cells
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(harness.cells, "atomic_write_text", full)
+    args = ["data=table", f"data.path={_table(tmp_path)}", "data.target=score", *SMALL, f"cache_dir={tmp_path / 'c'}"]
+    with caplog.at_level(logging.WARNING, logger="harness"):
+        result = run_experiment("size_sweep", args, output_dir=tmp_path / "run")
+    assert (result.rows["status"] == "ok").all() and len(result.rows) == 4
+    warnings = [r.message for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cannot be written (No space left on device)" in warnings[0], warnings
 
 
 # -- 6. stored reproduction parts are verified -------------------------------------------------------------------

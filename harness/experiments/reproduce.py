@@ -102,7 +102,7 @@ def _restore(stored: Path, out: Path) -> bool:
     """Copy a stored part into ``out`` if it is whole: every file its manifest lists, each with its hash."""
     try:
         listed = json.loads((stored / MANIFEST).read_text())
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # not stored (or no store: storing it says so)
         return False
     except (OSError, ValueError):
         listed = None

@@ -9,9 +9,12 @@ a changed default is a different key).
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import inspect
 import json
+import logging
+import os
 import io
 from functools import partial
 from pathlib import Path
@@ -26,6 +29,8 @@ from harness.hpo._pool import check_pool
 from harness.seeds import check_seed
 
 METHODS = ("random", "bo", "gb", "tpe")
+log = logging.getLogger("harness")
+_UNWRITABLE: set[Path] = set()  # order cache folders already warned of in this process
 
 _FUNCS = {"random": random_order.random_pool_order, "bo": bo.bo_order, "gb": gb.gb_order, "tpe": tpe.tpe_order}
 _VERSIONS = {"random": random_order.VERSION, "bo": bo.VERSION, "gb": gb.VERSION, "tpe": tpe.VERSION}
@@ -34,13 +39,26 @@ _COMMON = ("X", "y", "seed", "n_init", "maximize")
 
 
 def order_cache(cache: bool = True, cache_dir=None) -> Path | None:
-    """Where orders are cached for a run's ``cache`` / ``cache_dir`` options (None: not at all)."""
-    return orders_cache(cache_dir) if cache else None
+    """Where orders are cached for a run's ``cache`` / ``cache_dir`` options: None when not at all, or (after one
+    warning, here in the run's own process rather than in the workers computing the orders) when the folder
+    cannot be written."""
+    if not cache:
+        return None
+    folder = orders_cache(cache_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "Permission denied", str(folder))
+    except OSError as exc:
+        _unwritable(folder, exc)
+        return None
+    return folder
 
 
 def sampler(cache: bool = True, cache_dir=None):
-    """``order_pool`` bound to a run's order cache: the ``order`` a synthetic table sampled by an HPO method needs."""
-    return partial(order_pool, cache_dir=order_cache(cache, cache_dir))
+    """``order_pool`` bound to a run's order cache: the ``order`` a synthetic table sampled by an HPO method needs.
+    Bound lazily: a run that samples no table this way neither makes the folder nor hears of one it cannot write."""
+    return partial(order_pool, cache_dir=orders_cache(cache_dir) if cache else None)
 
 
 def _method_params(method: str, params: dict) -> dict:
@@ -137,8 +155,24 @@ def order_pool(
             return cached
     order = np.asarray(_FUNCS[method](X, y, seed, n_init=n_init, maximize=maximize, **params), dtype=np.intp)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        np.save(buf, order)
-        atomic_write_bytes(path, buf.getvalue())
+        _store(path, order)
     return order
+
+
+def _store(path: Path, order: np.ndarray) -> None:
+    """Cache an order; a cache that cannot be written degrades to "computed, not cached" with one warning per
+    folder and process, as the cell cache does."""
+    buf = io.BytesIO()
+    np.save(buf, order)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, buf.getvalue())
+    except OSError as exc:
+        _unwritable(path.parent, exc)
+
+
+def _unwritable(folder: Path, exc: OSError) -> None:
+    if folder not in _UNWRITABLE:
+        _UNWRITABLE.add(folder)
+        log.warning("HPO order cache %s cannot be written (%s): orders are computed, not cached", folder,
+                    exc.strerror or exc)

@@ -296,6 +296,23 @@ def test_second_call_loads_from_disk(pool, tmp_path, monkeypatch, method):
         order_pool(method, X, y, seed=1, cache_dir=tmp_path)
 
 
+def test_an_unwritable_cache_computes_the_orders_with_one_warning(pool, tmp_path, caplog):
+    X, y = pool
+    blocker = tmp_path / "a-file"
+    blocker.write_text("where the order cache folder should be")
+    with caplog.at_level("WARNING", logger="harness"):
+        orders_ = [order_pool("random", X, y, seed=s, cache_dir=blocker / "orders") for s in (0, 1)]
+    np.testing.assert_array_equal(orders_[0], order_pool("random", X, y, seed=0))
+    warnings = [r.message for r in caplog.records if r.levelno >= 30]
+    assert len(warnings) == 1 and "orders are computed, not cached" in warnings[0], warnings
+    # a run asks once, in its own process, before its workers compute the orders
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="harness"):
+        assert orders.order_cache(True, blocker / "elsewhere") is None
+    assert "hpo_orders cannot be written (Not a directory): orders are computed, not cached" in caplog.text
+    assert orders.order_cache(True, tmp_path / "fine") == tmp_path / "fine" / "hpo_orders"
+
+
 def test_cache_key_covers_everything_that_determines_the_order(pool):
     X, y = pool
     params = orders._method_params("gb", {})
