@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from harness.cells import Cell, Eval, run_cells
-from harness.config import RunOptions, compose, flag, integer
+from harness.config import RunOptions, compose, distinct, flag, integer
 from harness.data.dataset import Dataset
 from harness.errors import ConfigError, HarnessError
 from harness.experiments.base import ExperimentResult
@@ -77,7 +77,7 @@ def explain(data, target: str | None = None, surrogates: Iterable[str] = ("ebm",
     names = [surrogates] if isinstance(surrogates, str) else list(surrogates)
     if not names:
         raise ConfigError("surrogates: name at least one (e.g. surrogates=('ebm',))")
-    specs = [load_spec(n) for n in names]
+    specs = [load_spec(n) for n in distinct([str(n) for n in names], "surrogates")]
     seed = check_seed(seed)
     rows = tuple(range(len(ds)))
     on_train = Eval(dataset=ds.name, rows=rows, keys=(("eval_on", "train"),))
