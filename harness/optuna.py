@@ -21,16 +21,20 @@ from typing import Callable
 from optuna.importance import BaseImportanceEvaluator
 
 from harness.api import explain
+from harness.config import integer
 from harness.data.optuna_study import from_study
+from harness.seeds import check_seed
+from harness.surrogates.registry import load_spec
 
 
 class SurrogateImportanceEvaluator(BaseImportanceEvaluator):
     """Parameter importances from a harness surrogate (``surrogate``: a name in ``conf/surrogate/``)."""
 
     def __init__(self, surrogate: str = "ebm", *, seed: int = 0, n_jobs: int = 1):
+        load_spec(surrogate)  # an unknown name or a broken YAML fails here, not after the study has run
         self.surrogate = surrogate
-        self.seed = seed
-        self.n_jobs = n_jobs
+        self.seed = check_seed(seed)
+        self.n_jobs = integer(n_jobs, "n_jobs", minimum=1)
 
     def evaluate(self, study, params: list[str] | None = None, *,
                  target: Callable | None = None) -> dict[str, float]:

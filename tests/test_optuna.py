@@ -73,3 +73,15 @@ def test_plot_param_importances_draws(study):
     pytest.importorskip("plotly")
     fig = optuna.visualization.plot_param_importances(study, evaluator=SurrogateImportanceEvaluator("linear"))
     assert set(fig.data[0].y) == {"x", "kind", "z", "y"}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"surrogate": "nosuch"}, r"^unknown surrogate 'nosuch'; known: ebm, "),
+    ({"surrogate": "linear", "seed": -3}, r"^seed must be a non-negative integer, got -3$"),
+    ({"surrogate": "linear", "n_jobs": 0}, r"^n_jobs=0 must be at least 1$"),
+])
+def test_a_bad_evaluator_is_refused_when_made_not_after_the_study(kwargs, message):
+    from harness.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        SurrogateImportanceEvaluator(**kwargs)
