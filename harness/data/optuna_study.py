@@ -52,7 +52,14 @@ def _optuna():
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300]
+    """The error on one line, with the cause beneath a wrapper (Optuna's "An exception is raised during the
+    commit" hides SQLite's "file is not a database")."""
+    text = " ".join(str(exc).split())
+    cause = exc.__cause__ or exc.__context__
+    first = str(cause).strip().splitlines()[0] if cause is not None and str(cause).strip() else ""
+    if first and first not in text:
+        text += f" ({first})"
+    return text[:300]
 
 
 def _storage_url(storage: str) -> str:

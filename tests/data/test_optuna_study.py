@@ -145,6 +145,11 @@ def test_storage_errors_never_touch_the_file(tmp_path):
         load(f"sqlite:///{other}")
     with sqlite3.connect(other) as con:
         assert [r[0] for r in con.execute("select name from sqlite_master")] == ["t"]
+    text = tmp_path / "runs.txt"  # not a database at all: SQLite's own words, beneath Optuna's wrapper
+    text.write_text("trial,value\n1,0.5\n" * 50)
+    with pytest.raises(DataError, match=r"cannot read Optuna storage .*runs\.txt: .*\(.*file is not a database\)$"):
+        load(f"sqlite:///{text}")
+    assert text.read_text() == "trial,value\n1,0.5\n" * 50
 
 
 def test_composes_with_primary_config(storage):
