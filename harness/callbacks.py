@@ -1,4 +1,5 @@
-"""Hydra callbacks: check that the run dir can be written before Hydra makes it; aggregate a multirun at its end."""
+"""Hydra callbacks: check that the run dir can be written before Hydra makes it, and that a sweep repeats no job;
+aggregate a multirun at its end."""
 from __future__ import annotations
 
 import logging
@@ -21,6 +22,20 @@ class CheckOutputDir(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         _writable(OmegaConf.select(config, "hydra.sweep.dir"), "hydra.sweep.dir")
+
+
+class CheckSweep(Callback):
+    """``-m seed=0,0`` would run the same job twice and then fail to aggregate the duplicates: refuse it first."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        from harness.config import repeated_sweeps
+        from harness.errors import ConfigError
+
+        try:
+            repeated_sweeps(OmegaConf.select(config, "hydra.overrides.task") or [])
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
 
 
 def _writable(folder, option: str) -> None:

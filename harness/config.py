@@ -215,6 +215,20 @@ def repeated_choices(overrides: Sequence[str]) -> None:
             distinct([str(v) for v in value], override.key_or_group)
 
 
+def repeated_sweeps(overrides: Sequence[str]) -> None:
+    """Refuse a multirun sweep that lists a value twice (``-m seed=0,0``): the same job would run twice."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    for override in OverridesParser.create().parse_overrides([str(o) for o in overrides]):
+        if override.is_sweep_override():
+            try:
+                values = list(override.sweep_string_iterator())
+            except HydraException:  # a glob over config options: Hydra expands it against the config folder
+                continue
+            distinct(values, override.get_key_element().lstrip("+~"))
+
+
 def options_of(cfg, output_dir: Path | None = None, overrides: Sequence[str] | None = None) -> RunOptions:
     """The run options of a composed config; ``output_dir`` wins over ``cfg.output_dir``, and ``overrides``
     (those the config was composed from) over the command line's."""

@@ -107,3 +107,11 @@ def test_killed_run_resumes_computing_only_missing_cells(tmp_path):
     cli(tmp_path, *args[3:], "cache=false", f"hydra.run.dir={tmp_path / 'fresh'}")
     fresh_rows = pd.read_csv(tmp_path / "fresh" / "metrics.csv")
     pd.testing.assert_frame_equal(_sorted(rows)[KEYS + NUMBERS], _sorted(fresh_rows)[KEYS + NUMBERS], check_exact=True)
+
+
+def test_a_sweep_that_repeats_a_value_is_refused_before_any_job(tmp_path):
+    proc = cli(tmp_path, "-m", *GRID, "seed=0,1,0", "surrogate=linear", f"hydra.sweep.dir={tmp_path / 'multi'}",
+               check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["error: seed=['0', '1', '0']: 0 appears more than once; give each value once"]
+    assert not list((tmp_path / "multi").glob("*/metrics.csv"))
