@@ -96,6 +96,18 @@ def explain(data, target: str | None = None, surrogates: Iterable[str] = ("ebm",
     return out
 
 
+def _overrides(overrides) -> list[str]:
+    """A list of override strings: ``"seed=0"`` is one override (not seven), None is none."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, str):
+        return [overrides]
+    try:
+        return [str(o) for o in overrides]
+    except TypeError:
+        raise ConfigError(f"overrides: expected a list of strings such as ['seed=0'], got {type(overrides).__name__}") from None
+
+
 def run_experiment(name: str, overrides: Iterable[str] = (), output_dir: str | Path | None = None) -> ExperimentResult:
     """Run ``+experiment=NAME`` with command-line style ``overrides`` (``["seed=0", "surrogate=[ebm,gam]"]``).
 
@@ -104,7 +116,7 @@ def run_experiment(name: str, overrides: Iterable[str] = (), output_dir: str | P
     """
     from harness.app import run
 
-    overrides = [overrides] if isinstance(overrides, str) else [str(o) for o in overrides]  # "seed=0": one override
+    overrides = _overrides(overrides)
     cfg = compose([f"+experiment={name}", *overrides])
     out = Path(output_dir) if output_dir else Path("results/runs") / str(name) / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     return run(cfg, output_dir=out, overrides=overrides).wait()

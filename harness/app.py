@@ -27,7 +27,10 @@ def run(cfg: DictConfig, output_dir: Path | None = None, overrides: Sequence[str
     experiment = experiments.get(str(task))
     logging.getLogger("interpret").setLevel(logging.WARNING)  # its per-fit INFO lines drown the run's own log
     opts = options_of(cfg, output_dir, overrides)
-    opts.output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        opts.output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in its place, a folder not ours to write
+        raise ConfigError(f"output_dir={opts.output_dir} cannot be created: {exc.strerror or exc}") from None
     write_json({"task": task, **environment()}, opts.output_dir / "environment.json")
     with recording(opts.output_dir):  # stages.json: where the run's time and memory went (harness.timing)
         return experiment.run(cfg, opts)

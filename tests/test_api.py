@@ -48,3 +48,19 @@ def test_bad_data_is_one_line(data, error, message):
 def test_a_target_with_no_values_is_refused(runs):
     with pytest.raises(DataError, match=r"^the DataFrame has 0 rows after dropping missing targets; need at least 10"):
         harness.explain(runs.assign(score=np.nan), target="score", surrogates=("linear",))
+
+
+def test_run_experiment_takes_no_overrides_as_none(tmp_path):
+    result = harness.run_experiment("describe", None, output_dir=tmp_path / "r")
+    assert (tmp_path / "r" / "describe.csv").is_file() and result.output_dir == tmp_path / "r"
+
+
+@pytest.mark.parametrize("overrides, output_dir, message", [
+    (42, "r", r"^overrides: expected a list of strings such as \['seed=0'\], got int$"),
+    ([], "a-file", r"^output_dir=.*a-file cannot be created: File exists$"),
+])
+def test_run_experiment_bad_arguments_are_one_line(tmp_path, overrides, output_dir, message):
+    (tmp_path / "a-file").write_text("where the run's folder should be")
+    with pytest.raises(ConfigError, match=message):
+        harness.run_experiment("describe", overrides, output_dir=tmp_path / output_dir)
+    assert (tmp_path / "a-file").read_text() == "where the run's folder should be"
