@@ -28,11 +28,11 @@ class CheckSweep(Callback):
     """``-m seed=0,0`` would run the same job twice and then fail to aggregate the duplicates: refuse it first."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        from harness.config import repeated_sweeps
+        from harness.config import repeated_values
         from harness.errors import ConfigError
 
         try:
-            repeated_sweeps(OmegaConf.select(config, "hydra.overrides.task") or [])
+            repeated_values(OmegaConf.select(config, "hydra.overrides.task") or [])
         except ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None

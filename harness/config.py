@@ -203,23 +203,14 @@ def command_line_overrides() -> tuple[str, ...]:
         return ()
 
 
-def repeated_choices(overrides: Sequence[str]) -> None:
-    """Refuse a config-group option chosen twice in one list (``surrogate=[ebm,ebm]``): Hydra merges the two into
-    one, so the run would quietly hold one surrogate where the user listed two."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    groups = {d.name for d in config_root().iterdir() if d.is_dir()}
-    for override in OverridesParser.create().parse_overrides(list(overrides)):
-        value = override.value()
-        if override.key_or_group in groups and isinstance(value, list):
-            distinct([str(v) for v in value], override.key_or_group)
-
-
-def repeated_sweeps(overrides: Sequence[str]) -> None:
-    """Refuse a multirun sweep that lists a value twice (``-m seed=0,0``): the same job would run twice."""
+def repeated_values(overrides: Sequence[str]) -> None:
+    """Refuse, in the overrides, a value given twice that Hydra would take without a word: a config-group option
+    listed twice (``surrogate=[ebm,ebm]``, merged into one surrogate) or a sweep value (``-m seed=0,0``, the same
+    job run twice)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
+    groups = {d.name for d in config_root().iterdir() if d.is_dir()}
     for override in OverridesParser.create().parse_overrides([str(o) for o in overrides]):
         if override.is_sweep_override():
             try:
@@ -227,13 +218,15 @@ def repeated_sweeps(overrides: Sequence[str]) -> None:
             except HydraException:  # a glob over config options: Hydra expands it against the config folder
                 continue
             distinct(values, override.get_key_element().lstrip("+~"))
+        elif override.key_or_group in groups and isinstance(override.value(), list):
+            distinct([str(v) for v in override.value()], override.key_or_group)
 
 
 def options_of(cfg, output_dir: Path | None = None, overrides: Sequence[str] | None = None) -> RunOptions:
     """The run options of a composed config; ``output_dir`` wins over ``cfg.output_dir``, and ``overrides``
     (those the config was composed from) over the command line's."""
     overrides = command_line_overrides() if overrides is None else tuple(str(o) for o in overrides)
-    repeated_choices(overrides)
+    repeated_values(overrides)
     cores = os.cpu_count() or 1
     n_jobs = integer(cfg.get("n_jobs", 1) if cfg.get("n_jobs") is not None else 1, "n_jobs")
     if n_jobs == 0:
