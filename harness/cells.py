@@ -31,6 +31,7 @@ import pandas as pd
 from harness.config import ExplainSample
 from harness.data.dataset import Dataset
 from harness.executors import affordable_workers, executor
+from harness.errors import one_line
 from harness.explainers import Explainer, for_model
 from harness.explanations import NOT_EXPLAINED, Interpretation
 from harness.metrics import score_all
@@ -189,7 +190,7 @@ def _fit_and_score(cell: Cell, datasets: dict[str, Dataset], threads: int, sampl
 
 
 def _reason(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+    return f"{type(exc).__name__}: {one_line(exc)}"
 
 
 class CellCache:

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, one_line
 from harness.paths import config_root
 from harness.seeds import check_seed
 
@@ -299,7 +299,7 @@ def compose(overrides: list[str]) -> DictConfig:
 def uncomposable(overrides, exc: Exception) -> ConfigError:
     """An error Hydra did not expect while composing these overrides, as one line naming them."""
     return ConfigError(f"the overrides {' '.join(map(str, overrides))} cannot be composed into a config: "
-                       f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:400])
+                       f"{type(exc).__name__}: {one_line(exc, 400)}"[:400])
 
 
 def composition_error(exc: BaseException) -> ConfigError:

@@ -11,3 +11,15 @@ class DataError(HarnessError):
 
 class ConfigError(HarnessError):
     """An option names something unknown or impossible."""
+
+
+def one_line(exc: BaseException, limit: int = 300, cause: bool = False) -> str:
+    """An exception's message on one line, cut at ``limit`` characters. With ``cause``, the first line of the error
+    beneath it is added when a wrapper hides it (Optuna's "An exception is raised during the commit" over SQLite's
+    "file is not a database")."""
+    text = " ".join(str(exc).split())
+    below = exc.__cause__ or exc.__context__
+    first = str(below).strip().splitlines()[0] if cause and below is not None and str(below).strip() else ""
+    if first and first not in text:
+        text += f" ({first})"
+    return text[:limit]

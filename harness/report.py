@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness import experiments
-from harness.errors import HarnessError
+from harness.errors import HarnessError, one_line
 from harness.results import read_table, refuse_duplicates, write_csv
 
 log = logging.getLogger("harness")
@@ -37,7 +37,7 @@ def collect(root: Path, table: str = "metrics", required: bool = True) -> pd.Dat
         try:
             df = read_table(f)
         except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise HarnessError(f"{f}: unreadable metrics file ({' '.join(str(exc).split())[:200]})") from None
+            raise HarnessError(f"{f}: unreadable metrics file ({one_line(exc, 200)})") from None
         if table == "metrics" and "experiment" not in df.columns:
             raise HarnessError(f"{f}: no 'experiment' column; not a harness metrics file")
         df["source"] = str(f.parent.relative_to(root))

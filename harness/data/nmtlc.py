@@ -45,7 +45,7 @@ from harness.data.nmt import schema_for
 from harness.data.schema import Feature, Schema
 from harness.data.sources import fetch, file_hash
 from harness.config import flag
-from harness.errors import ConfigError, DataError
+from harness.errors import ConfigError, DataError, one_line
 
 TASKS = ("finetune", "scratch")
 TARGETS = {"bleu": ("bleu_curve", max, True, "best dev BLEU"), "ppl": ("perplexity_curve", min, False, "lowest dev perplexity")}
@@ -78,7 +78,7 @@ def safe_load(path: Path):
         except DataError:
             raise
         except Exception as exc:  # any malformed stream: UnpicklingError, EOFError, ValueError, ...
-            raise DataError(f"{path}: not a valid pickle ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+            raise DataError(f"{path}: not a valid pickle ({type(exc).__name__}: {one_line(exc, 200)})") from None
 
 
 @lru_cache(maxsize=2)

@@ -37,7 +37,7 @@ from harness.data.dataset import Dataset
 from harness.data.objectives import direction, find
 from harness.data.schema import Feature
 from harness.config import distinct
-from harness.errors import ConfigError, DataError
+from harness.errors import ConfigError, DataError, one_line
 
 DEFAULTS = {"storage": None, "study": None, "objective": None, "targets": None, "maximize": None, "name": None,
             "max_levels": 20, "min_rows": 10}
@@ -49,17 +49,6 @@ def _optuna():
     except ImportError:
         raise DataError('data=optuna needs Optuna: pip install "harness[optuna]"') from None
     return optuna
-
-
-def _one_line(exc: BaseException) -> str:
-    """The error on one line, with the cause beneath a wrapper (Optuna's "An exception is raised during the
-    commit" hides SQLite's "file is not a database")."""
-    text = " ".join(str(exc).split())
-    cause = exc.__cause__ or exc.__context__
-    first = str(cause).strip().splitlines()[0] if cause is not None and str(cause).strip() else ""
-    if first and first not in text:
-        text += f" ({first})"
-    return text[:300]
 
 
 def _storage_url(storage: str) -> str:
@@ -80,7 +69,7 @@ def load(cfg: dict) -> Dataset:
         storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
         names = sorted(optuna.get_all_study_names(storage=storage))
     except Exception as exc:  # SQLAlchemy / Optuna errors: a wrong URL, not an Optuna database, a newer schema
-        raise DataError(f"cannot read Optuna storage {url}: {_one_line(exc)}") from None
+        raise DataError(f"cannot read Optuna storage {url}: {one_line(exc, cause=True)}") from None
     study_name = _study_name(opts["study"], names, url)
     study = optuna.load_study(study_name=study_name, storage=storage)
     targets = _targets(opts["targets"], study)

@@ -48,7 +48,7 @@ from harness.data.table import read_csv_exact
 from harness.data.dataset import Dataset
 from harness.data.sources import file_hash
 from harness.data.table import typed
-from harness.errors import ConfigError, DataError
+from harness.errors import ConfigError, DataError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def _reports(folder: Path) -> list[dict]:
         try:
             frame = read_csv_exact(progress)
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            raise DataError(f"cannot read {progress}: {' '.join(str(exc).split())[:300]}") from None
+            raise DataError(f"cannot read {progress}: {one_line(exc)}") from None
         frame = frame[[c for c in frame.columns if not str(c).startswith("config/")]]
         reports = [{k: v for k, v in r.items() if not (isinstance(v, float) and math.isnan(v))}
                    for r in frame.to_dict("records")]

@@ -13,7 +13,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from harness.errors import DataError
+from harness.errors import DataError, one_line
 from harness.paths import cache_root
 
 log = logging.getLogger(__name__)
@@ -131,17 +131,13 @@ def fetch(name: str, root=None, base_url: str | None = None, cache_dir=None, ver
     except ValueError as exc:  # pooch: hash mismatch
         cached.unlink(missing_ok=True)
         raise DataError(
-            f"checksum mismatch for {name} downloaded from {url}: {_one_line(exc)}; nothing was kept in {cache}; "
+            f"checksum mismatch for {name} downloaded from {url}: {one_line(exc)}; nothing was kept in {cache}; "
             f"check HARNESS_DATA_URL / the network and run again to re-download"
         ) from None
     except Exception as exc:  # network, HTTP errors
         raise DataError(
-            f"cannot download {name} from {url}: {_one_line(exc)}; "
+            f"cannot download {name} from {url}: {one_line(exc)}; "
             f"set HARNESS_DATA_DIR to a folder holding the upstream files to work offline"
         ) from None
     log.info("downloaded %s into %s", name, cache)
     return Path(got)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300]

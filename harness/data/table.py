@@ -24,7 +24,7 @@ from harness.data.schema import Feature
 from harness.data.objectives import Objective
 from harness.data.sources import file_hash
 from harness.config import distinct, flag, integer
-from harness.errors import ConfigError, DataError
+from harness.errors import ConfigError, DataError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def read(path: Path) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split())[:300]
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else one_line(exc)
         raise DataError(f"cannot read table {path}: {reason}") from None
 
 
