@@ -11,6 +11,7 @@ from harness import experiments
 from harness.config import options_of
 from harness.errors import ConfigError
 from harness.experiments.base import ExperimentResult
+from harness.render import drawing
 from harness.results import environment, write_json
 from harness.timing import recording
 
@@ -32,5 +33,6 @@ def run(cfg: DictConfig, output_dir: Path | None = None, overrides: Sequence[str
     except OSError as exc:  # a file in its place, a folder not ours to write
         raise ConfigError(f"output_dir={opts.output_dir} cannot be created: {exc.strerror or exc}") from None
     write_json({"task": task, **environment()}, opts.output_dir / "environment.json")
+    drawing.warm(opts.n_jobs)  # the figures' side processes import matplotlib while the cells fit
     with recording(opts.output_dir):  # stages.json: where the run's time and memory went (harness.timing)
         return experiment.run(cfg, opts)

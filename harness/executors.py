@@ -9,6 +9,8 @@ with each task; results come back to this process, which alone writes the cell c
   none: a Ray instance on this machine). ``pip install "harness[ray]"``.
 * ``executor=dask executor_address=tcp://scheduler:8786`` (none: a local cluster of ``n_jobs``
   workers). ``pip install "harness[dask]"``.
+
+Work beside the cells (a reproduction's summaries, a summary's figures) runs in ``harness.side_processes``.
 """
 from __future__ import annotations
 

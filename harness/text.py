@@ -3,7 +3,7 @@
 Every markdown table, HTML page and CSV file goes through these, so a value
 reads the same everywhere and a hostile name (a ``|`` that would split a table
 cell, a ``=`` that a spreadsheet would run as a formula) is written as plain
-text. (Figures draw every label as plain text: ``harness.render``.)
+text. (Figures draw every label as plain text: ``harness.render.figures.pyplot``.)
 """
 from __future__ import annotations
 

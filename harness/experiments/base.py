@@ -27,6 +27,7 @@ from harness.analysis.summary import every_surrogate_failed, surrogate_failures
 from harness.config import RunOptions
 from harness.errors import HarnessError
 from harness.render import failures as render_failures
+from harness.render.drawing import drawing
 from harness.results import atomic_write_text
 from harness.timing import stage
 
@@ -116,7 +117,7 @@ class Experiment(abc.ABC):
         if opts.defer is not None:
             summary = opts.defer(self.write_summary, rows, opts.output_dir, **tables)
         else:
-            with stage("summary"):
+            with drawing(opts.n_jobs), stage("summary"):  # figures beside the tables and markdown
                 summary = self.write_summary(rows, opts.output_dir, **tables)
         return ExperimentResult(self.name, opts.output_dir, rows, dict(tables), summary)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from harness import experiments
+from harness import experiments, side_processes
 from harness.config import as_list, compose, distinct, to_plain
 from harness.errors import ConfigError
 from harness.experiments.base import Experiment, ExperimentResult
@@ -144,12 +144,7 @@ class SideSummaries:
     def __init__(self, workers: int):
         self.pool = None
         if workers > 0:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn, not fork: the parent holds joblib's worker threads and locks
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_one_thread)
+            self.pool = side_processes.pool(workers)
 
     def defer(self, summarise, rows, out, **tables):
         return self.pool.submit(summarise, rows, out, **tables) if self.pool else summarise(rows, out, **tables)
@@ -157,13 +152,6 @@ class SideSummaries:
     def close(self):
         if self.pool:
             self.pool.shutdown(wait=True)
-
-
-def _one_thread():
-    from threadpoolctl import threadpool_limits
-
-    global _LIMITS
-    _LIMITS = threadpool_limits(limits=1)  # kept referenced: the limit holds for the process's life
 
 
 def run(cfg, opts):

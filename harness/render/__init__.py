@@ -1,9 +1,4 @@
 """Rendering: figures (PNG), markdown and HTML from the tidy tables; computes nothing of its own.
 
-Every label is drawn as plain text: feature names and levels come from users' tables, and a name such as
-``$\\foo$ lr`` would otherwise be parsed (and refused) as matplotlib mathtext.
+matplotlib is imported on a figure's first use (``harness.render.figures.pyplot``).
 """
-import matplotlib
-
-matplotlib.use("Agg")
-matplotlib.rcParams["text.parse_math"] = False

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.render.drawing import drawn
 from harness.render.figures import plt, save, suptitle
 from harness.render.markdown import table
 
@@ -23,6 +24,7 @@ def feature_order(over: pd.DataFrame, reference: str) -> list[str]:
     return ref + [f for f in dict.fromkeys(over["feature"]) if f not in ref]
 
 
+@drawn
 def figure(shares: pd.DataFrame, over: pd.DataFrame, surrogates: list[str], reference: str, labels: dict,
            path: Path) -> Path:
     """One panel per surrogate: each hyperparameter's share over the tasks (box = interquartile range, bar =

@@ -4,12 +4,12 @@ from __future__ import annotations
 from itertools import product
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from harness.analysis.fidelity import MEASURES, SKEW, TOP_K, at_setting, failed_fits, method_means
 from harness.explanations import Interpretation
-from harness.render.figures import curves, save, suptitle
+from harness.render.drawing import drawn
+from harness.render.figures import curves, plt, save, suptitle
 from harness.render.interpret import shape_grid
 from harness.render.markdown import table
 from harness.text import pm
@@ -30,6 +30,7 @@ def figures(summary: pd.DataFrame, out: Path) -> None:
                     title=f"{LABELS[metric]} vs table size (mean over seeds)")
 
 
+@drawn
 def grid_curves(summary: pd.DataFrame, metric: str, label: str, path: Path, title: str,
                 rows: str = "sampling", cols: str = "snr", x: str = "n_rows") -> Path:
     """One panel per (``rows``, ``cols``) value, ``metric`` vs ``x``, one line per surrogate (mean over seeds; no bands)."""

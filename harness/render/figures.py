@@ -4,24 +4,43 @@ Experiment-specific figures live beside this module (``render.size_sweep``, ``re
 """
 from __future__ import annotations
 
+import functools
 import textwrap
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from harness.text import fmt_value  # noqa: E402
-from harness.timing import stage  # noqa: E402
+from harness.text import fmt_value
+from harness.timing import stage
 
 METRIC_LABELS = {"mse": "test MSE", "src": "SRC (Spearman)", "mrr": "MRR (1/rank)", "regret": "top-1 regret"}
 DPI = 110
 PAD = 0.1  # inches of margin around the drawn content, as savefig(bbox_inches="tight") leaves
+
+
+@functools.cache
+def pyplot():
+    """matplotlib's pyplot, headless, every label drawn as plain text (feature names and levels come from users'
+    tables, and a name such as ``$\\foo$ lr`` would otherwise be parsed, and refused, as mathtext)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False
+    import matplotlib.pyplot
+
+    return matplotlib.pyplot
+
+
+class _Pyplot:
+    """``plt``: pyplot imported on first use. Importing it costs about half a second, which a run whose figures
+    are drawn in side processes (``harness.render.drawing``) then never pays in its own process."""
+
+    def __getattr__(self, name):
+        return getattr(pyplot(), name)
+
+
+plt = _Pyplot()
 
 
 def save(fig, path: Path) -> Path:
@@ -51,6 +70,9 @@ def _save_tight(fig, path: Path) -> None:
     When everything drawn lies on the canvas, the first drawing already holds the picture: crop it (up to a
     sub-pixel shift, the same image, in half the time). Content reaching past the canvas (a legend placed
     below the axes) is drawn again by savefig itself."""
+    from matplotlib.colors import to_rgba
+    from PIL import Image
+
     fig.set_dpi(DPI)
     fig.canvas.draw()
     content = fig.get_tightbbox(fig.canvas.get_renderer())

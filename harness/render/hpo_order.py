@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.analysis.hpo_order import mean_regret
+from harness.render.drawing import drawn
 from harness.render.figures import curves, plt, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
@@ -52,6 +53,7 @@ def approximations(regret: pd.DataFrame) -> list[str]:
             for line, g in used.drop_duplicates().groupby("approximation", sort=False)]
 
 
+@drawn
 def hpo_order_curves(summary: pd.DataFrame, path: Path, title: str) -> Path:
     """Figure 6: MSE vs size per HPO method, one panel per surrogate (the first, EBM, largest)."""
     surrogates = list(dict.fromkeys(summary["surrogate"]))
@@ -65,6 +67,7 @@ def hpo_order_curves(summary: pd.DataFrame, path: Path, title: str) -> Path:
     return save(fig, path)
 
 
+@drawn
 def regret_curves(regret: pd.DataFrame, path: Path) -> Path:
     """The HPO view: regret of the best configuration found after k evaluations, mean ± std over seeds."""
     datasets = list(dict.fromkeys(regret["dataset"]))

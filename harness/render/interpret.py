@@ -9,19 +9,20 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from harness.analysis.interpret import TOP_K, agreement_means, term_label, term_rank
 from harness.explanations import Interpretation
-from harness.render.figures import level_ticks, log_scaled, positions, save, suptitle
+from harness.render.drawing import drawn
+from harness.render.figures import level_ticks, log_scaled, plt, positions, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
 
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
 
 
+@drawn
 def importance_bars(records: list[Interpretation], labels: dict, path: Path, title: str, top: int = 12,
                     spread: pd.Series | None = None) -> Path:
     """Figure 2: the ``top`` terms of each record by importance, singles and pairs coloured apart; one panel per record.
@@ -45,6 +46,7 @@ def importance_bars(records: list[Interpretation], labels: dict, path: Path, tit
     return save(fig, path)
 
 
+@drawn
 def shape_grid(reference: Interpretation, others: list[Interpretation], labels: dict, unit: str, path: Path,
                title: str) -> Path:
     """Figures 3/9: each feature's shape (reference with its band, others overlaid) over its data density."""
@@ -94,6 +96,7 @@ def _density(ax, x: np.ndarray, rows: np.ndarray, discrete: bool) -> None:
     ax.hist(x, bins=edges, weights=rows, color="tab:grey")
 
 
+@drawn
 def interaction_heatmaps(record: Interpretation, pairs: list[tuple[str, str]], labels: dict, unit: str, path: Path,
                          title: str) -> Path:
     """Figures 4/10: each pair term as a value_a × value_b heatmap with its numbers written in."""
@@ -241,6 +244,7 @@ def method_agreement_section(matrix: pd.DataFrame) -> list[str]:
     return [head, square, "", table(["methods", *tables], rows), "", note, ""]
 
 
+@drawn
 def agreement_heatmaps(matrix: pd.DataFrame, path: Path) -> Path:
     """One methods × methods Spearman heatmap per table, and their mean."""
     methods = list(dict.fromkeys(matrix["method_a"]))

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from harness.analysis.leaderboard import ALL, BOARD, DIRECTION, LEVEL, N_BOOT, VERDICT, band_labels
-from harness.render.figures import save, suptitle
+from harness.render.drawing import drawn
+from harness.render.figures import plt, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -41,6 +41,7 @@ def _order(boot: pd.DataFrame) -> list[str]:
     return list(s.sort_values(ascending=False, kind="stable").index)
 
 
+@drawn
 def figures(boot: pd.DataFrame, by_size: pd.DataFrame, out: Path) -> None:
     """leaderboard.png (every method over every table, 95 % intervals) and leaderboard_by_size.png (``by_size``: the
     bootstrap per table size)."""

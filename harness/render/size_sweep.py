@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.render.drawing import drawn
 from harness.render.figures import curves, plt, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
@@ -40,6 +41,7 @@ def table2_markdown(summary: pd.DataFrame, beside: dict[str, tuple[str, dict]] |
     return "\n".join(parts)
 
 
+@drawn
 def size_curves(summary: pd.DataFrame, path: Path, title: str, line_key: str = "surrogate",
                 metrics=("mse", "src", "mrr")) -> Path:
     """Figure 5: each metric against training size, one line per ``line_key`` with a ± std band."""

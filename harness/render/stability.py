@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from harness.analysis.stability import FULL, REFERENCES, SAME, TOP_K, seeds_needed, size_text
-from harness.render.figures import curves, save, suptitle, wrap
+from harness.render.drawing import drawn
+from harness.render.figures import curves, plt, save, suptitle, wrap
 from harness.render.markdown import table
 from harness.text import pm
 
@@ -22,6 +22,7 @@ AGREEMENT_PANELS = (
 )
 
 
+@drawn
 def agreement_curves(summary: pd.DataFrame, fraction: float, path: Path, title: str) -> Path:
     """Rows: agreement measures; columns: sampling methods; one line per surrogate (mean over seeds).
 
@@ -45,6 +46,7 @@ def agreement_curves(summary: pd.DataFrame, fraction: float, path: Path, title: 
     return save(fig, path)
 
 
+@drawn
 def stable_bars(stable: pd.DataFrame, path: Path, title: str) -> Path:
     """Training rows until each surrogate's top-3 is stable (vs its own full-data fit), one bar per sampling method.
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from harness.analysis.tradeoff import AXES, FRONT_KEYS
+from harness.render.drawing import drawn
 from harness.render.figures import plt, save, suptitle
 from harness.render.markdown import table
 
@@ -139,9 +139,12 @@ def trades_section(trade: pd.DataFrame, along: pd.DataFrame, reference: str, lab
     return [head, text + "\n\n" + note, ""]
 
 
+@drawn
 def figure(dataset: str, values: pd.DataFrame, objectives: pd.DataFrame, members: pd.DataFrame, drive: pd.DataFrame,
            trade: pd.DataFrame, reference: str, labels: dict, out: Path) -> Path:
     """Top: each front over all rows, knee starred; bottom: importance shares per objective, trade and gain per front."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
     info = _objective_info(objectives)
     fronts = members[members["dataset"] == dataset].groupby(["objective", "versus"], sort=False)
     ncol = max(len(fronts), 2)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import colors, ticker
 
+from harness.render.drawing import drawn
 from harness.render.figures import plt, save, suptitle
 from harness.render.markdown import table
 from harness.text import pm
@@ -32,6 +32,8 @@ def heatmap(ax, mean: pd.DataFrame, std: pd.DataFrame | None, title: str, cmap: 
     Legible up to about 50 tasks: numbers are written into the cells only up to ``ANNOTATED`` tasks, names
     shrink with the count and are thinned beyond ``LABELLED``.
     """
+    from matplotlib import colors, ticker  # pyplot, and so matplotlib, is loaded: ax was drawn by it
+
     values = mean.to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     if log and finite.size and (finite > 0).all():
@@ -41,7 +43,7 @@ def heatmap(ax, mean: pd.DataFrame, std: pd.DataFrame | None, title: str, cmap: 
                                 vmax=finite.max() if vmax is None and finite.size else vmax)
     im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="equal")
     bar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    if isinstance(norm, colors.LogNorm):  # plain-text labels: mathtext is off (harness.render), 10^k would show as $...$
+    if isinstance(norm, colors.LogNorm):  # plain-text labels: mathtext is off (render.figures.pyplot), 10^k would show as $...$
         bar.ax.yaxis.set_major_formatter(ticker.LogFormatter())
         bar.ax.yaxis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
     n = max(mean.shape)
@@ -74,6 +76,7 @@ def panel_inches(n: int) -> float:
     return 4.6 + min(max(n - ANNOTATED, 0), 48) * 4.4 / 48
 
 
+@drawn
 def heatmaps(panels: list[dict], path: Path, title: str) -> Path:
     """One figure of side-by-side heatmaps; each panel is the keyword arguments of :func:`heatmap`."""
     side = panel_inches(max(max(p["mean"].shape) for p in panels))
@@ -88,6 +91,7 @@ def heatmaps(panels: list[dict], path: Path, title: str) -> Path:
 POINTS_NAMED = 60  # cells named beside their points in the scatter (seven or eight tasks); beyond, the points alone
 
 
+@drawn
 def similarity_scatter(table: pd.DataFrame, predictors: dict[str, str], target: str, target_label: str,
                        path: Path, title: str, stats: dict[str, str]) -> Path:
     """One point per off-diagonal (train, test) cell: a similarity of the two tasks against transfer quality."""

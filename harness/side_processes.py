@@ -1,0 +1,75 @@
+"""Processes for work beside a run's own (a reproduction's summaries, a summary's figures).
+
+They are forked from multiprocessing's fork server, not from the run's process (which may hold joblib's
+threads and their locks). Started early by ``warm``, the server imports the heavy modules while the run
+fits its cells, so a worker starts in milliseconds instead of the seconds a spawned interpreter spends
+importing pandas and matplotlib. Unlike multiprocessing's own workers they never run the caller's main
+script again: a user's script without an ``if __name__ == "__main__":`` guard would otherwise rerun its
+experiment in every worker. The work handed to them is the harness's own functions. Each worker limits
+BLAS and OpenMP to one thread. Where the platform has no fork server (Windows) there are none and the
+callers do the work in place.
+"""
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import context, spawn, util
+
+AVAILABLE = "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def pool(workers: int) -> ProcessPoolExecutor | None:
+    """``workers`` side processes (started as work is handed to them), or None where there can be none."""
+    if not AVAILABLE:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_Context(), initializer=_one_thread)
+
+
+def warm(preload: tuple[str, ...]) -> None:
+    """Start the fork server now, importing ``preload`` while this process goes on; nothing where it runs
+    already (its imports are those of the first call) or there can be none."""
+    if not AVAILABLE:
+        return
+    from multiprocessing import forkserver
+
+    forkserver.set_forkserver_preload(list(preload))  # not "__main__": the caller's script is never run again
+    forkserver.ensure_running()
+
+
+def _one_thread():
+    from threadpoolctl import threadpool_limits
+
+    global _LIMITS
+    _LIMITS = threadpool_limits(limits=1)  # kept referenced: the limit holds for the process's life
+
+
+if AVAILABLE:
+    from multiprocessing import forkserver, popen_forkserver
+
+    class _Popen(popen_forkserver.Popen):
+        def _launch(self, process_obj):  # popen_forkserver.Popen._launch (3.10–3.13) less the main module
+            prep_data = {k: v for k, v in spawn.get_preparation_data(process_obj._name).items()
+                         if k not in ("init_main_from_name", "init_main_from_path")}
+            buf = io.BytesIO()
+            context.set_spawning_popen(self)
+            try:
+                context.reduction.dump(prep_data, buf)
+                context.reduction.dump(process_obj, buf)
+            finally:
+                context.set_spawning_popen(None)
+            self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+            _parent_w = os.dup(w)  # the child's sentinel of this process, as multiprocessing keeps it
+            self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+            with open(w, "wb", closefd=True) as f:
+                f.write(buf.getbuffer())
+            self.pid = forkserver.read_signed(self.sentinel)
+
+    class _Process(context.ForkServerProcess):
+        @staticmethod
+        def _Popen(process_obj):
+            return _Popen(process_obj)
+
+    class _Context(context.ForkServerContext):
+        Process = _Process
