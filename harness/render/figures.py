@@ -22,11 +22,15 @@ PAD = 0.1  # inches of margin around the drawn content, as savefig(bbox_inches="
 @functools.cache
 def pyplot():
     """matplotlib's pyplot, headless, every label drawn as plain text (feature names and levels come from users'
-    tables, and a name such as ``$\\foo$ lr`` would otherwise be parsed, and refused, as mathtext)."""
+    tables, and a name such as ``$\\foo$ lr`` would otherwise be parsed, and refused, as mathtext).
+
+    Titles sit just above their axes: no figure puts tick labels on top, so matplotlib's search for a place
+    clear of them (the tick labels' extents of every axes, measured at each drawing) always found that one."""
     import matplotlib
 
     matplotlib.use("Agg")
     matplotlib.rcParams["text.parse_math"] = False
+    matplotlib.rcParams["axes.titley"] = 1.0
     import matplotlib.pyplot
 
     return matplotlib.pyplot
@@ -44,7 +48,7 @@ plt = _Pyplot()
 
 
 def save(fig, path: Path) -> Path:
-    """Write atomically (cropped to what is drawn, as ``bbox_inches="tight"``) and close the figure."""
+    """Write atomically (cropped to what is drawn, as ``bbox_inches="tight"`` does) and close the figure."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
@@ -66,30 +70,46 @@ def suptitle(fig, text: str) -> None:
 
 
 def _save_tight(fig, path: Path) -> None:
-    """savefig(bbox_inches="tight") draws the figure twice: once to measure what it holds, once to render it.
-    When everything drawn lies on the canvas, the first drawing already holds the picture: crop it (up to a
-    sub-pixel shift, the same image, in half the time). Content reaching past the canvas (a legend placed
-    below the axes) is drawn again by savefig itself."""
+    """The figure cropped to what it draws, with ``PAD`` around it, from one drawing.
+
+    savefig(bbox_inches="tight") draws the figure twice and measures every artist's extent in between, a
+    third of a figure's cost. When nothing can reach past the canvas (no ink on its edge, every legend and
+    free text inside it), the drawing's own pixels say where its content is: it is cropped to its ink.
+    Otherwise (a legend placed below the axes) savefig does it its way."""
     from matplotlib.colors import to_rgba
     from PIL import Image
 
     fig.set_dpi(DPI)
     fig.canvas.draw()
-    content = fig.get_tightbbox(fig.canvas.get_renderer())
-    width, height = fig.get_size_inches()
-    if content.x0 < 0 or content.y0 < 0 or content.x1 > width or content.y1 > height:
+    drawn = np.asarray(fig.canvas.buffer_rgba())
+    background = np.round(np.array(to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
+    ink = (drawn != background).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if (not rows.size or rows[0] == 0 or cols[0] == 0 or rows[-1] == ink.shape[0] - 1
+            or cols[-1] == ink.shape[1] - 1 or _placed_beyond(fig)):
         fig.savefig(path, dpi=DPI, bbox_inches="tight", pad_inches=PAD, format="png")
         return
-    box = content.padded(PAD)
-    drawn = np.asarray(fig.canvas.buffer_rgba())
-    rows, cols = drawn.shape[:2]
-    x0, y0 = round(box.x0 * DPI), round(rows - box.y1 * DPI)  # pixel rows count from the top
-    picture = np.empty((int(box.height * DPI), int(box.width * DPI), 4), np.uint8)
-    picture[:] = np.round(np.array(to_rgba(fig.get_facecolor())) * 255)  # the padding beyond the canvas
-    top, left = max(y0, 0), max(x0, 0)
-    bottom, right = min(y0 + picture.shape[0], rows), min(x0 + picture.shape[1], cols)
-    picture[top - y0:bottom - y0, left - x0:right - x0] = drawn[top:bottom, left:right]
+    pad = round(PAD * DPI)
+    top, left, bottom, right = rows[0] - pad, cols[0] - pad, rows[-1] + 1 + pad, cols[-1] + 1 + pad
+    picture = np.empty((bottom - top, right - left, 4), np.uint8)
+    picture[:] = background  # the margin where it reaches past the canvas
+    t, l, b, r = max(top, 0), max(left, 0), min(bottom, ink.shape[0]), min(right, ink.shape[1])
+    picture[t - top:b - top, l - left:r - left] = drawn[t:b, l:r]
     Image.fromarray(picture).save(path, format="png")
+
+
+def _placed_beyond(fig) -> bool:
+    """Whether a legend or a text, placed where its anchor says rather than beside an axes, reaches past the canvas."""
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.bbox
+    placed = [*fig.legends, *fig.texts, *(ax.get_legend() for ax in fig.axes), *(t for ax in fig.axes for t in ax.texts)]
+    for artist in placed:
+        if artist is None or not artist.get_visible():
+            continue
+        box = artist.get_window_extent(renderer)
+        if box.x0 < canvas.x0 or box.y0 < canvas.y0 or box.x1 > canvas.x1 or box.y1 > canvas.y1:
+            return True
+    return False
 
 
 def curves(ax, summary: pd.DataFrame, metric: str, line_key: str, x: str = "size_pct", styles: dict | None = None):
