@@ -48,9 +48,12 @@ def cell_work(run_dir: Path) -> pd.DataFrame:
 
 
 def fit_floor(run_dir: Path, n_jobs: int) -> tuple[float, int]:
-    """(floor in seconds, cells computed) over every ``metrics.csv`` below ``run_dir``."""
+    """(floor in seconds, cells computed) over every ``metrics.csv`` below ``run_dir``: the cells' work shared by
+    ``n_jobs`` at once, and never less than the longest cell (one cell cannot be split)."""
     work = cell_work(run_dir)
-    return float(work.to_numpy().sum()) / max(n_jobs, 1), len(work)
+    per_cell = work.sum(axis=1)
+    longest = float(per_cell.max()) if len(per_cell) else 0.0
+    return max(float(per_cell.sum()) / max(n_jobs, 1), longest), len(work)
 
 
 # ---------------------------------------------------------------- stages

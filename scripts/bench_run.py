@@ -8,7 +8,7 @@
 Runs the real CLI in a fresh cache (cold), reads every metrics.csv it wrote,
 and prints: wall time, the fit floor = sum of the computed cells' recorded
 fit + predict (+ explain, where a cell is explained) seconds / cells running
-at once (n_jobs), and their ratio.
+at once (n_jobs), or the longest cell's where that is more, and their ratio.
 With --rerun it then runs the same command again on the warm cache and
 prints the rerun's wall time as a share of the cold run. With --warm it also
 runs the same overrides through ``harness.run_experiment`` in this process
@@ -67,7 +67,7 @@ def main() -> int:
         print(f"run: {' '.join(overrides)}")
         print(f"cells fitted: {cells}, n_jobs: {args.n_jobs}")
         print(f"wall time: {wall:.1f} s")
-        print(f"fit floor: {fl:.1f} s  (sum of fit + predict + explain seconds / {args.n_jobs})")
+        print(f"fit floor: {fl:.1f} s  (sum of fit + predict + explain seconds / {args.n_jobs}, at least the longest cell's)")
         print(f"ratio wall / floor: {wall / fl:.3f}; overhead wall − floor: {wall - fl:.1f} s")
         parts(tmp / "cold", args.n_jobs)
         if args.rerun:

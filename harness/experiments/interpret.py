@@ -131,6 +131,9 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     paper_pairs = on_paper_data(datasets)
     unit = paper.UNIT if len(paper_pairs) == len(datasets) else "target"
     spread = importance_spread(importances)
+    for d in datasets:  # first: with n_jobs > 1 they are drawn aside while the rest is computed and written
+        recs = [means[s, d] for s in [reference, *[s for s in surrogates if s != reference]] if (s, d) in means]
+        render.case_figures(recs, labels.get(d, {}), unit, spread.xs(d, level="dataset"), out, d)
     agree = agreement_table(records, reference, NAME)
     write_csv(agree, out / "agreement.csv")
     parts += render.ranking_section(means, spread, reference, datasets, labels, unit)
@@ -143,9 +146,6 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
         render.agreement_heatmaps(matrix, out / "method_agreement.png")
     if len(datasets) > 1:
         parts += _across_tasks(importances, surrogates, reference, labels, out)
-    for d in datasets:
-        recs = [means[s, d] for s in [reference, *[s for s in surrogates if s != reference]] if (s, d) in means]
-        render.case_figures(recs, labels.get(d, {}), unit, spread.xs(d, level="dataset"), out, d)
     claims = []
     if paper_pairs and reference in ebm_surrogates(rows):
         claims = paper.claims({d: means[reference, d] for d in paper_pairs if (reference, d) in means})

@@ -124,16 +124,17 @@ def interaction_heatmaps(record: Interpretation, pairs: list[tuple[str, str]], l
 
 def case_figures(records: list[Interpretation], labels: dict, unit: str, spread: pd.Series, out: Path,
                  dataset: str) -> None:
-    """One table's three figures; ``records[0]`` is the reference (its band drawn, its pair terms shown)."""
+    """One table's three figures; ``records[0]`` is the reference (its band drawn, its pair terms shown). The
+    shape grid, the costliest, is handed aside first."""
     ref = records[0]
-    importance_bars(records, labels, out / f"importance_{dataset}.png", spread=spread,
-                    title=f"{dataset}: term importance (mean |centred term| in {unit} unless a panel says otherwise; "
-                          "bars ± std over seeds)")
     shape_grid(ref, records[1:], labels, unit, out / f"shapes_{dataset}.png",
                title=f"{dataset}: shape of each hyperparameter ({ref.surrogate} with ± band; others overlaid)")
     top = ref.ranking("pair").head(TOP_K)
     interaction_heatmaps(ref, list(zip(top["feature_a"], top["feature_b"])), labels, unit,
                          out / f"interactions_{dataset}.png", title=f"{dataset}: top-{TOP_K} pair terms of {ref.surrogate}")
+    importance_bars(records, labels, out / f"importance_{dataset}.png", spread=spread,
+                    title=f"{dataset}: term importance (mean |centred term| in {unit} unless a panel says otherwise; "
+                          "bars ± std over seeds)")
 
 
 # ---------------------------------------------------------------- markdown sections

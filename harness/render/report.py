@@ -106,7 +106,8 @@ def _provenance(env: dict, meta: dict) -> list[str]:
     if meta.get("fit_floor_seconds"):
         wall, floor = secs.get("total", float("nan")), meta["fit_floor_seconds"]
         out.append(f"- Speed: {wall:.0f} s wall against a fit floor of {floor:.0f} s (the {meta.get('cells_computed', '?')} "
-                   f"computed cells' fit + predict + explain seconds / {meta.get('n_jobs', '?')} cells at once): "
+                   f"computed cells' fit + predict + explain seconds / {meta.get('n_jobs', '?')} cells at once, per part at "
+                   "least its longest cell): "
                    f"ratio {wall / floor:.2f}")
     if meta.get("reused"):
         out.append("- Restored unchanged from an earlier run: " + ", ".join(meta["reused"]))
