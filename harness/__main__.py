@@ -1,15 +1,35 @@
 """Command-line entry: ``python -m harness +experiment=NAME [overrides]`` (or ``harness ...``)."""
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import sys
 
-import hydra
-from omegaconf import DictConfig
+_EXIT_CODE: list[int] = []  # set once the command has ended as it meant to: a run, a help text, a one-line error
 
-from harness.errors import HarnessError
-from harness.paths import hydra_config_path
+
+def _end_now() -> None:
+    """The last exit handler (registered before any library's; they run in reverse): every other one has run
+    (and every thread was joined before them), so the process ends here without the interpreter's teardown,
+    which frees pandas', scikit-learn's and InterpretML's objects one by one: 0.4–0.5 s of a run that has
+    written everything. A command that ended in a traceback exits the usual way."""
+    if _EXIT_CODE:
+        import logging
+
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_CODE[0])
+
+
+atexit.register(_end_now)
+
+import hydra  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
+
+from harness.errors import HarnessError  # noqa: E402
+from harness.paths import hydra_config_path  # noqa: E402
 
 INTERRUPTED = ("error: interrupted; every finished cell is in the cache: run the same command again to resume "
                "where it stopped")
@@ -36,6 +56,7 @@ def _entry(cfg: DictConfig) -> None:
 
 def _fail(line: str, code: int):
     print(line, file=sys.stderr, flush=True)
+    _EXIT_CODE[:] = [code]
     raise SystemExit(code) from None
 
 
@@ -59,8 +80,16 @@ def _help() -> str:
 
 def main() -> None:
     if sys.argv[1:] in (["--help"], ["-h"]):
-        print(_help())
+        try:
+            print(_help(), flush=True)
+        except BrokenPipeError:  # `--help | head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
+    _main()
+    _EXIT_CODE[:] = _EXIT_CODE or [0]
+
+
+def _main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
