@@ -51,14 +51,21 @@ def passthrough_overrides(given) -> list[str]:
 
 def part_overrides(cfg, part: str) -> list[str]:
     """``part_overrides`` for one part: a list applies to every part; a mapping gives each named part its own
-    list and ``default`` to the others (``reproduce_fast`` swaps the EBM in the paper's parts, not the methods')."""
+    list and ``default`` to the others (``reproduce_fast`` swaps the EBM in the paper's parts, not the methods').
+    A mapping may name parts this run leaves out (``reproduce_fast parts=[interpret]``), not unknown ones."""
     given = to_plain(cfg.get("part_overrides"))
     if isinstance(given, dict):
-        unknown = sorted(set(given) - {"default", *as_list(cfg.get("parts"))})
+        unknown = sorted(set(given) - {"default", *known_parts()})
         if unknown:
-            raise ConfigError(f"part_overrides: {', '.join(unknown)} is not a part of this run (nor 'default')")
+            raise ConfigError(f"part_overrides: {', '.join(unknown)} is not a part (nor 'default'); parts: "
+                              + ", ".join(known_parts()))
         given = given.get(part, given.get("default"))
     return [str(o) for o in as_list(given)]
+
+
+def known_parts() -> list[str]:
+    """The experiments a reproduction can run as parts: every config but the reproductions themselves."""
+    return [name for name, task in experiments.presets().items() if task not in ("reproduce", "")]
 
 
 def compose_part(part: str, overrides: list[str]):
@@ -158,7 +165,7 @@ def run(cfg, opts):
     from concurrent.futures import Future
 
     parts = [str(p) for p in as_list(cfg.get("parts"))]
-    known = [name for name, task in experiments.presets().items() if task not in ("reproduce", "")]
+    known = known_parts()
     unknown = [p for p in parts if p not in known]
     if unknown or not parts:
         raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
