@@ -12,18 +12,24 @@ callers do the work in place.
 from __future__ import annotations
 
 import io
+import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import context, spawn, util
 
+log = logging.getLogger("harness")
+
 AVAILABLE = "forkserver" in multiprocessing.get_all_start_methods()
+_warmed = False
 
 
 def pool(workers: int) -> ProcessPoolExecutor | None:
     """``workers`` side processes (started as work is handed to them), or None where there can be none."""
     if not AVAILABLE:
         return None
+    if not _warmed:  # started here, and never with the main script
+        warm(())
     return ProcessPoolExecutor(max_workers=workers, mp_context=_Context(), initializer=_one_thread)
 
 
@@ -34,8 +40,13 @@ def warm(preload: tuple[str, ...]) -> None:
         return
     from multiprocessing import forkserver
 
+    global _warmed
+    _warmed = True
     forkserver.set_forkserver_preload(list(preload))  # not "__main__": the caller's script is never run again
-    forkserver.ensure_running()
+    try:
+        forkserver.ensure_running()
+    except OSError as exc:  # no socket in the temp dir, no process to spare: the callers work in place
+        log.debug("no fork server for side processes: %s", exc)
 
 
 def _one_thread():

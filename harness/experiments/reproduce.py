@@ -149,12 +149,18 @@ class SideSummaries:
     """
 
     def __init__(self, workers: int):
-        self.pool = None
+        self.pool, self.in_place = None, False
         if workers > 0:
             self.pool = side_processes.pool(workers)
 
     def defer(self, summarise, rows, out, **tables):
-        return self.pool.submit(summarise, rows, out, **tables) if self.pool else summarise(rows, out, **tables)
+        if self.pool and not self.in_place:
+            try:
+                return self.pool.submit(summarise, rows, out, **tables)
+            except (OSError, RuntimeError) as exc:  # no side process can start here: the rest in place
+                log.debug("summaries are written in place: %s", exc)
+                self.in_place = True
+        return summarise(rows, out, **tables)
 
     def close(self):
         if self.pool:

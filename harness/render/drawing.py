@@ -55,21 +55,30 @@ def drawn(figure):
 
 class _Drawing:
     def __init__(self, workers: int):
-        self.workers, self.pool, self.pending = workers, None, []
+        self.workers, self.pool, self.in_place, self.pending = workers, None, False, []
 
     def take(self, figure, args, kwargs) -> bool:
+        if self.in_place:
+            return False
         if self.pool is None:
             from harness import side_processes
 
-            self.pool = side_processes.pool(self.workers) or False
-        if self.pool is False:
+            self.pool = side_processes.pool(self.workers)
+            if self.pool is None:
+                self.in_place = True
+                return False
+        try:
+            future = self.pool.submit(figure, *args, **kwargs)
+        except (OSError, RuntimeError) as exc:  # no side process can start here: this and later figures in place
+            log.debug("figures are drawn in place: %s", exc)
+            self.in_place = True
             return False
-        self.pending.append((self.pool.submit(figure, *args, **kwargs), figure, args, kwargs))
+        self.pending.append((future, figure, args, kwargs))
         return True
 
     def finish(self, cancel: bool) -> BaseException | None:
-        """Wait for every figure (a side process that died has its figures drawn here); the first error."""
-        if not self.pool:
+        """Wait for every figure (one whose side process died is drawn here); the first error."""
+        if self.pool is None:
             return None
         first = None
         with stage("figures"):
