@@ -18,8 +18,11 @@ def _end_now() -> None:
         import logging
 
         logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a reader that went away, a stream closed: nothing left to write to
+                pass
         os._exit(_EXIT_CODE[0])
 
 
