@@ -3,9 +3,10 @@
 A figure is single-threaded matplotlib work of 0.1–0.7 s and a summary draws several (three per table in
 the case study): drawn one after the other they were most of what a one-table run cost beyond its fit.
 A figure function marked ``@drawn`` and called inside ``drawing(workers)`` is handed to one of ``workers``
-side processes (``harness.side_processes``: forked from a server that has the render modules imported) and returns None at once; leaving the block waits for every figure and raises the first error,
-after the other figures are written. Outside such a block, with one worker, or where the platform has no
-fork server, the function draws in place and returns its path. The files are the same either way.
+side processes (``harness.side_processes``: forked from a server that has the render modules imported)
+and returns None at once; leaving the block waits for every figure and raises the first error, after the
+other figures are written. Outside such a block, with one worker, or where no side process can start,
+the function draws in place and returns its path. The files are the same either way.
 """
 from __future__ import annotations
 
