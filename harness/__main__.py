@@ -89,7 +89,7 @@ def main() -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     _main()
-    _EXIT_CODE[:] = _EXIT_CODE or [0]
+    _EXIT_CODE[:] = [0]  # a one-line error has set its own code and raised SystemExit past this line
 
 
 def _main() -> None:

@@ -15,13 +15,41 @@ import io
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import context, spawn, util
 
 log = logging.getLogger("harness")
 
 AVAILABLE = "forkserver" in multiprocessing.get_all_start_methods()
 _warmed = False
+
+
+class Side:
+    """Work handed to up to ``workers`` side processes, started with the first piece. ``submit`` gives a Future,
+    or None where no side process can start (the platform has none, no socket for the fork server): the
+    caller then does that piece, and every later one, in place."""
+
+    def __init__(self, workers: int):
+        self.workers, self._pool, self._in_place = workers, None, False
+
+    def submit(self, fn, *args, **kwargs) -> Future | None:
+        if self._in_place:
+            return None
+        if self._pool is None:
+            self._pool = pool(self.workers)
+            if self._pool is None:
+                self._in_place = True
+                return None
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except (OSError, RuntimeError) as exc:
+            log.debug("work beside the run is done in place: %s", exc)
+            self._in_place = True
+            return None
+
+    def shutdown(self, wait: bool = True, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel)
 
 
 def pool(workers: int) -> ProcessPoolExecutor | None:

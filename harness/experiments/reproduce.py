@@ -149,22 +149,15 @@ class SideSummaries:
     """
 
     def __init__(self, workers: int):
-        self.pool, self.in_place = None, False
-        if workers > 0:
-            self.pool = side_processes.pool(workers)
+        self.side = side_processes.Side(workers) if workers > 0 else None
 
     def defer(self, summarise, rows, out, **tables):
-        if self.pool and not self.in_place:
-            try:
-                return self.pool.submit(summarise, rows, out, **tables)
-            except (OSError, RuntimeError) as exc:  # no side process can start here: the rest in place
-                log.debug("summaries are written in place: %s", exc)
-                self.in_place = True
-        return summarise(rows, out, **tables)
+        future = self.side.submit(summarise, rows, out, **tables) if self.side else None
+        return future if future is not None else summarise(rows, out, **tables)
 
     def close(self):
-        if self.pool:
-            self.pool.shutdown(wait=True)
+        if self.side:
+            self.side.shutdown()
 
 
 def run(cfg, opts):

@@ -56,30 +56,21 @@ def drawn(figure):
 
 class _Drawing:
     def __init__(self, workers: int):
-        self.workers, self.pool, self.in_place, self.pending = workers, None, False, []
+        from harness.side_processes import Side
+
+        self.side, self.pending = Side(workers), []
 
     def take(self, figure, args, kwargs) -> bool:
-        if self.in_place:
-            return False
-        if self.pool is None:
-            from harness import side_processes
-
-            self.pool = side_processes.pool(self.workers)
-            if self.pool is None:
-                self.in_place = True
-                return False
-        try:
-            future = self.pool.submit(figure, *args, **kwargs)
-        except (OSError, RuntimeError) as exc:  # no side process can start here: this and later figures in place
-            log.debug("figures are drawn in place: %s", exc)
-            self.in_place = True
+        future = self.side.submit(figure, *args, **kwargs)
+        if future is None:
             return False
         self.pending.append((future, figure, args, kwargs))
         return True
 
     def finish(self, cancel: bool) -> BaseException | None:
         """Wait for every figure (one whose side process died is drawn here); the first error."""
-        if self.pool is None:
+        if not self.pending:
+            self.side.shutdown()
             return None
         first = None
         with stage("figures"):
@@ -96,7 +87,7 @@ class _Drawing:
                     except Exception as exc:  # noqa: BLE001 - reported as the block's error below
                         error = exc
                 first = first or error
-            self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            self.side.shutdown(wait=not cancel, cancel=cancel)
         return first
 
 
