@@ -60,18 +60,20 @@ class Feature:
     def is_discrete(self) -> bool:
         return bool(self.levels)
 
-    def to_unit(self, values) -> np.ndarray:
+    def to_unit(self, values, log=np.log) -> np.ndarray:
         """Map numeric values onto [0, 1] of the declared range (log-aware).
 
         Values outside the declared range map outside [0, 1]; that is what a
         model sees of an unseen value, and it is left for the caller to see.
+        ``log`` is the logarithm of a log scale (the synthetic generator's is
+        ``harness.libm.log``, the same on every CPU).
         """
         if self.is_categorical:
             raise TypeError(f"feature {self.name!r} is categorical; use Schema.scaled for one-hot columns")
         v = np.asarray(values, dtype=float)
         lo, hi = float(self.low), float(self.high)
         if self.scale == "log":
-            v, lo, hi = np.log(v), np.log(lo), np.log(hi)
+            v, lo, hi = log(v), log(lo), log(hi)
         if hi == lo:
             return np.zeros_like(v)
         return (v - lo) / (hi - lo)

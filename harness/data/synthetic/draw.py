@@ -179,7 +179,7 @@ def _effects(schema: list[dict], nodes: dict, opts: dict, rng) -> dict[str, dict
     active = [e["name"] for e in schema if not rng.random() < opts["inert"]]
     if not active:
         active = [schema[int(rng.integers(len(schema)))]["name"]]
-    alpha = math.exp(rng.uniform(*np.log(opts["concentration"])))
+    alpha = math.exp(rng.uniform(*(math.log(c) for c in opts["concentration"])))
     weights = dict(zip(active, rng.dirichlet(np.full(len(active), alpha))))
     out = {}
     for entry in schema:

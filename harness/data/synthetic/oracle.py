@@ -45,9 +45,12 @@ spawned from ``seed``, so changing ``snr`` or the effects keeps the rows.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
+from harness import libm
 from harness.data import infer
 from harness.data.schema import Schema
 from harness.data.synthetic import shapes
@@ -97,7 +100,7 @@ class Oracle:
             if unknown:
                 raise ValueError(f"feature {name!r}: {unknown[0]!r} is not one of its levels {list(pos)}")
             return np.array([pos[v] for v in values], dtype=float)
-        return f.to_unit(np.asarray(values, dtype=float))
+        return f.to_unit(np.asarray(values, dtype=float), log=libm.log)
 
     def active(self, name: str, X: pd.DataFrame) -> np.ndarray:
         """Rows where the feature holds a value (all rows for a feature that is not conditional)."""
@@ -166,7 +169,7 @@ def _draw(schema: Schema, n: int, rng) -> pd.DataFrame:
                 integral = np.all(levels == np.round(levels))
                 cols[f.name] = levels[idx].round().astype(np.int64) if integral else levels[idx]
         elif f.scale == "log":
-            cols[f.name] = np.exp(rng.uniform(np.log(f.low), np.log(f.high), size=n))
+            cols[f.name] = libm.exp(rng.uniform(math.log(f.low), math.log(f.high), size=n))
         else:
             cols[f.name] = rng.uniform(f.low, f.high, size=n)
     return pd.DataFrame(cols)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from harness import libm
 from harness.data.schema import Feature
 
 # A pair {a, b, strength: s} is PAIR_SCALE·s·(u_a − ū_a)(u_b − ū_b): with the factor 4 a linear main effect and a
@@ -37,7 +38,7 @@ def value(effect: dict, u: np.ndarray, nodes: np.ndarray | None = None) -> np.nd
         return np.zeros_like(u)
     scale = effect["direction"] * effect["strength"]
     if shape == "monotone":
-        return scale * u ** effect["power"]
+        return scale * libm.power(u, effect["power"])
     if shape == "u":
         u0 = effect["u0"]
         return scale * ((u - u0) / max(u0, 1 - u0)) ** 2
@@ -101,4 +102,4 @@ def nodes_of(feature: Feature, positions: dict | None = None) -> np.ndarray | No
         if positions is None:
             return np.linspace(0.0, 1.0, len(feature.levels))
         return np.array([positions[v] for v in feature.levels], dtype=float)
-    return feature.to_unit(feature.levels) if feature.levels else None
+    return feature.to_unit(feature.levels, log=libm.log) if feature.levels else None
