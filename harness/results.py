@@ -103,7 +103,20 @@ def environment() -> dict:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "libraries": library_versions(),
+        "kernels": kernels(),
     }
+
+
+def kernels() -> dict:
+    """The CPU-specific code numpy and BLAS run here. Same versions on another CPU may give other last bits (numpy's
+    AVX-512 exp and log, a BLAS kernel's order of sums), which a model fit or a BO can carry into visible digits."""
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    simd = np.show_config(mode="dicts").get("SIMD Extensions", {})
+    return {"numpy": list(simd.get("found", [])),
+            "blas": sorted({f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
+                            for i in threadpool_info() if i.get("user_api") == "blas"})}
 
 
 def refuse_duplicates(df: pd.DataFrame, keys: list[str], what: str = "rows") -> pd.DataFrame:

@@ -99,6 +99,10 @@ def _provenance(env: dict, meta: dict) -> list[str]:
     out = ["## Provenance", "",
            f"- Machine: {env.get('platform', '?')}, {env.get('cpus', '?')} CPUs; Python {env.get('python', '?')}",
            "- Libraries: " + ", ".join(f"{k} {v}" for k, v in libs.items())]
+    kernels = env.get("kernels")
+    if kernels:
+        out.append(f"- CPU kernels: numpy {' '.join(kernels.get('numpy', [])) or 'baseline'}; "
+                   f"BLAS {', '.join(kernels.get('blas', [])) or 'none loaded'}")
     secs = meta.get("seconds", {})
     if secs:
         out.append("- Wall time per part (each from its start to the end of its summary, which overlaps the next part's "

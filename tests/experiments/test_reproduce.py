@@ -1,6 +1,7 @@
 """A reduced full reproduction through the real CLI: parts share the cache, one report comes out."""
 from __future__ import annotations
 
+import json
 import logging
 import operator
 import re
@@ -24,6 +25,8 @@ def test_reduced_reproduction_builds_the_report(tmp_path, caplog):
     assert "hpo_order: 12 cells (4 computed, 4 cached)" in proc.stdout + proc.stderr
     report = (out / "REPORT.md").read_text()
     assert "## Provenance" in report and "interpret-core" in report
+    kernels = json.loads((out / "environment.json").read_text())["kernels"]
+    assert f"- CPU kernels: numpy {' '.join(kernels['numpy']) or 'baseline'}; BLAS" in report and kernels["blas"]
     speed = re.search(r"- Speed: (\d+) s wall against a fit floor of (\d+) s \(the 8 computed cells' .* ratio ([\d.]+)", report)
     assert speed and float(speed[3]) > 0, report[:2000]
     assert "## Claims of the paper, checked" in report and "| **paper EBM** |" in report
