@@ -94,6 +94,11 @@ def main() -> None:
 
 def _main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    # A log line that cannot be written (`harness ... | head`: the reader has gone) is dropped, not printed as a
+    # traceback on stderr for every later line; the run goes on and its files and harness.log are complete.
+    import logging
+
+    logging.raiseExceptions = False
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 

@@ -196,6 +196,19 @@ def test_cli_without_an_experiment_lists_them_and_fails(tmp_path):
     assert last.startswith("error: no experiment selected: add +experiment=NAME; experiments: ") and "size_sweep" in last
 
 
+def test_a_reader_that_has_gone_loses_the_log_lines_not_the_run(tmp_path):
+    """``harness ... | head``: stdout's reader is gone before the first line; every log line to it fails."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "harness", "+experiment=describe", f"hydra.run.dir={tmp_path / 'r'}"],
+                              cwd=tmp_path, stdout=write, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(write)
+    assert proc.returncode == 0 and "Logging error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert (tmp_path / "r" / "describe.csv").is_file() and "wrote" in (tmp_path / "r" / "harness.log").read_text()
+
+
 def test_unwritable_run_dir_is_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
