@@ -69,7 +69,21 @@ def _method_params(method: str, params: dict) -> dict:
     if unknown:
         allowed = ", ".join(known) or "none"
         raise ConfigError(f"HPO method {method!r} has no parameter(s) {', '.join(unknown)}; allowed: {allowed}")
-    return {p: params.get(p, signature.parameters[p].default) for p in known}
+    return {p: _like(params[p], signature.parameters[p].default) if p in params else signature.parameters[p].default
+            for p in known}
+
+
+def _like(value, default):
+    """A number given in the default's kind (``k=10.0`` for an int ``k``, ``prior_weight=1`` for a float one) as
+    that kind: the same order, so the same cache key."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, bool) or isinstance(default, bool):
+        return value
+    if isinstance(default, int) and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    return value
 
 
 def approximation(method: str, n: int, params: dict | None = None) -> str:

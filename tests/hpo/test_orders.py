@@ -328,6 +328,13 @@ def test_cache_key_covers_everything_that_determines_the_order(pool):
         assert orders.cache_key(**{**base, **change}) != key, change
     # Defaults are part of the key, so passing a default explicitly is the same order.
     assert orders._method_params("gb", {}) == orders._method_params("gb", {"k": 10})
+    # ... and so is a number given in another kind than its default's (k=10.0 from a config, prior_weight=1):
+    # equal as Python numbers, but not as the key's JSON.
+    for given in ({"k": 10.0}, {"k": np.int64(10)}):
+        assert orders.cache_key(**{**base, "params": orders._method_params("gb", given)}) == key, given
+    tpe = {**base, "method": "tpe", "params": orders._method_params("tpe", {})}
+    assert orders.cache_key(**{**tpe, "params": orders._method_params("tpe", {"prior_weight": 1})}) == orders.cache_key(**tpe)
+    assert orders._method_params("gb", {"k": 10.5})["k"] == 10.5  # not a whole number: left for gb to refuse
 
 
 @pytest.mark.parametrize("method", ["bo", "gb"])
