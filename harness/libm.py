@@ -1,10 +1,10 @@
-"""exp, log and power through the C library, so that a number is the same on every CPU.
+"""exp, log and power through the C library, so that a number does not depend on the kernels numpy picks.
 
 numpy picks its kernels for ``exp``, ``log`` and ``**`` by the CPU it runs on: with AVX-512 (X86_V4 and
 later) their float64 results differ from the C library's in the last bit (here for 5 % of exp's and
 power's values, 0.4 % of log's); without it numpy calls the C library itself. A synthetic table is a
 benchmark's known truth, pinned by digest, so its generator computes through these, elementwise (about
-0.2 µs a value), and gives the same bytes wherever it runs.
+0.2 µs a value), and gives the same bytes on an AVX-512 machine as on one without.
 """
 from __future__ import annotations
 
