@@ -113,9 +113,12 @@ def kernels() -> dict:
     import numpy as np
     from threadpoolctl import threadpool_info
 
-    simd = np.show_config(mode="dicts").get("SIMD Extensions", {})
-    return {"numpy": list(simd.get("found", [])),
-            "blas": sorted({f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
+    try:
+        simd = list(np.show_config(mode="dicts")["SIMD Extensions"]["found"])
+    except (TypeError, KeyError):  # numpy before 1.25 cannot say it this way: unknown, not a wrong "none"
+        simd = None
+    return {"numpy": simd,
+            "blas": sorted({" ".join(str(i[k]) for k in ("internal_api", "version", "architecture") if i.get(k))
                             for i in threadpool_info() if i.get("user_api") == "blas"})}
 
 

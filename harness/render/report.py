@@ -101,7 +101,8 @@ def _provenance(env: dict, meta: dict) -> list[str]:
            "- Libraries: " + ", ".join(f"{k} {v}" for k, v in libs.items())]
     kernels = env.get("kernels")
     if kernels:
-        out.append(f"- CPU kernels: numpy {' '.join(kernels.get('numpy', [])) or 'baseline'}; "
+        simd = kernels.get("numpy")
+        out.append(f"- CPU kernels: numpy {'unknown' if simd is None else ' '.join(simd) or 'baseline'}; "
                    f"BLAS {', '.join(kernels.get('blas', [])) or 'none loaded'}")
     secs = meta.get("seconds", {})
     if secs:
