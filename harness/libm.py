@@ -23,11 +23,15 @@ def _libm(scalar, special):
         except (ValueError, OverflowError):
             return float(special(*args))
 
-    ufunc = np.frompyfunc(one, special.nin, 1)
+    fast, safe = np.frompyfunc(scalar, special.nin, 1), np.frompyfunc(one, special.nin, 1)
 
     def elementwise(*args):
+        args = [np.asarray(a, dtype=float) for a in args]
         with np.errstate(all="ignore"):
-            out = ufunc(*(np.asarray(a, dtype=float) for a in args))
+            try:
+                out = fast(*args)  # half the time of going through one() for every value
+            except (ValueError, OverflowError):
+                out = safe(*args)
         return out.astype(float) if isinstance(out, np.ndarray) else float(out)
 
     elementwise.__doc__ = f"numpy.{special.__name__} computed by the C library's {scalar.__name__}."
