@@ -66,8 +66,6 @@ def warm(preload: tuple[str, ...]) -> None:
     already (its imports are those of the first call) or there can be none."""
     if not AVAILABLE:
         return
-    from multiprocessing import forkserver
-
     global _warmed
     _warmed = True
     forkserver.set_forkserver_preload(list(preload))  # not "__main__": the caller's script is never run again

@@ -66,7 +66,7 @@ class Feature:
         Values outside the declared range map outside [0, 1]; that is what a
         model sees of an unseen value, and it is left for the caller to see.
         ``log`` is the logarithm of a log scale (the synthetic generator's is
-        ``harness.libm.log``, the same on every CPU).
+        ``harness.libm.log``: the same whichever kernels numpy picks).
         """
         if self.is_categorical:
             raise TypeError(f"feature {self.name!r} is categorical; use Schema.scaled for one-hot columns")

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-
 from harness.analysis.tradeoff import AXES, FRONT_KEYS
 from harness.render.drawing import drawn
 from harness.render.figures import plt, save, suptitle
