@@ -18,7 +18,7 @@ from harness.config import RunOptions, compose, distinct, flag, integer
 from harness.data.dataset import Dataset
 from harness.errors import ConfigError, HarnessError
 from harness.experiments.base import ExperimentResult
-from harness.explanations import Interpretation
+from harness.interpretation import Interpretation
 from harness.seeds import check_seed
 from harness.surrogates.registry import load_spec
 
@@ -26,7 +26,7 @@ log = logging.getLogger("harness")
 
 
 class Explanation(Interpretation):
-    """An :class:`~harness.explanations.Interpretation` that can draw itself."""
+    """An :class:`~harness.interpretation.Interpretation` that can draw itself."""
 
     def plot(self, path: str | Path | None = None, top: int = 12):
         """Importance bars and every feature's shape in one figure; saved to ``path`` if given, else returned.

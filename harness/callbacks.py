@@ -48,7 +48,7 @@ def _writable(folder, option: str) -> None:
 
 class AggregateSweep(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        from harness.report import aggregate
+        from harness.aggregate import aggregate
 
         sweep_dir = Path(config.hydra.sweep.dir)
         try:

@@ -33,7 +33,7 @@ from harness.data.dataset import Dataset
 from harness.executors import affordable_workers, executor
 from harness.errors import one_line
 from harness.explainers import Explainer, for_model
-from harness.explanations import NOT_EXPLAINED, Interpretation
+from harness.interpretation import NOT_EXPLAINED, Interpretation
 from harness.metrics import score_all
 from harness.paths import cells_cache
 from harness.progress import Progress

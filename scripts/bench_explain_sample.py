@@ -23,9 +23,9 @@ import numpy as np
 
 from harness.cells import explained_rows
 from harness.config import compose, to_plain
-from harness.data.synthetic import generate
+from harness.synthetic import generate
 from harness.explainers import explain
-from harness.explanations import agreement
+from harness.interpretation import agreement
 from harness.surrogates import build, load_spec
 
 

@@ -48,8 +48,8 @@ from harness.data.dataset import Dataset  # noqa: E402
 from harness.data.nmt import load_pair  # noqa: E402
 from harness.data.schema import Schema  # noqa: E402
 from harness.data.splits import train_test_split  # noqa: E402
-from harness.data.synthetic import generate  # noqa: E402
-from harness.explanations.record import Interpretation  # noqa: E402
+from harness.synthetic import generate  # noqa: E402
+from harness.interpretation.record import Interpretation  # noqa: E402
 from harness.explainers.pedanova import study_of  # noqa: E402
 from harness.seeds import model_seed  # noqa: E402
 from harness.surrogates import load_spec  # noqa: E402

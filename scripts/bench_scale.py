@@ -50,7 +50,7 @@ NOISE = 0.05  # seconds: below this a ratio of times says nothing
 def csv_table(n: int, folder: Path) -> list[str]:
     """The synthetic generator's n rows written as a CSV; the overrides that read it through ``data=table``."""
     from harness.config import compose, to_plain
-    from harness.data.synthetic import generate
+    from harness.synthetic import generate
 
     path = folder / f"synthetic_{n}.csv"
     ds, _ = generate(to_plain(compose(data_overrides("synthetic", n, folder)).data))

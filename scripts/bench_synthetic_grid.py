@@ -16,7 +16,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from harness.data.synthetic import generate, table_grid, truth_of
+from harness.synthetic import generate, table_grid, truth_of
 from harness.hpo import order_pool, sampler
 
 

@@ -1,4 +1,4 @@
-"""harness.optuna: Optuna's importance API driven by a harness surrogate, on real studies built here."""
+"""harness.optuna_importance: Optuna's importance API driven by a harness surrogate, on real studies built here."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from harness.optuna import EBMImportanceEvaluator, SurrogateImportanceEvaluator  # noqa: E402
+from harness.optuna_importance import EBMImportanceEvaluator, SurrogateImportanceEvaluator  # noqa: E402
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from harness.errors import HarnessError
-from harness.report import aggregate, main as report_main
+from harness.aggregate import aggregate, main as report_main
 from cli import harness as cli
 from cli import run
 

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.summary import mean_std
-from harness.explanations import Interpretation, records_of
-from harness.explanations.record import MEAN_ABS
-from harness.explanations.scoring import score
+from harness.interpretation import Interpretation, records_of
+from harness.interpretation.record import MEAN_ABS
+from harness.interpretation.scoring import score
 
 GRID = ("n_rows", "snr", "sampling")
 TOP_K = 3

@@ -1,6 +1,6 @@
 """The interpretation case study's numbers: in-sample fit, seed-mean records, their spread, agreement with the reference.
 
-Pure: tidy frames and :class:`~harness.explanations.Interpretation` records in, frames and records out — no files,
+Pure: tidy frames and :class:`~harness.interpretation.Interpretation` records in, frames and records out — no files,
 no text, no paper. The markdown and figures (``harness.render.interpret``) and the paper's claims
 (``harness.paper.interpret``) both read what these return.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from harness.explanations import Interpretation, agreement, average, rank_agreement, top_k_overlap
+from harness.interpretation import Interpretation, agreement, average, rank_agreement, top_k_overlap
 
 TOP_K = 3  # top-k overlap of the rankings, and the pair terms drawn per table
 RECORD_KEYS = ("surrogate", "dataset", "seed")

@@ -10,7 +10,7 @@ explanation is compared with
 
 by the Kendall and Spearman correlation of the single-feature importances,
 top-3 overlap and exact top-3 set equality, and the mean per-feature shape
-correlation (``harness.explanations.agreement``).
+correlation (``harness.interpretation.agreement``).
 
 **Stable.** A surrogate's ranking is stable at a size when its top-3 set
 equals the full-data top-3 in at least ``fraction`` of the seeds at that size
@@ -30,7 +30,7 @@ import pandas as pd
 
 from harness.analysis.summary import mean_std
 from harness.errors import HarnessError
-from harness.explanations import Interpretation, agreement
+from harness.interpretation import Interpretation, agreement
 
 CELL_KEYS = ["experiment", "dataset", "surrogate", "seed", "order_method", "size_pct"]
 RECORD_KEYS = ("dataset", "surrogate", "seed", "order_method", "size_pct")

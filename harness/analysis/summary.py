@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from harness.explanations.record import NOT_EXPLAINED
+from harness.interpretation.record import NOT_EXPLAINED
 from harness.surrogates.registry import is_ebm_library
 
 FAILURE_COLUMNS = ["surrogate", "n_rows", "n_failed", "reason"]

@@ -18,7 +18,7 @@ from scipy.stats import pearsonr, spearmanr
 
 from harness.cells import Cell, cell_id
 from harness.data.dataset import Dataset
-from harness.explanations import Interpretation, agreement, records_of
+from harness.interpretation import Interpretation, agreement, records_of
 
 METRICS = ("mse", "src", "mrr", "r2", "regret", "shift2", "resid_var", "ood_share", "extrap_share", "fit_seconds")
 MATRIX_METRICS = ("mse", "src", "mrr", "regret", "shift2", "resid_var")

@@ -13,7 +13,7 @@ LOADERS: dict[str, str] = {
     "smac": "harness.data.smac:load",
     "raytune": "harness.data.raytune:load",
     "nmtlc": "harness.data.nmtlc:load",
-    "synthetic": "harness.data.synthetic:load",
+    "synthetic": "harness.synthetic:load",
 }
 
 

@@ -3,7 +3,7 @@
 An experiment arranges a grid of cells over tables, hands them to the cell
 engine, writes its tidy tables into the run dir and summarises them. The
 summary reads only the tidy tables, so a single run and the aggregation of a
-multirun (``python -m harness.report``) are summarised by the same code.
+multirun (``python -m harness.aggregate``) are summarised by the same code.
 A surrogate that failed (its fit, or its own explainer) is never quiet: ``finish``
 warns of it, the summary names it with its reason, and a run in which every
 surrogate failed ends in an error after its rows are written.
@@ -89,7 +89,7 @@ class Experiment(abc.ABC):
         """``summarise``, then the surrogates that failed (named, with their reason) at the end of summary.md; a run
         in which every surrogate failed gets a summary.md that says so (there is nothing else to summarise).
 
-        What a run's ``finish`` and the aggregation of a multirun (``harness.report``) both write.
+        What a run's ``finish`` and the aggregation of a multirun (``harness.aggregate``) both write.
         """
         failures = surrogate_failures(rows)
         if every_surrogate_failed(rows, failures):

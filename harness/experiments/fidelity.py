@@ -1,11 +1,11 @@
 """Fidelity against a known truth: does an explanation say what actually generated the table?
 
-On a synthetic table (``harness.data.synthetic``) the generating function is known, so each surrogate — an
+On a synthetic table (``harness.synthetic``) the generating function is known, so each surrogate — an
 EBM, a baseline or one of the field's importance methods (fANOVA, PED-ANOVA, MDI, permutation, SHAP), fitted
 on all rows and explained as in the interpret experiment — is scored against the truth of those rows, in the
 sense its importance measures (``harness.analysis.fidelity.sense_of``). ``grid`` says which tables:
 
-* ``default`` or ``full`` (``harness.data.synthetic.table_grid``): per run seed, many tables each with its own
+* ``default`` or ``full`` (``harness.synthetic.table_grid``): per run seed, many tables each with its own
   **drawn** function (the draw's options from ``data.random``), sizes, noise levels and samplings dealt in a
   balanced design — the leaderboard of methods (``harness.analysis.leaderboard``); ``n_tables`` says how many;
 * lists ``{n_rows, snr, sampling}``: every combination, on the one function ``data`` describes, a fresh table
@@ -34,13 +34,13 @@ from harness.analysis.summary import reference_surrogate
 from harness.cells import Cell, Eval, cell_id, run_cells
 from harness.config import as_list, seeds_of, to_plain
 from harness.data.dataset import Dataset
-from harness.data.synthetic import TARGET, describe, generate, sample_rows, table_grid, true_function, truth_of
-from harness.data.synthetic.grid import GRIDS
+from harness.synthetic import TARGET, describe, generate, sample_rows, table_grid, true_function, truth_of
+from harness.synthetic.grid import GRIDS
 from harness.errors import ConfigError
 from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import specs_of
-from harness.explanations import Interpretation
-from harness.explanations.scoring import DEFAULT_THRESHOLD, shape_errors
+from harness.interpretation import Interpretation
+from harness.interpretation.scoring import DEFAULT_THRESHOLD, shape_errors
 from harness.hpo import sampler
 from harness.render import fidelity as render
 from harness.render import leaderboard as board_render
@@ -192,7 +192,7 @@ def run(cfg, opts):
         write_csv(frame, out / f"{name}.csv")
     log.info("fidelity: %d fits on %d tables (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), len(tables), result.computed, result.cached, result.wall_seconds, out)
-    # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
+    # Read back what was written, so a single run is summarised exactly as harness.aggregate summarises a multirun.
     return EXPERIMENT.finish(read_table(out / "metrics.csv"), opts,
                   **{name: read_table(out / f"{name}.csv") if len(frame) else frame for name, frame in tidy.items()})
 

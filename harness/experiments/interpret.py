@@ -44,7 +44,7 @@ from harness.cells import Cell, Eval, cell_id, run_cells
 from harness.config import seeds_of
 from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import datasets_of, specs_of
-from harness.explanations import Interpretation, records_of
+from harness.interpretation import Interpretation, records_of
 from harness.paper import interpret as paper
 from harness.paper import on_paper_data
 from harness.paper.claims import write_claims
@@ -101,7 +101,7 @@ def run(cfg, opts):
     write_csv(features_of(datasets), out / "features.csv")
     log.info("interpret: %d fits (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), result.computed, result.cached, result.wall_seconds, out)
-    # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
+    # Read back what was written, so a single run is summarised exactly as harness.aggregate summarises a multirun.
     return EXPERIMENT.finish(result.rows, opts, **{name: read_table(out / f"{name}.csv") for name in TABLES[1:]})
 
 

@@ -30,7 +30,7 @@ from harness.errors import ConfigError
 from harness.experiments import hpo_order
 from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import sizes_of
-from harness.explanations import Interpretation, records_of
+from harness.interpretation import Interpretation, records_of
 from harness.paper import on_paper_data
 from harness.paper import stability as paper
 from harness.paper.claims import write_claims
@@ -77,7 +77,7 @@ def run(cfg, opts):
         write_csv(_experiment_first(pd.concat(parts, ignore_index=True)) if parts else pd.DataFrame(), out / f"{name}.csv")
     log.info("stability: %d cells (%d computed, %d cached) in %.1f s; wrote %s",
              len(cells), result.computed, result.cached, result.wall_seconds, out)
-    # Read back what was written, so a single run is summarised exactly as harness.report summarises a multirun.
+    # Read back what was written, so a single run is summarised exactly as harness.aggregate summarises a multirun.
     return EXPERIMENT.finish(read_table(out / "metrics.csv"), opts,
                   **{name: read_table(out / f"{name}.csv") if parts else None for name, parts in tables.items()})
 

@@ -1,7 +1,7 @@
 """The explainer contract, and the one currency every additive explanation is written in.
 
 An explainer turns a fitted model and the rows it was fitted on into an
-:class:`~harness.explanations.Interpretation` (``Explainer.explain``).
+:class:`~harness.interpretation.Interpretation` (``Explainer.explain``).
 Most reduce the model to per-row additive terms first (a
 :class:`Decomposition`: one main term per feature and, where the model has
 them, one term per pair of features); ``record_of`` then centres each term
@@ -37,7 +37,7 @@ from harness.data.dataset import Dataset
 from harness.data.infer import active_masks
 from harness.data.schema import Schema
 from harness.text import safe_name
-from harness.explanations.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
+from harness.interpretation.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
 GRID = 32
 

@@ -57,7 +57,7 @@ import pandas as pd
 from harness.data.dataset import Dataset
 from harness.errors import ConfigError
 from harness.explainers.base import Explainer, _ordered, _plain, _snap, columns_of, final_step
-from harness.explanations.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
+from harness.interpretation.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
 DOMAINS = ("uniform", "observed")
 CATEGORICAL = ("box", "levels")

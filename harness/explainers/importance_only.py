@@ -11,7 +11,7 @@ from typing import Mapping
 import pandas as pd
 
 from harness.data.dataset import Dataset
-from harness.explanations.record import IMPORTANCE_COLUMNS, SHAPE_COLUMNS, Interpretation
+from harness.interpretation.record import IMPORTANCE_COLUMNS, SHAPE_COLUMNS, Interpretation
 
 
 def importance_record(data: Dataset, importance: Mapping[str, float], method: str, measure: str,

@@ -15,7 +15,7 @@ import numpy as np
 from harness.data.dataset import Dataset
 from harness.explainers.base import Explainer, columns_of, final_step
 from harness.explainers.importance_only import importance_record
-from harness.explanations.record import Interpretation
+from harness.interpretation.record import Interpretation
 
 
 class MDI(Explainer):

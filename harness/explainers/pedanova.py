@@ -38,7 +38,7 @@ from harness.data.dataset import Dataset
 from harness.errors import ConfigError, DataError
 from harness.explainers.base import Explainer
 from harness.explainers.importance_only import importance_record
-from harness.explanations.record import Interpretation
+from harness.interpretation.record import Interpretation
 
 log = logging.getLogger("harness")
 

@@ -13,7 +13,7 @@ from harness.data.dataset import Dataset
 from harness.config import integer
 from harness.explainers.base import Explainer
 from harness.explainers.importance_only import importance_record
-from harness.explanations.record import Interpretation
+from harness.interpretation.record import Interpretation
 
 
 class Permutation(Explainer):

@@ -1,26 +1,11 @@
-"""The explanation record, how records agree, and how one is scored against a known truth (a leaf layer)."""
-from harness.explanations.agreement import (
-    agreement,
-    rank_agreement,
-    shape_correlations,
-    shape_map,
-    top_k,
-    top_k_overlap,
-)
-from harness.explanations.record import (
-    IMPORTANCE_COLUMNS,
-    INTERACTION_COLUMNS,
-    NOT_EXPLAINED,
-    SHAPE_COLUMNS,
-    Interpretation,
-    average,
-    pair_term,
-    records_of,
-)
-from harness.explanations.scoring import pair_detection, score, shape_errors
+"""Deprecated spelling of :mod:`harness.interpretation` (the Interpretation record, agreement, scoring); removed in
+the next release."""
+from __future__ import annotations
 
-__all__ = [
-    "IMPORTANCE_COLUMNS", "INTERACTION_COLUMNS", "NOT_EXPLAINED", "SHAPE_COLUMNS", "Interpretation", "agreement", "average",
-    "pair_detection", "pair_term", "rank_agreement", "records_of", "score", "shape_correlations", "shape_errors",
-    "shape_map", "top_k", "top_k_overlap",
-]
+import warnings
+
+from harness.interpretation import *  # noqa: F401,F403
+from harness.interpretation import __all__  # noqa: F401
+
+warnings.warn("harness.explanations is renamed harness.interpretation; the old name goes in the next release",
+              DeprecationWarning, stacklevel=2)

@@ -13,7 +13,7 @@ import pandas as pd
 from harness.analysis.interpret import singles, term_label, term_rank
 from harness.data.nmt import LABELS
 from harness.paper import PAIRS
-from harness.explanations import Interpretation
+from harness.interpretation import Interpretation
 from harness.paper.claims import NOT_REPRODUCED, Claim, verdict, verdict_of
 from harness.text import fmt_value
 

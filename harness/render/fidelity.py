@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.analysis.fidelity import MEASURES, SKEW, TOP_K, at_setting, failed_fits, method_means
-from harness.explanations import Interpretation
+from harness.interpretation import Interpretation
 from harness.render.drawing import drawn
 from harness.render.figures import curves, plt, save, suptitle
 from harness.render.interpret import shape_grid
@@ -90,7 +90,7 @@ def document(scored: pd.DataFrame, summary: pd.DataFrame, setting: dict | None, 
     if tables is not None and len(tables):
         parts += ["## The tables\n",
                   f"{len(tables)} tables over {tables['seed'].nunique()} seed(s), each described in tables.md with its "
-                  "complete settings (tables.csv: settings JSON; `harness.data.synthetic.generate(json.loads(settings))` "
+                  "complete settings (tables.csv: settings JSON; `harness.synthetic.generate(json.loads(settings))` "
                   "rebuilds it). The first:\n", tables["description"].iloc[0], ""]
     parts.append(_method_note(threshold))
     return "\n".join(parts)
@@ -161,7 +161,7 @@ def _method_note(threshold: float) -> str:
     return "\n".join([
         "## How fidelity is scored\n",
         "Every surrogate is fitted on all rows of a table and explained as in the interpret experiment; the truth is the "
-        "generating function decomposed on the same rows (`harness.data.synthetic.truth_of`).",
+        "generating function decomposed on the same rows (`harness.synthetic.truth_of`).",
         "",
         "- **Ranking**: Spearman and Kendall τ-b of the single-feature importances with the true ones (features without a "
         "true effect tie at 0, so a perfect ranking of the others scores Kendall < 1); top-3 overlap. Rank correlations "

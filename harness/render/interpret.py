@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.interpret import TOP_K, agreement_means, term_label, term_rank
-from harness.explanations import Interpretation
+from harness.interpretation import Interpretation
 from harness.render.drawing import drawn
 from harness.render.figures import level_ticks, log_scaled, plt, positions, save, suptitle
 from harness.render.markdown import table

@@ -5,7 +5,7 @@ import math
 from pathlib import Path
 
 
-from harness.explanations import Interpretation
+from harness.interpretation import Interpretation
 from harness.render.figures import level_ticks, log_scaled, plt, positions, save, suptitle
 
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}

@@ -243,7 +243,7 @@ def diagnostics_md(ebm: str, corr: pd.DataFrame, scatter: str | None,
                if pd.notna(r["spearman"]) else ("–",) * 4)] for _, r in corr.iterrows()]
     md = [f"### {ebm}: when does transfer work?\n",
           "For every cross-task cell (train A, test B): the similarity of the EBM fitted on A and the EBM fitted on "
-          f"B with the same seed (`harness.explanations.agreement`) — Spearman of their {importances}, and the mean "
+          f"B with the same seed (`harness.interpretation.agreement`) — Spearman of their {importances}, and the mean "
           "over features of the Pearson correlation of their shapes on the raw values both tasks hold (a feature "
           f"counts only with ≥ 3 shared values{shared}) — averaged over seeds, against the transfer SRC of A → B; the "
           "unseen-value share is the third candidate. The similarities are symmetric, so A → B and B → A share an x "

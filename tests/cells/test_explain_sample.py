@@ -9,7 +9,7 @@ import pytest
 
 from harness.cells import Cell, Eval, explained_rows, run_cells
 from harness.config import ExplainSample, RunOptions, explain_sample_of
-from harness.data.synthetic import generate
+from harness.synthetic import generate
 from harness.errors import ConfigError
 from harness.surrogates import load_spec
 

@@ -16,7 +16,7 @@ from harness.cells import Cell, Eval, run_cells
 from harness.config import RunOptions
 from harness.data.nmt import load_pair
 from harness.errors import HarnessError
-from harness.report import aggregate
+from harness.aggregate import aggregate
 from harness.surrogates import load_spec
 
 BAD_TREE = "surrogate.tree.estimator.model.max_depth=-1"

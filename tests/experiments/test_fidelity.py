@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.data.synthetic import generate
-from harness.explanations import pair_detection, score, shape_errors
-from harness.explanations import Interpretation, pair_term
-from harness.report import aggregate
+from harness.synthetic import generate
+from harness.interpretation import pair_detection, score, shape_errors
+from harness.interpretation import Interpretation, pair_term
+from harness.aggregate import aggregate
 from harness.explainers import explain
 from harness.surrogates.registry import build, load_spec
 from cli import harness as _harness

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from harness.data import load_dataset
-from harness.report import aggregate
+from harness.aggregate import aggregate
 from cli import harness as _harness
 from cli import run
 

@@ -8,9 +8,9 @@ import pytest
 
 from harness.analysis import leaderboard as lb
 from harness.analysis.fidelity import fit_scores, sense_of
-from harness.data.synthetic import generate, truth_of
+from harness.synthetic import generate, truth_of
 from harness.explainers import explain
-from harness.report import aggregate
+from harness.aggregate import aggregate
 from harness.surrogates.registry import build, load_spec
 from cli import run  # in this process: the real CLI runs fidelity in tests/experiments/test_fidelity.py
 

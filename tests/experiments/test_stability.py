@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from harness.analysis.stability import stable_sizes
-from harness.report import aggregate
+from harness.aggregate import aggregate
 from cli import harness as _harness
 from cli import run
 

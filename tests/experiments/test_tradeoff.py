@@ -10,7 +10,7 @@ import pytest
 
 from harness.analysis.tradeoff import hypervolume, normalised, pareto_mask
 from harness.data.nmt import load_pair
-from harness.report import aggregate
+from harness.aggregate import aggregate
 from cli import harness as _cli
 
 FAST = "surrogate=[ebm_fast,linear]"

@@ -22,7 +22,7 @@ from harness.data.schema import Feature, Schema  # noqa: E402
 from harness.data.splits import train_test_split  # noqa: E402
 from harness.analysis import transfer as analysis  # noqa: E402
 from harness.experiments import transfer  # noqa: E402
-from harness.report import main as report_main  # noqa: E402
+from harness.aggregate import main as report_main  # noqa: E402
 from harness.render.transfer import heatmap  # noqa: E402
 from harness.surrogates.registry import build, load_spec  # noqa: E402
 

@@ -16,8 +16,8 @@ import pytest
 from harness.data import load_dataset
 from harness.data.infer import ABSENT, active_masks
 from harness.explainers import for_model, record_of
-from harness.explanations import Interpretation, average, records_of
-from harness.explanations.record import pair_term
+from harness.interpretation import Interpretation, average, records_of
+from harness.interpretation.record import pair_term
 from harness.surrogates import build, load_spec
 
 MLP = Path(__file__).parents[1] / "data" / "fixtures" / "smac_mlp"

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.data.synthetic import generate
-from harness.explanations import (
+from harness.synthetic import generate
+from harness.interpretation import (
     Interpretation,
     agreement,
     average,

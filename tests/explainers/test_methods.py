@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from harness.data.synthetic import generate
+from harness.synthetic import generate
 from harness.errors import ConfigError, DataError
 from harness.explainers import explain, for_model, make
 from harness.surrogates import build, load_spec

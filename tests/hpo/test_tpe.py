@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy.spatial.distance import cdist
 
-from harness.data.synthetic import generate
+from harness.synthetic import generate
 from harness.errors import ConfigError
 from harness.hpo import order_pool, sampler
 from harness.hpo._pool import initial_points

@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 
 from harness.paths import config_root
 from harness.data import load_dataset
-from harness.data.synthetic import describe, generate, resolve, true_function, truth_of
+from harness.synthetic import describe, generate, resolve, true_function, truth_of
 from harness.errors import ConfigError
 from harness.hpo import order_pool, sampler
 

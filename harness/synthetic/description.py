@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from harness.data.dataset import Dataset
-from harness.data.synthetic.oracle import build
-from harness.data.synthetic.settings import VERSION, resolve
+from harness.synthetic.oracle import build
+from harness.synthetic.settings import VERSION, resolve
 
 
 def _feature_text(f: dict) -> str:
@@ -76,5 +76,5 @@ def describe(ds: Dataset) -> str:
         f"The score ({goal}) is the sum of main effects on each feature's scaled value u ∈ [0, 1] "
         f"(strength = swing over the domain): {'; '.join(mains)}; pairwise interactions 4·s·(u_a − ū_a)(u_b − ū_b): {pairs}; "
         f"plus Gaussian noise with var(signal)/var(noise) = {g['snr']:g}.{placed}{_drawn_text(g)}{_conditional_text(g)} "
-        f"`harness.data.synthetic.generate(meta['generator'])` regenerates it."
+        f"`harness.synthetic.generate(meta['generator'])` regenerates it."
     )

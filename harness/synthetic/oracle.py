@@ -53,9 +53,9 @@ import pandas as pd
 from harness import libm
 from harness.data import infer
 from harness.data.schema import Schema
-from harness.data.synthetic import shapes
-from harness.data.synthetic.settings import conditions_of, resolve, schema_of
-from harness.data.synthetic.shapes import PAIR_SCALE
+from harness.synthetic import shapes
+from harness.synthetic.settings import conditions_of, resolve, schema_of
+from harness.synthetic.shapes import PAIR_SCALE
 from harness.seeds import Stream, rng
 
 __all__ = ["PAIR_SCALE", "Oracle", "build", "sample_rows", "true_function"]

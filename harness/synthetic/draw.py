@@ -46,7 +46,7 @@ from itertools import combinations
 import numpy as np
 
 from harness.data.schema import Feature
-from harness.data.synthetic.shapes import PAIR_SCALE, moments, nodes_of, unit_moments
+from harness.synthetic.shapes import PAIR_SCALE, moments, nodes_of, unit_moments
 from harness.errors import ConfigError
 
 OPTIONS = {

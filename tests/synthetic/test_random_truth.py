@@ -22,9 +22,9 @@ import pytest
 from scipy import integrate
 
 from harness.data import infer
-from harness.data.synthetic import describe, generate, resolve, sample_rows, table_grid, true_function, truth_of
-from harness.data.synthetic import shapes
-from harness.data.synthetic.oracle import indicator_of
+from harness.synthetic import describe, generate, resolve, sample_rows, table_grid, true_function, truth_of
+from harness.synthetic import shapes
+from harness.synthetic.oracle import indicator_of
 from harness.errors import ConfigError
 from harness.hpo import sampler
 

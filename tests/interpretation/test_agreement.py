@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.explanations import Interpretation, agreement, rank_agreement, shape_correlations, top_k_overlap
+from harness.interpretation import Interpretation, agreement, rank_agreement, shape_correlations, top_k_overlap
 
 
 def test_agreement_measures():

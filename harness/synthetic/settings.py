@@ -9,7 +9,7 @@ option a setting does not use (a condition, a drawn function) leaves no key
 behind, so adding options never changes an existing table's identity.
 
 ``schema: random`` draws the schema, effects and interactions from the seed
-(``harness.data.synthetic.draw``, options under ``random``); the resolved
+(``harness.synthetic.draw``, options under ``random``); the resolved
 settings spell the draw out and keep its options under ``drawn``. ``snr`` may
 be a range ``[low, high]``, drawn log-uniformly from the seed.
 
@@ -25,10 +25,10 @@ import math
 
 from harness.data import infer
 from harness.data.schema import Feature, Schema
-from harness.data.synthetic import draw
+from harness.synthetic import draw
 from harness.config import integer
 from harness.errors import ConfigError
-from harness.explanations.record import pair_term
+from harness.interpretation.record import pair_term
 
 VERSION = "synthetic-1"
 TARGET = "score"

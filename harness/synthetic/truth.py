@@ -25,7 +25,7 @@ rows is an effect of the parent's level, and joins the parent's term as
 indicator together with the feature (and the parent).
 
 ``truth_of(ds, sense="fanova")`` gives the functional-ANOVA truth instead
-(``harness.data.synthetic.fanova``): importance = Var(term) / Var(f) under
+(``harness.synthetic.fanova``): importance = Var(term) / Var(f) under
 the generator's sampling distribution, exact, for every feature and every
 pair (0 where there is no term); shapes and surfaces are those Hoeffding
 terms at the same values as above. It depends on the generator alone, not
@@ -40,11 +40,11 @@ import pandas as pd
 
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature
-from harness.data.synthetic.fanova import Anova
-from harness.data.synthetic.oracle import PAIR_SCALE, Oracle, build
-from harness.data.synthetic.settings import resolve
+from harness.synthetic.fanova import Anova
+from harness.synthetic.oracle import PAIR_SCALE, Oracle, build
+from harness.synthetic.settings import resolve
 from harness.errors import ConfigError
-from harness.explanations.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
+from harness.interpretation.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
 GRID = 32
 SENSES = ("mean", "fanova")

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from harness.explanations.agreement import rank_agreement, shape_map, top_k_overlap
-from harness.explanations.record import Interpretation
+from harness.interpretation.agreement import rank_agreement, shape_map, top_k_overlap
+from harness.interpretation.record import Interpretation
 
 TOP_K = 3
 DEFAULT_THRESHOLD = 0.1

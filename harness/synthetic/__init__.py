@@ -2,7 +2,7 @@
 
 A real HPO table cannot say whether a surrogate's explanation is right; a
 synthetic one can. ``generate(settings)`` returns the table and its truth as
-an :class:`~harness.explanations.Interpretation`, so surrogates' explanations
+an :class:`~harness.interpretation.Interpretation`, so surrogates' explanations
 are scored against it exactly as they are compared with each other.
 
 The package: ``settings`` (defaults, validation, ``resolve``), ``shapes``
@@ -42,13 +42,13 @@ import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
-from harness.data.synthetic.description import describe
-from harness.data.synthetic.grid import table_grid
-from harness.data.synthetic.oracle import Oracle, build, sample_rows, true_function
-from harness.data.synthetic.settings import TARGET, VERSION, resolve
-from harness.data.synthetic.truth import decompose, truth_of
+from harness.synthetic.description import describe
+from harness.synthetic.grid import table_grid
+from harness.synthetic.oracle import Oracle, build, sample_rows, true_function
+from harness.synthetic.settings import TARGET, VERSION, resolve
+from harness.synthetic.truth import decompose, truth_of
 from harness.errors import ConfigError
-from harness.explanations.record import Interpretation
+from harness.interpretation.record import Interpretation
 
 Order = Callable[..., np.ndarray]  # (method, X, y, seed, maximize=) -> a permutation of the pool
 

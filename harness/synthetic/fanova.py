@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.data.synthetic.oracle import Oracle
-from harness.data.synthetic.shapes import PAIR_SCALE, unit_moments
+from harness.synthetic.oracle import Oracle
+from harness.synthetic.shapes import PAIR_SCALE, unit_moments
 
 
 class Anova:

@@ -14,7 +14,7 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
-from harness.explanations.record import Interpretation
+from harness.interpretation.record import Interpretation
 
 MIN_SHARED = 3  # values two shapes must share for their correlation
 
