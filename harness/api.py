@@ -43,7 +43,7 @@ def as_dataset(data, target: str | None = None, *, maximize: bool = True, featur
     """A Dataset from a DataFrame, a table file (.csv/.tsv/.parquet), an Optuna study or a Dataset."""
     if isinstance(data, Dataset):
         return data
-    from harness.data import table
+    from harness.data.readers import table
 
     opts = {"target": target, "maximize": maximize, "features": list(features) if features else None,
             "types": types, "name": name}
@@ -52,7 +52,7 @@ def as_dataset(data, target: str | None = None, *, maximize: bool = True, featur
     if isinstance(data, (str, Path)):
         return table.load({**opts, "path": str(data)})
     if hasattr(data, "get_trials") and hasattr(data, "directions"):
-        from harness.data.optuna_study import _objective, from_study
+        from harness.data.readers.optuna_study import _objective, from_study
 
         index, _ = _objective(target, data)
         return from_study(data, objective=index, name=name)

@@ -22,7 +22,7 @@ from optuna.importance import BaseImportanceEvaluator
 
 from harness.api import explain
 from harness.config import integer
-from harness.data.optuna_study import from_study
+from harness.data.readers.optuna_study import from_study
 from harness.seeds import check_seed
 from harness.surrogates.registry import load_spec
 

@@ -27,7 +27,7 @@ _SHARED = REPO.parent / "shared" / "data" / "nmt_hpo"
 if "HARNESS_DATA_DIR" not in os.environ and _SHARED.is_dir():
     os.environ["HARNESS_DATA_DIR"] = str(_SHARED)
 
-from harness.data.nmt import load_pair  # noqa: E402
+from harness.data.readers.nmt import load_pair  # noqa: E402
 from harness.data.splits import train_test_split  # noqa: E402
 from harness.hpo import METHODS, order_pool  # noqa: E402
 from harness.hpo._pool import initial_points  # noqa: E402

@@ -45,7 +45,7 @@ import sklearn  # noqa: E402
 
 from harness.cells import Cell, _fit_and_score  # noqa: E402
 from harness.data.dataset import Dataset  # noqa: E402
-from harness.data.nmt import load_pair  # noqa: E402
+from harness.data.readers.nmt import load_pair  # noqa: E402
 from harness.data.schema import Schema  # noqa: E402
 from harness.data.splits import train_test_split  # noqa: E402
 from harness.synthetic import generate  # noqa: E402

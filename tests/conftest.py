@@ -57,7 +57,7 @@ def data_copy(tmp_path, data_dir) -> Path:
 @pytest.fixture(scope="session")
 def sw_en_scaled():
     """The real sw-en table scaled as experiments feed HPO methods: schema [0, 1], log for bpe/embed/lr."""
-    from harness.data.nmt import load_pair
+    from harness.data.readers.nmt import load_pair
 
     ds = load_pair("sw-en")
     return ds.scaled().to_numpy(), ds.y.to_numpy()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.data.nmt import PAIRS, TARGET, load_pair
+from harness.data.readers.nmt import PAIRS, TARGET, load_pair
 from harness.synthetic import generate
 
 NMT_TYPES = "data.types={bpe: log, embed: log, lr: log}"  # the NMT schema's declared scales (see data.nmt.SCALES)

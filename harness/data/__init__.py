@@ -5,7 +5,8 @@ from collections.abc import Mapping
 
 from omegaconf import DictConfig, OmegaConf
 
-from harness.data import registry, tasks
+from harness.data import registry
+from harness.data.readers import tasks
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
 from harness.config import distinct
@@ -65,7 +66,7 @@ def datasets_for(cfg, order=None) -> list[Dataset]:
     if isinstance(pairs, str):
         pairs = [pairs]
     if not pairs:
-        from harness.data.nmt import PAIRS
+        from harness.data.readers.nmt import PAIRS
 
         raise ConfigError(f"pairs=[] names no table: list the pairs to run on ({', '.join(PAIRS)}), "
                           "or pairs=null for the one of data.pair")

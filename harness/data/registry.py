@@ -7,12 +7,12 @@ from __future__ import annotations
 import importlib
 
 LOADERS: dict[str, str] = {
-    "nmt": "harness.data.nmt:load",
-    "table": "harness.data.table:load",
-    "optuna": "harness.data.optuna_study:load",
-    "smac": "harness.data.smac:load",
-    "raytune": "harness.data.raytune:load",
-    "nmtlc": "harness.data.nmtlc:load",
+    "nmt": "harness.data.readers.nmt:load",
+    "table": "harness.data.readers.table:load",
+    "optuna": "harness.data.readers.optuna_study:load",
+    "smac": "harness.data.readers.smac:load",
+    "raytune": "harness.data.readers.raytune:load",
+    "nmtlc": "harness.data.readers.nmtlc:load",
     "synthetic": "harness.synthetic:load",
 }
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from harness.data.nmt import PAIRS
+from harness.data.readers.nmt import PAIRS
 from harness.paper.numbers import table2
 
 

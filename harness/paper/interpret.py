@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.interpret import singles, term_label, term_rank
-from harness.data.nmt import LABELS
+from harness.data.readers.nmt import LABELS
 from harness.paper import PAIRS
 from harness.interpretation import Interpretation
 from harness.paper.claims import NOT_REPRODUCED, Claim, verdict, verdict_of

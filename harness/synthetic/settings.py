@@ -105,7 +105,7 @@ def _feature(entry, i: int) -> Feature:
 def schema_of(spec) -> Schema:
     """The schema a ``schema`` setting names: ``nmt`` (the NMT tables' six hyperparameters) or a list of features."""
     if spec == "nmt":
-        from harness.data.nmt import schema_for
+        from harness.data.readers.nmt import schema_for
 
         return schema_for("sw-en")
     if not isinstance(spec, (list, tuple)) or not spec:

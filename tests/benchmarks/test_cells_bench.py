@@ -11,7 +11,7 @@ import pytest
 
 from harness.cells import Cell, Eval, _fit_and_score
 from harness.seeds import model_seed
-from harness.data.nmt import load_pair
+from harness.data.readers.nmt import load_pair
 from harness.data.splits import train_test_split
 from harness.surrogates.registry import build, known_surrogates, load_spec
 

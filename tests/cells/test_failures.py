@@ -14,7 +14,7 @@ from harness import run_experiment
 from harness.analysis.summary import surrogate_failures
 from harness.cells import Cell, Eval, run_cells
 from harness.config import RunOptions
-from harness.data.nmt import load_pair
+from harness.data.readers.nmt import load_pair
 from harness.errors import HarnessError
 from harness.aggregate import aggregate
 from harness.surrogates import load_spec

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from harness.data import load_dataset
-from harness.data.nmt import EXPECTED_ROWS, FEATURES, PAIRS, load_pair
+from harness.data.readers.nmt import EXPECTED_ROWS, FEATURES, PAIRS, load_pair
 from harness.errors import DataError
 
 ROWS = {"zh-en": 118, "ru-en": 176, "ja-en": 150, "en-ja": 168, "sw-en": 767, "so-en": 604}
@@ -151,7 +151,7 @@ def test_load_dataset_from_config_node(data_dir):
 
 # ------------------------------------------------------------------ every recorded metric as the target
 
-from harness.data.nmt import OBJECTIVES  # noqa: E402
+from harness.data.readers.nmt import OBJECTIVES  # noqa: E402
 from harness.data.objectives import targets_of  # noqa: E402
 from harness.errors import ConfigError  # noqa: E402
 

@@ -10,8 +10,8 @@ from hydra import compose, initialize_config_dir
 
 from harness.paths import config_root
 from harness.data import load_dataset
-from harness.data.nmt import SCALES, schema_for
-from harness.data.nmtlc import safe_load
+from harness.data.readers.nmt import SCALES, schema_for
+from harness.data.readers.nmtlc import safe_load
 from harness.errors import ConfigError, DataError
 
 CALLS = []

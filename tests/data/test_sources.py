@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from harness.data.nmt import load_pair
+from harness.data.readers.nmt import load_pair
 from harness.data.sources import FILES, fetch, sha256_of
 from harness.errors import DataError
 

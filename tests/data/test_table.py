@@ -45,7 +45,7 @@ def load(path, /, **opts):
 
 
 def test_inference_and_cleaning(mixed, caplog):
-    with caplog.at_level(logging.WARNING, logger="harness.data.table"):
+    with caplog.at_level(logging.WARNING, logger="harness.data.readers.table"):
         ds = load(mixed)
     assert ds.name == "runs" and ds.maximize and len(ds.fingerprint) == 64
     assert len(ds) == 11 and ds.y.name == "acc" and ds.y.dtype == np.float64

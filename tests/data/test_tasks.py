@@ -10,8 +10,8 @@ from tasks_table import nmt_csv
 
 from harness.data import datasets_for, load_dataset
 from harness.data.infer import INDICATOR_LEVELS
-from harness.data.nmt import PAIRS, load_pair
-from harness.data.tasks import read_tasks
+from harness.data.readers.nmt import PAIRS, load_pair
+from harness.data.readers.tasks import read_tasks
 from harness.errors import ConfigError, DataError
 
 

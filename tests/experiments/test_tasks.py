@@ -15,7 +15,7 @@ from tasks_table import NMT_TYPES, nmt_csv, synthetic_csv  # noqa: E402
 from harness.analysis import across_tasks  # noqa: E402
 from harness.api import run_experiment  # noqa: E402
 from harness.analysis import transfer as analysis  # noqa: E402
-from harness.data.nmt import PAIRS  # noqa: E402
+from harness.data.readers.nmt import PAIRS  # noqa: E402
 from harness.experiments import transfer  # noqa: E402
 from harness.render import across_tasks as render_tasks  # noqa: E402
 from harness.render import transfer as render  # noqa: E402

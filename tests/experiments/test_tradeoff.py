@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from harness.analysis.tradeoff import hypervolume, normalised, pareto_mask
-from harness.data.nmt import load_pair
+from harness.data.readers.nmt import load_pair
 from harness.aggregate import aggregate
 from cli import harness as _cli
 

@@ -16,7 +16,7 @@ from harness.config import RunOptions  # noqa: E402
 from harness.cells import run_cells  # noqa: E402
 from harness.seeds import model_seed  # noqa: E402
 from harness.data.dataset import Dataset  # noqa: E402
-from harness.data.nmt import PAIRS, load_pair  # noqa: E402
+from harness.data.readers.nmt import PAIRS, load_pair  # noqa: E402
 from harness.data.pooled import pool, rows_in, union_schema  # noqa: E402
 from harness.data.schema import Feature, Schema  # noqa: E402
 from harness.data.splits import train_test_split  # noqa: E402

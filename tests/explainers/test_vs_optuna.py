@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from harness.data.optuna_study import load
+from harness.data.readers.optuna_study import load
 from harness.explainers import make
 from harness.surrogates import build, load_spec
 

@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 from sklearn.base import clone
 
 from harness.data.dataset import Dataset
-from harness.data.nmt import load_pair
+from harness.data.readers.nmt import load_pair
 from harness.data.schema import Feature, Schema
 from harness.errors import ConfigError
 from harness.surrogates import build, known_surrogates, library_version, load_spec

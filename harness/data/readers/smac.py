@@ -19,7 +19,7 @@ the slow tests check this parser against it).
   indicator (``harness.data.infer``), e.g. ``active_solver_in_{sgd,adam}``.
 * **Trials**: only ``SUCCESS`` trials with a finite cost count; the others are
   counted by status in ``meta["dropped_trials"]``. A configuration's trials at
-  the chosen budget (``data.budget``, ``harness.data.runs``; SMAC3's budget
+  the chosen budget (``data.budget``, ``harness.data.readers.runs``; SMAC3's budget
   field) are averaged over their seeds and instances: one row per
   configuration (per budget with ``budget=feature``), its cost the mean,
   ``n_runs`` and ``cost_std`` in ``extras``.
@@ -42,7 +42,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from harness.data import infer, runs
+from harness.data import infer
+from harness.data.readers import runs
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature
 from harness.data.sources import file_hash

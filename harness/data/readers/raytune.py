@@ -11,7 +11,7 @@ installs Ray Tune to make runs; the slow tests check this reader against it).
   model feature names); ``null`` or a missing key means unset, so the
   parameter is conditional (``harness.data.infer``). Ray Tune stores no
   search space, so types follow the table reader's rules
-  (``harness.data.table``; ``data.types`` overrides them) and columns with
+  (``harness.data.readers.table``; ``data.types`` overrides them) and columns with
   a single value are dropped and reported.
 * **Reports**: ``result.json`` (one JSON object per line), else
   ``progress.csv``; nested metrics are flattened with ``/`` too. A report's
@@ -20,7 +20,7 @@ installs Ray Tune to make runs; the slow tests check this reader against it).
   trial folders do not record them.
 * ``data.report``: ``last`` (default) takes each trial's last report within
   the budget, ``best`` its best by ``mode``. ``data.budget``
-  (``harness.data.runs``): ``max`` considers every report; a value considers
+  (``harness.data.readers.runs``): ``max`` considers every report; a value considers
   the reports up to that iteration and drops the trials that stopped before
   it; ``feature`` makes every report a row, with ``training_iteration`` as a
   feature (``report`` must then be ``last``).
@@ -43,11 +43,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.data import infer, runs
-from harness.data.table import read_csv_exact
+from harness.data import infer
+from harness.data.readers import runs
+from harness.data.readers.table import read_csv_exact
 from harness.data.dataset import Dataset
 from harness.data.sources import file_hash
-from harness.data.table import typed
+from harness.data.readers.table import typed
 from harness.errors import ConfigError, DataError, one_line
 
 log = logging.getLogger(__name__)

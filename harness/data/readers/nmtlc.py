@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
-from harness.data.nmt import schema_for
+from harness.data.readers.nmt import schema_for
 from harness.data.schema import Feature, Schema
 from harness.data.sources import fetch, file_hash
 from harness.config import flag

@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from harness.config import integer
-from harness.data import infer, table
+from harness.data import infer
+from harness.data.readers import table
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
 from harness.data.sources import file_hash
