@@ -110,6 +110,9 @@ def _main() -> None:
     one_line = os.environ.get("HYDRA_FULL_ERROR") != "1"
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
+        from harness.app import register_configs
+
+        register_configs()
         _entry()
     except KeyboardInterrupt:  # before or after the run itself (composing the config, a sweep's launcher)
         _fail(INTERRUPTED, 130)

@@ -45,12 +45,12 @@ def as_dataset(data, target: str | None = None, *, maximize: bool = True, featur
         return data
     from harness.data.readers import table
 
-    opts = {"target": target, "maximize": maximize, "features": list(features) if features else None,
-            "types": types, "name": name}
+    opts = table.TableOptions.parse({"target": target, "maximize": maximize, "types": types or {}, "name": name,
+                                     "features": list(features) if features else None})
     if isinstance(data, pd.DataFrame):
-        return table.from_frame(data, {**opts, "name": name or "table"}, where="the DataFrame")
+        return table.from_frame(data, opts.replace(name=name or "table"), where="the DataFrame")
     if isinstance(data, (str, Path)):
-        return table.load({**opts, "path": str(data)})
+        return table.TableReader(opts.replace(path=str(data))).load()
     if hasattr(data, "get_trials") and hasattr(data, "directions"):
         from harness.data.readers.optuna_study import _objective, from_study
 
@@ -114,8 +114,9 @@ def run_experiment(name: str, overrides: Iterable[str] = (), output_dir: str | P
     Outputs go to ``output_dir`` (default ``results/runs/<name>/<time>`` under the current folder, as on
     the command line). Returns the rows, the tidy tables, the summary table and the files written.
     """
-    from harness.app import run
+    from harness.app import register_configs, run
 
+    register_configs()
     overrides = _overrides(overrides)
     cfg = compose([f"+experiment={name}", *overrides])
     out = Path(output_dir) if output_dir else Path("results/runs") / str(name) / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")

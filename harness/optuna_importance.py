@@ -50,7 +50,7 @@ class SurrogateImportanceEvaluator(BaseImportanceEvaluator):
         names = list(params) if params is not None else list(dict.fromkeys(p for t in _complete(study) for p in t.params))
         credit = dict.fromkeys(names, 0.0)
         for feature, value in record.main_importances().items():
-            owners = _owners(str(feature), ds.meta, names)
+            owners = _owners(str(feature), ds.conditions, names)
             for owner in owners:
                 credit[owner] += float(value) / len(owners)
         total = sum(credit.values())
@@ -71,13 +71,10 @@ def _complete(study):
     return study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
 
 
-def _owners(feature: str, meta: dict, params: list[str]) -> list[str]:
-    """The parameters a feature speaks for: itself, or those an activity indicator marks."""
+def _owners(feature: str, conditions, params: list[str]) -> list[str]:
+    """The parameters a feature speaks for: itself, or every parameter its activity indicator marks (the
+    table's ``conditions``)."""
     if feature in params:
         return [feature]
-    marked = (meta.get("indicators") or {}).get(feature)
-    if marked:
-        return [p for p in marked if p in params]
-    if feature.startswith("has_") and feature[4:] in params:
-        return [feature[4:]]
-    return []
+    marked = next((c.features for c in conditions if c.indicator == feature), ())
+    return [p for p in marked if p in params]

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.app import register_configs
+
+register_configs()  # the declared options in Hydra's config store, for tests that compose configs themselves
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "nmt_hpo"
 

@@ -80,7 +80,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
     ("surrogate=nosuch", "error: In 'config': Could not find 'surrogate/nosuch' Available options in 'surrogate': ebm "),
     ("data=nosuch", "error: In 'config': Could not find 'data/nosuch' Available options in 'data': "),
     ("nosuch_key=1", ("error: Could not override 'nosuch_key'. To append to your config use +nosuch_key=1 "
-                      "(Key 'nosuch_key' is not in struct)")),
+                      "(Key 'nosuch_key' not in 'SizeSweepOptions')")),
     ("seed=[0", "error: no viable alternative at input '[0'"),
     ("surrogate=[linear,null]", "error: the overrides +experiment=size_sweep surrogate=[linear,null] hydra.run.dir="),
 ])

@@ -174,7 +174,7 @@ def test_corrupt_cache_entries_are_recomputed_with_a_warning(tmp_path, caplog):
 
 @pytest.mark.parametrize("override, message", [
     ("seed=-1", "seed=-1: expected a non-negative integer"),
-    ("sizes=[abc]", "sizes='abc' is not a number"),
+    ("sizes=[abc]", "sizes[0]='abc' is not a number"),
     ("threads=abc", "threads='abc' is not a whole number"),
     ("threads=0", "threads=0 must be at least 1"),
     ("n_jobs=0", "n_jobs=0 runs nothing"),

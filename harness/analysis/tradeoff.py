@@ -142,4 +142,4 @@ def axis_table(ds: Dataset, a: Objective, b: Objective, kind: str) -> Dataset:
     return Dataset(name=f"{table_name(ds)}.{kind}({a.name},{b.name})", X=ds.X.iloc[keep].reset_index(drop=True),
                    y=pd.Series(y, name=kind), schema=ds.schema, maximize=True,
                    fingerprint=hashlib.sha256(ident.encode()).hexdigest(),
-                   meta={"table": table_name(ds), "target": f"{kind} axis of {a.name} and {b.name}", "unit": "sd"})
+                   table=table_name(ds), label=f"{kind} axis of {a.name} and {b.name}", unit="sd")

@@ -28,7 +28,7 @@ Conditional parameters (empty cells, parameters a trial did not set):
   it: ``active_<parent>_in_{sgd,adam}`` (spaces become ``_``; ``<``/``>``
   become ``lt``/``gt``, ``[ ]`` become ``( )``); otherwise it is
   ``has_<first numeric feature>``, as for a table's single empty column.
-* ``Dataset.meta["conditions"]`` lists each condition (its features,
+* ``Dataset.conditions`` lists each condition (its features,
   indicator, text and active-row count); ``active_masks`` gives the rows
   where each conditional feature is set, so a report can read a conditional
   feature's shape and importance over those rows and give their share.
@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
+from harness.data.dataset import Condition
 from harness.data.schema import Feature, Schema
 from harness.errors import ConfigError, DataError
 from harness.text import safe_name
@@ -121,7 +122,7 @@ def observed_numeric(name: str, values: np.ndarray, scale: str, max_levels: int,
 
 
 def assemble(columns: list[tuple[Feature, pd.Series]], where: str,
-             declared: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, Schema, list[dict]]:
+             declared: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, Schema, list[Condition]]:
     """The feature table, its schema and its conditions, from (feature, column) pairs.
 
     Numeric columns may hold NaN where a parameter is not set, categorical ones
@@ -133,8 +134,8 @@ def assemble(columns: list[tuple[Feature, pd.Series]], where: str,
     condition form one condition (with its indicator even if every row at hand
     is active), named by that text; an undeclared one is named by its first
     numeric feature. The
-    conditions come back as dicts (``features``, ``indicator``, ``condition``,
-    ``active_rows``) for ``Dataset.meta["conditions"]``; ``active_masks`` turns
+    conditions come back as records (``features``, ``indicator``, ``condition``,
+    ``active_rows``, :class:`~harness.data.dataset.Condition`) for ``Dataset.conditions``; ``active_masks`` turns
     them back into rows.
     """
     declared = declared or {}
@@ -162,8 +163,8 @@ def assemble(columns: list[tuple[Feature, pd.Series]], where: str,
             indicator = Feature(indicator_name(numeric[0], stated), scale="categorical",
                                 levels=INDICATOR_LEVELS, label=f"{text} ({', '.join(members)})")
             after[numeric[0]] = (indicator, pd.Series(np.where(absent[members[0]], "False", "True"), dtype=object))
-        conditions.append({"features": members, "indicator": None if indicator is None else indicator.name,
-                           "condition": text, "active_rows": int((~absent[members[0]]).sum())})
+        conditions.append(Condition(features=tuple(members), indicator=None if indicator is None else indicator.name,
+                                    condition=text, active_rows=int((~absent[members[0]]).sum())))
     out = []
     for f, col in columns:
         if not f.is_categorical:
@@ -187,20 +188,20 @@ def indicator_name(feature: str, condition: str | None) -> str:
     return safe_name("active_" + "_".join(condition.split()))
 
 
-def active_masks(X: pd.DataFrame, conditions: list[dict]) -> dict[str, np.ndarray]:
+def active_masks(X: pd.DataFrame, conditions) -> dict[str, np.ndarray]:
     """Per conditional feature, a boolean mask of the rows of ``X`` where it is set.
 
-    ``conditions`` is ``Dataset.meta["conditions"]``; ``X`` any rows of that
+    ``conditions`` is ``Dataset.conditions``; ``X`` any rows of that
     dataset's table (a subset keeps the columns the masks are read from).
     Features missing from the dict are set on every row.
     """
     masks = {}
     for c in conditions:
-        if c["indicator"] is not None:
-            mask = X[c["indicator"]].to_numpy() == INDICATOR_LEVELS[1]
+        if c.indicator is not None:
+            mask = X[c.indicator].to_numpy() == INDICATOR_LEVELS[1]
         else:
-            mask = X[c["features"][0]].to_numpy() != ABSENT
-        masks.update({name: mask for name in c["features"]})
+            mask = X[c.features[0]].to_numpy() != ABSENT
+        masks.update({name: mask for name in c.features})
     return masks
 
 

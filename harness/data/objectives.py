@@ -2,8 +2,8 @@
 
 A configuration is often scored several ways: the NMT tables record dev BLEU, decode time, perplexity,
 updates, memory and parameter count; a user's table may hold accuracy and latency (``data.targets``); an
-Optuna study may have several objectives. A reader lists them in ``Dataset.meta["objectives"]``
-(name -> direction, label, unit) and the ones asked for in ``meta["targets"]``; the target ``y`` is one of
+Optuna study may have several objectives. A reader lists them in ``Dataset.objectives``
+(name -> direction, label, unit) and the ones asked for in ``Dataset.targets``; the target ``y`` is one of
 them and the others sit in ``extras``. :func:`retarget` gives the same table with another of them as its
 target, so every experiment can model any objective, in its own direction (``Dataset.maximize``, used by
 MRR, regret and the HPO orders) and unit.
@@ -47,8 +47,8 @@ class Objective:
 
 def objectives_of(ds: Dataset) -> dict[str, Objective]:
     """The table's objectives by name, its current target first (a reader that lists none has only its target)."""
-    listed = {n: Objective(n, **d) for n, d in (ds.meta.get("objectives") or {}).items()}
-    own = listed.get(ds.target) or Objective(ds.target, ds.maximize, str(ds.meta.get("target", "")), str(ds.meta.get("unit", "")))
+    listed = {n: Objective(n, **d) for n, d in ds.objectives.items()}
+    own = listed.get(ds.target) or Objective(ds.target, ds.maximize, ds.label, ds.unit)
     return {ds.target: replace(own, maximize=ds.maximize), **{n: o for n, o in listed.items() if n != ds.target}}
 
 
@@ -63,7 +63,7 @@ def find(ds: Dataset, name, option: str) -> Objective:
 
 def targets_of(ds: Dataset) -> list[Objective]:
     """The objectives asked for (``data.targets``), in the order given; the target alone if none were."""
-    return [find(ds, n, "data.targets") for n in ds.meta.get("targets") or [ds.target]]
+    return [find(ds, n, "data.targets") for n in ds.targets or [ds.target]]
 
 
 def direction(option_value, objective: Objective, option: str = "data.maximize") -> bool:
@@ -81,7 +81,7 @@ def direction(option_value, objective: Objective, option: str = "data.maximize")
 
 def table_name(ds: Dataset) -> str:
     """The name of the table itself, whichever objective it currently models."""
-    return str(ds.meta.get("table", ds.name))
+    return ds.table or ds.name
 
 
 def retarget(ds: Dataset, name, option: str = "data.target") -> Dataset:
@@ -103,14 +103,17 @@ def retarget(ds: Dataset, name, option: str = "data.target") -> Dataset:
         raise DataError(f"table {table}, column {obj.name}: fewer than two distinct values; there is nothing to explain")
     extras = ds.extras.drop(columns=[obj.name]).assign(**{ds.target: ds.y.to_numpy()}).iloc[keep]
     digest = hashlib.sha256(f"{ds.fingerprint}|target={obj.name}|maximize={obj.maximize}".encode()).hexdigest()
-    return Dataset(
+    missing = {f"no {obj.name}": len(ds) - len(keep)} if len(keep) < len(ds) else {}
+    return replace(
+        ds,
         name=f"{table}.{obj.name}",
         X=ds.X.iloc[keep].reset_index(drop=True),
         y=pd.Series(values[keep], name=obj.name),
-        schema=ds.schema,
         extras=extras.reset_index(drop=True),
         maximize=obj.maximize,
         fingerprint=digest,
-        meta={**ds.meta, "table": table, "target": obj.display, "unit": obj.unit,
-              "dropped_rows": int(ds.meta.get("dropped_rows", 0)) + len(ds) - len(keep)},
+        table=table,
+        label=obj.display,
+        unit=obj.unit,
+        dropped={**ds.dropped, **missing},
     )

@@ -46,7 +46,7 @@ def pool(parts: Sequence[Dataset], feed: str = "raw", name: str | None = None) -
     With ``feed="scaled"`` every part is mapped onto its own schema's [0, 1]
     first, so the pooled schema is the union of linear unit ranges and
     scaling the pooled table again leaves it unchanged: cells run on it with
-    the same ``feed`` as the single pairs. ``meta["offsets"]`` gives each
+    the same ``feed`` as the single pairs. ``offsets`` gives each
     part's first row, to translate a part's row positions (:func:`rows_in`).
     """
     if len(parts) < 1:
@@ -72,7 +72,9 @@ def pool(parts: Sequence[Dataset], feed: str = "raw", name: str | None = None) -
         schema=schema,
         maximize=parts[0].maximize,
         fingerprint=digest,
-        meta={"parts": [p.name for p in parts], "offsets": offsets, "feed": feed},
+        parts=tuple(p.name for p in parts),
+        offsets=offsets,
+        details={"feed": feed},
     )
 
 
@@ -89,4 +91,4 @@ def leave_one_out(datasets: dict[str, Dataset], feed: str = "raw") -> dict[str, 
 
 def rows_in(pooled: Dataset, part: str, rows) -> np.ndarray:
     """Positions in the pooled table of a part's rows."""
-    return np.asarray(rows, dtype=int) + pooled.meta["offsets"][part]
+    return np.asarray(rows, dtype=int) + pooled.offsets[part]

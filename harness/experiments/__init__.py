@@ -1,7 +1,9 @@
 """The experiments, looked up by name: each is a module ``harness.experiments.<name>`` with an ``EXPERIMENT``.
 
 Configs under ``conf/experiment/`` select one with ``task:``; several configs may run one experiment
-with different settings (``interpret_llm`` runs ``interpret`` on the NMTLC tables).
+with different settings (``interpret_llm`` runs ``interpret`` on the NMTLC tables). Each config extends its
+experiment's declared options (``harness.experiments.options``), which ``register_options`` puts in Hydra's
+config store as ``schema/experiment/<task>``.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from omegaconf import OmegaConf
 
 from harness.errors import ConfigError
 from harness.experiments.base import Experiment, ExperimentResult
+from harness.config import options_of
+from harness.experiments.options import BY_TASK, ExperimentOptions
+from harness.experiments.setup import Setup, resolve
 from harness.paths import config_root
 
 
@@ -55,7 +60,25 @@ def _load(name: str) -> Experiment:
         raise ConfigError(f"{where}: EXPERIMENT.name is {exp.name!r}, expected {name!r}")
     if not exp.tables or exp.tables[0] != "metrics":
         raise ConfigError(f"{where}: EXPERIMENT.tables must start with 'metrics', got {exp.tables!r}")
+    if not (isinstance(exp.Options, type) and issubclass(exp.Options, ExperimentOptions)):
+        raise ConfigError(f"{where}: EXPERIMENT.Options must be a subclass of "
+                          "harness.experiments.options.ExperimentOptions")
     return exp
 
 
-__all__ = ["Experiment", "ExperimentResult", "get", "names", "presets"]
+def setup_of(cfg, opts=None) -> Setup:
+    """A composed config read into the typed setup of the experiment it names (``task``), run with ``opts``
+    (default: the config's own run options)."""
+    task = cfg.get("task")
+    if not task:
+        raise ConfigError("no experiment selected: add +experiment=NAME; experiments: " + ", ".join(presets()))
+    return resolve(cfg, options_of(cfg, overrides=()) if opts is None else opts, get(str(task)).Options)
+
+
+def register_options(store) -> None:
+    """Every experiment's options type in Hydra's config ``store`` as ``schema/experiment/<task>``."""
+    for task, options in BY_TASK.items():
+        store.store(group="schema/experiment", name=task, node=options)
+
+
+__all__ = ["Experiment", "ExperimentResult", "Setup", "get", "names", "presets", "register_options", "setup_of"]

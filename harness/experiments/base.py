@@ -9,8 +9,11 @@ warns of it, the summary names it with its reason, and a run in which every
 surrogate failed ends in an error after its rows are written.
 
 A new experiment is one module ``harness/experiments/<name>.py`` whose
-``EXPERIMENT`` is an instance of a subclass of :class:`Experiment`, plus one
-config ``conf/experiment/<name>.yaml`` that sets ``task: <name>``.
+``EXPERIMENT`` is an instance of a subclass of :class:`Experiment`, its options
+declared in ``harness.experiments.options`` (``BY_TASK``), plus one config
+``conf/experiment/<name>.yaml`` that extends them and sets ``task: <name>``.
+``run`` is handed a :class:`~harness.experiments.setup.Setup`: every option
+already read and typed at the entry.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ import pandas as pd
 from harness.analysis.summary import every_surrogate_failed, surrogate_failures
 from harness.config import RunOptions
 from harness.errors import HarnessError
+from harness.experiments.options import ExperimentOptions
+from harness.experiments.setup import Setup
 from harness.render import failures as render_failures
 from harness.render.drawing import drawing
 from harness.results import atomic_write_text
@@ -69,17 +74,19 @@ class Experiment(abc.ABC):
 
     ``name`` is its ``task``; ``title`` heads its section of a report; ``keys`` are the columns that
     identify one row of its metrics (aggregation refuses duplicates on them); ``tables`` are the tidy
-    tables it writes, ``metrics`` first, each passed to ``summarise`` by name.
+    tables it writes, ``metrics`` first, each passed to ``summarise`` by name; ``Options`` its declared
+    options.
     """
 
     name: ClassVar[str]
     title: ClassVar[str]
     keys: ClassVar[tuple[str, ...]]
     tables: ClassVar[tuple[str, ...]] = ("metrics",)
+    Options: ClassVar[type[ExperimentOptions]]
 
     @abc.abstractmethod
-    def run(self, cfg, opts: RunOptions) -> ExperimentResult:
-        """Compute every cell of the composed config ``cfg``, write the tidy tables into ``opts.output_dir``, summarise."""
+    def run(self, setup: Setup) -> ExperimentResult:
+        """Compute every cell of the setup, write the tidy tables into ``setup.run.output_dir``, summarise."""
 
     @abc.abstractmethod
     def summarise(self, rows: pd.DataFrame, out: Path, **tables: pd.DataFrame):
@@ -124,14 +131,18 @@ class Experiment(abc.ABC):
 
 class ModuleExperiment(Experiment):
     """An experiment whose ``run`` and ``summarise`` are functions of its module, which ends with
-    ``EXPERIMENT = ModuleExperiment(name, title, KEYS, run, summarise, TABLES)``."""
+    ``EXPERIMENT = ModuleExperiment(name, title, KEYS, run, summarise, TABLES)``; its options are
+    ``harness.experiments.options.BY_TASK[name]``."""
 
     def __init__(self, name: str, title: str, keys, run, summarise, tables=("metrics",)):
+        from harness.experiments.options import BY_TASK
+
         self.name, self.title, self.keys, self.tables = name, title, tuple(keys), tuple(tables)
+        self.Options = BY_TASK[name]
         self._run, self._summarise = run, summarise
 
-    def run(self, cfg, opts: RunOptions) -> ExperimentResult:
-        return self._run(cfg, opts)
+    def run(self, setup: Setup) -> ExperimentResult:
+        return self._run(setup)
 
     def summarise(self, rows: pd.DataFrame, out: Path, **tables: pd.DataFrame):
         return self._summarise(rows, out, **tables)

@@ -1,45 +1,26 @@
-"""What the fitting experiments share: surrogate specs, splits, prefix cells, summaries."""
+"""What the fitting experiments share: loading the tables, splits, prefix cells."""
 from __future__ import annotations
 
 import numpy as np
 
 from harness.cells import Cell, Eval
-from harness.config import as_list, distinct, number, to_plain
-from harness.data import datasets_for
+from harness.data import load_tables
 from harness.data.dataset import Dataset
 from harness.data.splits import Split, subset_size, train_test_split
-from harness.errors import ConfigError
+from harness.experiments.setup import Setup
 from harness.hpo import sampler
-from harness.surrogates.registry import SurrogateSpec, load_spec
+from harness.surrogates.registry import SurrogateSpec
 from harness.timing import stage
 
 
-def datasets_of(cfg, opts) -> dict[str, Dataset]:
+def datasets_of(setup: Setup) -> dict[str, Dataset]:
     """The run's tables by name; a synthetic table sampled by an HPO method takes its order from the run's order cache."""
     with stage("load"):
-        return {ds.name: ds for ds in datasets_for(cfg, order=sampler(opts.cache, opts.cache_dir))}
+        return {ds.name: ds for ds in load_tables(setup.tables, order=sampler(setup.run.cache, setup.run.cache_dir))}
 
 
-def specs_of(cfg) -> list[SurrogateSpec]:
-    """The surrogates selected by the ``surrogate`` config group, in the order given."""
-    selected = to_plain(cfg.get("surrogate")) or {}
-    if not selected:
-        raise ConfigError("surrogate: select at least one (e.g. surrogate=ebm or surrogate=[ebm,gam])")
-    return [load_spec(name, selected) for name in selected]
-
-
-def split_of(cfg, ds: Dataset, seed: int) -> Split:
-    s = to_plain(cfg.get("split")) or {}
-    return train_test_split(len(ds), seed, train_fraction=s.get("train_fraction", 0.8), n_train=s.get("n_train"))
-
-
-def sizes_of(cfg, key: str = "sizes") -> list[float]:
-    sizes = [number(s, key) for s in as_list(cfg.get(key))]
-    if not sizes:
-        raise ConfigError(f"{key}: give at least one size in percent, e.g. {key}=[5,30,100]")
-    for s in sizes:
-        subset_size(s, 100)  # raises a ConfigError naming an impossible size
-    return distinct(sizes, key)
+def split_of(setup: Setup, ds: Dataset, seed: int) -> Split:
+    return train_test_split(len(ds), seed, train_fraction=setup.split.train_fraction, n_train=setup.split.n_train)
 
 
 def prefix_cells(

@@ -35,8 +35,9 @@ def describe(ds) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run(cfg, opts):
-    datasets = list(datasets_of(cfg, opts).values())
+def run(setup):
+    opts = setup.run
+    datasets = list(datasets_of(setup).values())
     with stage("summary"):
         table = pd.concat([describe(ds) for ds in datasets], ignore_index=True)
     write_csv(table, opts.output_dir / "describe.csv")

@@ -32,13 +32,12 @@ from harness.analysis import leaderboard
 from harness.analysis.fidelity import GRID
 from harness.analysis.summary import reference_surrogate
 from harness.cells import Cell, Eval, cell_id, run_cells
-from harness.config import as_list, seeds_of, to_plain
+from harness.config import as_list
 from harness.data.dataset import Dataset
 from harness.synthetic import TARGET, describe, generate, sample_rows, table_grid, true_function, truth_of
 from harness.synthetic.grid import GRIDS
 from harness.errors import ConfigError
 from harness.experiments.base import ModuleExperiment
-from harness.experiments.common import specs_of
 from harness.interpretation import Interpretation
 from harness.interpretation.scoring import DEFAULT_THRESHOLD, shape_errors
 from harness.hpo import sampler
@@ -58,24 +57,25 @@ SAMPLING_COST = {"bo": 2, "gb": 1, "tpe": 1}  # relative cost of generating a ta
 # ---------------------------------------------------------------- the tables
 
 
-def settings_of(cfg) -> list[tuple[dict, int, dict]]:
+def settings_of(setup) -> list[tuple[dict, int, dict]]:
     """(grid point, run seed, generator settings) of every table: a named grid's drawn tables, or every combination."""
-    grid, data = to_plain(cfg.get("grid")), to_plain(cfg.data)
+    grid, data = setup.options.grid, setup.data.as_dict()
     if data.get("kind") != "synthetic":
         raise ConfigError("fidelity needs a synthetic table with a known truth: run it with data=synthetic "
                           f"(got data.kind={data.get('kind')!r})")
     if isinstance(grid, str):
         if grid not in GRIDS:
             raise ConfigError(f"grid={grid!r} is unknown: name one of {', '.join(GRIDS)}, or give lists of {', '.join(GRID)}")
-        n, random = cfg.get("n_tables"), data.get("random") if data.get("schema") == "random" else None
+        n, random = setup.options.n_tables, data.get("random") if data.get("schema") == "random" else None
         return [({k: s[k] for k in GRID}, seed, {**s, "maximize": data.get("maximize", True)})
-                for seed in seeds_of(cfg) for s in table_grid(seed, grid, n_tables=n, random=random)]
+                for seed in setup.seeds for s in table_grid(seed, grid, n_tables=n, random=random)]
     grid = grid or {}
     if not isinstance(grid, dict) or set(grid) - set(GRID):
         raise ConfigError(f"grid: expected {' or '.join(GRIDS)}, or lists of {', '.join(GRID)}; got {grid!r}")
     values = [as_list(grid.get(k)) or [data.get(k)] for k in GRID]
     points = [dict(zip(GRID, combo)) for combo in product(*values)]
-    return [(p, seed, {**data, **p, "name": None, "seed": seed}) for seed in seeds_of(cfg) for p in points]
+    data["pool_size"] = setup.options.pool_size
+    return [(p, seed, {**data, **p, "name": None, "seed": seed}) for seed in setup.seeds for p in points]
 
 
 def test_table(train: Dataset, X: pd.DataFrame) -> Dataset:
@@ -83,14 +83,14 @@ def test_table(train: Dataset, X: pd.DataFrame) -> Dataset:
 
     It records ``train``'s generator, so ``truth_of`` gives the truth over these uniform rows: the global truth.
     """
-    signal = true_function(train.meta["generator"])(X)
+    signal = true_function(train.generator)(X)
     digest = hashlib.sha256(json.dumps({"signal_of": train.fingerprint, "X": {c: X[c].tolist() for c in X}}).encode())
     return Dataset(name=f"{train.name}-test", X=X, y=pd.Series(signal, name=TARGET), schema=train.schema,
                    maximize=train.maximize, fingerprint=digest.hexdigest(),
-                   meta={"generator": train.meta["generator"], "signal_of": train.name})
+                   generator=train.generator, details={"signal_of": train.name})
 
 
-def tables_of(cfg, opts) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
+def tables_of(setup) -> list[tuple[dict, int, Dataset, Interpretation, Dataset]]:
     """(grid point, seed, table, truth, test table) for every table, over ``opts.n_jobs`` cores.
 
     Tables that differ only in ``n_rows`` are prefixes of one HPO order of one pool, so each such group is
@@ -98,8 +98,8 @@ def tables_of(cfg, opts) -> list[tuple[dict, int, Dataset, Interpretation, Datas
     """
     from joblib import Parallel, delayed
 
-    test_rows = int(cfg.get("test_rows", 2000))
-    made = settings_of(cfg)
+    opts, test_rows = setup.run, setup.options.test_rows
+    made = settings_of(setup)
     groups: dict[str, list[int]] = {}
     for i, (_, _, settings) in enumerate(made):
         groups.setdefault(json.dumps({k: v for k, v in settings.items() if k != "n_rows"}, sort_keys=True), []).append(i)
@@ -122,9 +122,9 @@ def _group_tables(group: list[dict], test_rows: int, order) -> list[tuple[Datase
     return out
 
 
-def cells_of(cfg, opts):
-    tables = tables_of(cfg, opts)
-    specs = specs_of(cfg)
+def cells_of(setup):
+    tables = tables_of(setup)
+    specs = setup.surrogates
     datasets, cells = {}, []
     for point, seed, ds, _, test in tables:
         datasets[ds.name], datasets[test.name] = ds, test
@@ -135,18 +135,16 @@ def cells_of(cfg, opts):
     return cells, datasets, tables
 
 
-def bands_of(cfg, tables) -> dict:
+def bands_of(setup, tables) -> dict:
     """Each table size -> its size band's least size (``size_bands``: the edges where a band starts; null: one per size)."""
-    edges = to_plain(cfg.get("size_bands"))
-    if edges is not None and (not isinstance(edges, list) or not all(isinstance(e, (int, float)) and e > 0 for e in edges)):
-        raise ConfigError(f"size_bands: expected null or a list of table sizes where a band starts, e.g. [200]; got {edges!r}")
-    return leaderboard.size_bands([t[0]["n_rows"] for t in tables], edges)
+    edges = setup.options.size_bands
+    return leaderboard.size_bands([t[0]["n_rows"] for t in tables], None if edges is None else list(edges))
 
 
-def run(cfg, opts):
-    threshold = float(cfg.get("pair_threshold", DEFAULT_THRESHOLD))
-    cells, datasets, tables = cells_of(cfg, opts)
-    band = bands_of(cfg, tables)
+def run(setup):
+    opts, threshold = setup.run, setup.options.pair_threshold
+    cells, datasets, tables = cells_of(setup)
+    band = bands_of(setup, tables)
     result = run_cells(cells, datasets, opts, label=NAME)
     out = opts.output_dir
     made = {ds.name: (ds, truth, test) for _, _, ds, truth, test in tables}
@@ -182,7 +180,7 @@ def run(cfg, opts):
                 if name in frames:
                     frames[name].append(f)
     described = pd.DataFrame([{"experiment": NAME, "dataset": ds.name, "seed": seed, **point,
-                               "fingerprint": ds.fingerprint, "settings": json.dumps(ds.meta["generator"], sort_keys=True),
+                               "fingerprint": ds.fingerprint, "settings": json.dumps(ds.generator, sort_keys=True),
                                "description": describe(ds)} for point, seed, ds, _, _ in tables])
     write_csv(result.rows, out / "metrics.csv")
     tidy = {"scores": pd.DataFrame(scores), "tables": described,

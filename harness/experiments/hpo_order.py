@@ -19,11 +19,9 @@ import pandas as pd
 from harness.analysis.hpo_order import regret_curve
 from harness.analysis.summary import explain_sample_note, mean_std
 from harness.cells import run_cells
-from harness.config import as_list, distinct, flag, seeds_of, to_plain
-from harness.errors import ConfigError
 from harness.experiments.base import ModuleExperiment
-from harness.experiments.common import datasets_of, prefix_cells, sizes_of, specs_of, split_of
-from harness.hpo import METHODS, approximation
+from harness.experiments.common import datasets_of, prefix_cells, split_of
+from harness.hpo import approximation
 from harness.paper import hpo_order as paper
 from harness.paper import on_paper_data
 from harness.paper.claims import write_claims
@@ -37,15 +35,7 @@ KEYS = ["experiment", "dataset", "surrogate", "seed", "order_method", "size_pct"
 TABLES = ("metrics", "hpo_regret")
 
 
-def methods_of(cfg) -> list[str]:
-    methods = [str(m) for m in as_list(cfg.get("methods"))]
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown or not methods:
-        raise ConfigError(f"methods: unknown HPO method(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(METHODS)}")
-    return distinct(methods, "methods")
-
-
-def orders_of(cfg, pools: list[tuple], opts) -> list[dict[str, np.ndarray]]:
+def orders_of(setup, pools: list[tuple]) -> list[dict[str, np.ndarray]]:
     """Each method's visiting order of each (dataset, split, seed)'s training pool, computed over the cores.
 
     Orders are cached on disk by content; BO on a 600-row pool takes seconds, so they run in parallel like cells.
@@ -54,27 +44,28 @@ def orders_of(cfg, pools: list[tuple], opts) -> list[dict[str, np.ndarray]]:
 
     from harness.hpo import order_cache, order_pool
 
-    params = to_plain(cfg.get("method_params")) or {}
+    opts, options = setup.run, setup.options
+    params = options.method_params or {}
     cache_dir = order_cache(opts.cache, opts.cache_dir)
-    methods = methods_of(cfg)
+    methods = list(options.methods)
     tasks = []
     for ds, split, seed in pools:
         pool = ds.take(split.train)
         X, y = pool.scaled().to_numpy(), pool.y.to_numpy()
-        tasks += [delayed(order_pool)(m, X, y, seed, n_init=int(cfg.get("n_init", 3)), maximize=ds.maximize,
+        tasks += [delayed(order_pool)(m, X, y, seed, n_init=options.n_init, maximize=ds.maximize,
                                       cache_dir=cache_dir, **params.get(m, {})) for m in methods]
     with stage("orders"), Parallel(n_jobs=min(opts.n_jobs, len(tasks)) or 1) as par:
         orders = iter(par(tasks))
     return [{m: next(orders) for m in methods} for _ in pools]
 
 
-def cells_of(cfg, opts, explain: bool = False):
-    datasets = datasets_of(cfg, opts)
-    specs, sizes = specs_of(cfg), sizes_of(cfg)
-    pools = [(ds, split_of(cfg, ds, seed), seed) for ds in datasets.values() for seed in seeds_of(cfg)]
+def cells_of(setup, explain: bool = False):
+    datasets = datasets_of(setup)
+    specs, sizes = list(setup.surrogates), list(setup.options.sizes)
+    pools = [(ds, split_of(setup, ds, seed), seed) for ds in datasets.values() for seed in setup.seeds]
     cells, regret = [], []
-    params = to_plain(cfg.get("method_params")) or {}
-    for (ds, split, seed), orders in zip(pools, orders_of(cfg, pools, opts)):
+    params = setup.options.method_params or {}
+    for (ds, split, seed), orders in zip(pools, orders_of(setup, pools)):
         for method, order in orders.items():
             keys = {"experiment": "hpo_order", "order_method": method}
             cells += prefix_cells(ds, split, order, sizes, specs, seed, keys, explain=explain)
@@ -84,9 +75,10 @@ def cells_of(cfg, opts, explain: bool = False):
     return cells, datasets, pd.concat(regret, ignore_index=True)
 
 
-def run(cfg, opts):
+def run(setup):
+    opts = setup.run
     with stage("split"):  # splits, prefixes and regret curves (loading and orders are stages of their own)
-        cells, datasets, regret = cells_of(cfg, opts, explain=flag(cfg.get("explain", False), "explain"))
+        cells, datasets, regret = cells_of(setup, explain=setup.explain)
     result = run_cells(cells, datasets, opts, label="hpo_order")
     write_csv(result.rows, opts.output_dir / "metrics.csv")
     write_csv(regret, opts.output_dir / "hpo_regret.csv")

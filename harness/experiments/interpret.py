@@ -41,9 +41,8 @@ from harness.analysis.interpret import (
 )
 from harness.analysis.summary import ebm_surrogates, explain_sample_note, reference_surrogate
 from harness.cells import Cell, Eval, cell_id, run_cells
-from harness.config import seeds_of
 from harness.experiments.base import ModuleExperiment
-from harness.experiments.common import datasets_of, specs_of
+from harness.experiments.common import datasets_of
 from harness.interpretation import Interpretation, records_of
 from harness.paper import interpret as paper
 from harness.paper import on_paper_data
@@ -60,10 +59,10 @@ KEYS = ["experiment", "dataset", "surrogate", "seed", "eval_on"]
 TABLES = ("metrics", "importances", "shapes", "interactions", "features")
 
 
-def cells_of(cfg, opts) -> tuple[list[Cell], dict]:
+def cells_of(setup) -> tuple[list[Cell], dict]:
     """One cell per (table, seed, surrogate): trained and scored on every row of the table."""
-    datasets = datasets_of(cfg, opts)
-    specs, seeds = specs_of(cfg), seeds_of(cfg)
+    datasets = datasets_of(setup)
+    specs, seeds = setup.surrogates, setup.seeds
     cells = []
     for ds in datasets.values():
         rows = tuple(range(len(ds)))
@@ -76,9 +75,10 @@ def cells_of(cfg, opts) -> tuple[list[Cell], dict]:
     return cells, datasets
 
 
-def run(cfg, opts):
+def run(setup):
+    opts = setup.run
     with stage("split"):
-        cells, datasets = cells_of(cfg, opts)
+        cells, datasets = cells_of(setup)
     result = run_cells(cells, datasets, opts, label=NAME)
     out = opts.output_dir
     write_csv(result.rows, out / "metrics.csv")

@@ -22,9 +22,11 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from harness import experiments, side_processes
-from harness.config import as_list, compose, distinct, to_plain
+from harness.config import as_list, compose, distinct
 from harness.errors import ConfigError
 from harness.experiments.base import Experiment, ExperimentResult
+from harness.experiments.options import ReproduceOptions
+from harness.experiments.setup import COMMON_KEYS, Setup
 from harness.paths import config_root, parts_store
 from harness.results import write_json
 from harness.timing import fit_floor
@@ -33,27 +35,38 @@ log = logging.getLogger("harness")
 
 
 
-def passthrough_overrides(given) -> list[str]:
-    """The overrides ``given`` to this run (``RunOptions.overrides``), for every part, minus its own keys and Hydra's.
+def passthrough_overrides(given, parts: list[str]) -> dict[str, list[str]]:
+    """The overrides ``given`` to this run (``RunOptions.overrides``) each part takes: all but the reproduction's
+    own keys and Hydra's, and a plain key only where the part declares it (``sizes`` reaches the parts that have
+    sizes, not the others). A key no part declares is refused by name, as on any other run.
 
-    Plain keys are forced in with ``++`` because a key one part owns (``sizes``)
-    does not exist in another; config-group choices (``surrogate=…``) pass as given.
+    Plain keys are forced in with ``++`` (a part's preset need not list an option it declares); config-group
+    choices (``surrogate=…``) pass as given.
     """
     groups = {p.name for p in config_root().iterdir() if p.is_dir()}
-    out = []
+    declared = {part: {*COMMON_KEYS, *experiments.get(experiments.presets()[part]).Options.known()} for part in parts}
+    out: dict[str, list[str]] = {part: [] for part in parts}
     for o in given:
         key = o.lstrip("+~").split("=", 1)[0]
         if key in ("experiment", "parts", "part_overrides") or key.startswith("hydra"):
             continue
-        out.append(o if key.split("/")[0] in groups or o.startswith("~") else "++" + o.lstrip("+"))
+        if key.split("/")[0] in groups or o.startswith("~"):
+            for part in parts:
+                out[part].append(o)
+            continue
+        takers = [part for part in parts if key.split(".")[0] in declared[part]]
+        if not takers:
+            known = sorted(set().union(*declared.values()) - {"task", "output_dir"})
+            raise ConfigError(f"{key}: not an option of any part ({', '.join(parts)}); known: {', '.join(known)}")
+        for part in takers:
+            out[part].append("++" + o.lstrip("+"))
     return out
 
 
-def part_overrides(cfg, part: str) -> list[str]:
+def part_overrides(given, part: str) -> list[str]:
     """``part_overrides`` for one part: a list applies to every part; a mapping gives each named part its own
     list and ``default`` to the others (``reproduce_fast`` swaps the EBM in the paper's parts, not the methods').
     A mapping may name parts this run leaves out (``reproduce_fast parts=[interpret]``), not unknown ones."""
-    given = to_plain(cfg.get("part_overrides"))
     if isinstance(given, dict):
         unknown = sorted(set(given) - {"default", *known_parts()})
         if unknown:
@@ -72,6 +85,8 @@ def compose_part(part: str, overrides: list[str]):
     return compose([f"+experiment={part}", *overrides])
 
 
+
+
 def source_digest() -> str:
     """SHA-256 of the harness package's code: any change to it invalidates every stored part."""
     h = hashlib.sha256()
@@ -82,14 +97,14 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
-def part_key(part: str, part_cfg, code: str) -> str:
+def part_key(part: str, part_cfg, setup: Setup, code: str) -> str:
     """Everything a part's outputs are a function of: its resolved config, the code and the data's content."""
-    from harness.data import datasets_for
+    from harness.data import load_tables
 
     node = OmegaConf.to_container(part_cfg, resolve=False)
     node.pop("output_dir", None)
     try:
-        fingerprints = [ds.fingerprint for ds in datasets_for(part_cfg)]
+        fingerprints = [ds.fingerprint for ds in load_tables(setup.tables)]
     except Exception:  # a part whose data is generated from its config (fidelity) is keyed by the config alone
         fingerprints = []
     blob = json.dumps({"part": part, "config": node, "code": code, "data": fingerprints}, sort_keys=True, default=str)
@@ -160,17 +175,17 @@ class SideSummaries:
             self.side.shutdown()
 
 
-def run(cfg, opts):
+def run(setup):
     from concurrent.futures import Future
 
-    parts = [str(p) for p in as_list(cfg.get("parts"))]
+    opts, parts = setup.run, list(setup.options.parts)
     known = known_parts()
     unknown = [p for p in parts if p not in known]
     if unknown or not parts:
         raise ConfigError(f"parts: unknown experiment(s) {', '.join(unknown) or '(none)'}; known: {', '.join(known)}")
     distinct(parts, "parts")
-    passed = passthrough_overrides(opts.overrides)  # the same for every part: read the config groups once
-    overrides = {part: [*part_overrides(cfg, part), *passed] for part in parts}
+    passed = passthrough_overrides(opts.overrides, parts)  # read the config groups once
+    overrides = {part: [*part_overrides(setup.options.part_overrides, part), *passed[part]] for part in parts}
     timings, reused, pending = {}, [], []
     t_all = time.perf_counter()
     code = source_digest()
@@ -181,17 +196,18 @@ def run(cfg, opts):
         for part in parts:
             part_cfg = compose_part(part, overrides[part])
             part_opts = replace(opts, output_dir=opts.output_dir / part, defer=side.defer)
+            part_setup = experiments.setup_of(part_cfg, part_opts)
             part_opts.output_dir.mkdir(parents=True, exist_ok=True)
-            titles[part] = str(part_cfg.get("title") or experiments.get(part_cfg.task).title)
+            titles[part] = str(getattr(part_setup.options, "title", None) or experiments.get(part_setup.task).title)
             t0 = time.perf_counter()
-            stored = store / part_key(part, part_cfg, code)
+            stored = store / part_key(part, part_cfg, part_setup, code)
             if opts.cache and _restore(stored, part_opts.output_dir):
                 log.info("reproduce: %s unchanged since an earlier run; its outputs were reused → %s", part, part_opts.output_dir)
                 reused.append(part)
                 timings[part] = time.perf_counter() - t0
                 continue
             log.info("reproduce: %s → %s", part, part_opts.output_dir)
-            done = experiments.get(part_cfg.task).run(part_cfg, part_opts).summary
+            done = experiments.get(part_setup.task).run(part_setup).summary
             if isinstance(done, Future):  # a part's time runs to its summary's end, overlapping the next part
                 done.add_done_callback(lambda _, part=part, t0=t0: timings.__setitem__(part, time.perf_counter() - t0))
             else:
@@ -228,9 +244,10 @@ class Reproduce(Experiment):
     name = "reproduce"
     title = "The full reproduction"
     keys = ()
+    Options = ReproduceOptions
 
-    def run(self, cfg, opts):
-        return run(cfg, opts)
+    def run(self, setup):
+        return run(setup)
 
     def summarise(self, rows, out, **tables):
         """A reproduction has no rows of its own: its parts are aggregated by their own modules."""

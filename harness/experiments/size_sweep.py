@@ -12,9 +12,8 @@ import pandas as pd
 
 from harness.analysis.summary import explain_sample_note, mean_std
 from harness.cells import run_cells
-from harness.config import flag, seeds_of
 from harness.experiments.base import ModuleExperiment
-from harness.experiments.common import datasets_of, prefix_cells, sizes_of, specs_of, split_of
+from harness.experiments.common import datasets_of, prefix_cells, split_of
 from harness.hpo.random_order import random_order
 from harness.paper import on_paper_data
 from harness.paper import size_sweep as paper
@@ -28,23 +27,23 @@ log = logging.getLogger("harness")
 KEYS = ["experiment", "dataset", "surrogate", "seed", "size_pct"]
 
 
-def cells_of(cfg, opts, explain: bool = False):
-    datasets = datasets_of(cfg, opts)
-    specs = specs_of(cfg)
-    sizes = sizes_of(cfg)
+def cells_of(setup, explain: bool = False):
+    datasets = datasets_of(setup)
+    specs, sizes = list(setup.surrogates), list(setup.options.sizes)
     cells = []
     for ds in datasets.values():
-        for seed in seeds_of(cfg):
-            split = split_of(cfg, ds, seed)
+        for seed in setup.seeds:
+            split = split_of(setup, ds, seed)
             order = random_order(len(split.train), seed)
             keys = {"experiment": "size_sweep", "order_method": "random"}
             cells += prefix_cells(ds, split, order, sizes, specs, seed, keys, explain=explain)
     return cells, datasets
 
 
-def run(cfg, opts):
+def run(setup):
+    opts = setup.run
     with stage("split"):
-        cells, datasets = cells_of(cfg, opts, explain=flag(cfg.get("explain", False), "explain"))
+        cells, datasets = cells_of(setup, explain=setup.explain)
     result = run_cells(cells, datasets, opts, label="size_sweep")
     rows = result.rows
     write_csv(rows, opts.output_dir / "metrics.csv")

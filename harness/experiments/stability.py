@@ -16,20 +16,17 @@ Everything after the fits is recomputed from the tidy ``metrics``,
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 import pandas as pd
-from omegaconf import OmegaConf
-
 from harness.analysis import stability as analysis
-from harness.analysis.stability import DEFAULT_FRACTION, FULL, RECORD_KEYS
+from harness.analysis.stability import FULL, RECORD_KEYS
 from harness.analysis.summary import ebm_surrogates, explain_sample_note, reference_surrogate
 from harness.cells import cell_id, run_cells
-from harness.errors import ConfigError
 from harness.experiments import hpo_order
 from harness.experiments.base import ModuleExperiment
-from harness.experiments.common import sizes_of
 from harness.interpretation import Interpretation, records_of
 from harness.paper import on_paper_data
 from harness.paper import stability as paper
@@ -45,20 +42,12 @@ KEYS = ["experiment", "dataset", "surrogate", "seed", "order_method", "size_pct"
 TABLES = ("metrics", "importances", "shapes")
 
 
-def fraction_of(cfg) -> float:
-    fraction = cfg.get("stable_fraction", DEFAULT_FRACTION)
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
-        raise ConfigError(f"stable_fraction must be a share of the seeds in (0, 1], e.g. 0.8; got {fraction!r}")
-    return float(fraction)
-
-
-def run(cfg, opts):
-    fraction = fraction_of(cfg)
-    sizes = sizes_of(cfg)
+def run(setup):
+    opts, fraction, sizes = setup.run, setup.options.stable_fraction, list(setup.options.sizes)
     if FULL not in sizes:  # the full-data reference is the 100 % cell
-        cfg = OmegaConf.merge(cfg, {"sizes": [*sizes, FULL]})
+        setup = setup.replace(options=dataclasses.replace(setup.options, sizes=[*sizes, FULL]))
     with stage("split"):
-        cells, datasets, _ = hpo_order.cells_of(cfg, opts, explain=True)
+        cells, datasets, _ = hpo_order.cells_of(setup, explain=True)
     result = run_cells(cells, datasets, opts, label=NAME)
     # stable_fraction rides along in the rows so that a multirun's aggregation applies the run's own criterion
     rows = result.rows.assign(experiment=NAME, stable_fraction=fraction)

@@ -24,12 +24,11 @@ from harness.analysis import tradeoff as analysis
 from harness.analysis.interpret import feature_labels
 from harness.analysis.summary import reference_surrogate
 from harness.cells import Cell, Eval, run_cells
-from harness.config import seeds_of
 from harness.data.dataset import Dataset
 from harness.data.objectives import Objective, objectives_of, retarget, table_name, targets_of
 from harness.errors import ConfigError
 from harness.experiments.base import ModuleExperiment
-from harness.experiments.common import datasets_of, specs_of
+from harness.experiments.common import datasets_of
 from harness.render import tradeoff as render
 from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
 
@@ -62,10 +61,10 @@ def fits_of(ds: Dataset) -> list[tuple[dict, Dataset]]:
     return out
 
 
-def cells_of(cfg, opts) -> tuple[list[Cell], dict[str, Dataset], dict[str, Dataset]]:
+def cells_of(setup) -> tuple[list[Cell], dict[str, Dataset], dict[str, Dataset]]:
     """One cell per (table, fitted target, seed, surrogate), trained and scored on every row it holds."""
-    datasets = datasets_of(cfg, opts)
-    specs, seeds = specs_of(cfg), seeds_of(cfg)
+    datasets = datasets_of(setup)
+    specs, seeds = setup.surrogates, setup.seeds
     cells, fitted = [], {}
     for ds in datasets.values():
         for keys, table in fits_of(ds):
@@ -96,8 +95,9 @@ def table_frames(datasets: dict[str, Dataset]) -> dict[str, pd.DataFrame]:
             "configs": pd.concat(configs, ignore_index=True), "features": pd.concat(features, ignore_index=True)}
 
 
-def run(cfg, opts):
-    cells, datasets, fitted = cells_of(cfg, opts)
+def run(setup):
+    opts = setup.run
+    cells, datasets, fitted = cells_of(setup)
     result = run_cells(cells, fitted, opts, label=NAME)
     out = opts.output_dir
     write_csv(result.rows, out / "metrics.csv")

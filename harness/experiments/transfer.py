@@ -27,12 +27,11 @@ import pandas as pd
 from harness.analysis import transfer as analysis
 from harness.analysis.summary import ebm_surrogates, main_ebm, mean_std
 from harness.cells import Cell, Eval, run_cells
-from harness.config import seeds_of
 from harness.data.dataset import Dataset
 from harness.data.pooled import leave_one_out, rows_in
 from harness.errors import ConfigError
 from harness.experiments.base import ModuleExperiment
-from harness.experiments.common import datasets_of, specs_of, split_of
+from harness.experiments.common import datasets_of, split_of
 from harness.paper import PAIRS, on_paper_data
 from harness.paper import transfer as paper
 from harness.paper.claims import write_claims
@@ -50,13 +49,6 @@ CORNER = "tested_on\\trained_on"  # the first column of a matrix CSV
 
 
 # --- cells -------------------------------------------------------------------------------------------
-
-
-def feed_of(cfg) -> str:
-    feed = cfg.get("feed", "raw")
-    if feed not in FEEDS:
-        raise ConfigError(f"feed={feed!r}: expected one of {', '.join(FEEDS)}")
-    return feed
 
 
 def _keys(feed: str, kind: str, train_pair: str) -> tuple:
@@ -87,7 +79,7 @@ def pooled_cells(pooled: dict[str, Dataset], splits: dict, specs, seeds, feed: s
     cells = []
     for held, ds in pooled.items():
         for seed in seeds:
-            rows = np.concatenate([rows_in(ds, part, splits[part, seed].train) for part in ds.meta["parts"]])
+            rows = np.concatenate([rows_in(ds, part, splits[part, seed].train) for part in ds.parts])
             cells += [
                 Cell(keys=_keys(feed, "pooled", POOLED), train=ds.name, train_rows=tuple(int(i) for i in rows),
                      surrogate=spec, seed=seed, evals=(_test_eval(held, splits[held, seed]),), feed=feed)
@@ -96,14 +88,14 @@ def pooled_cells(pooled: dict[str, Dataset], splits: dict, specs, seeds, feed: s
     return cells
 
 
-def run(cfg, opts):
-    feed = feed_of(cfg)
-    datasets = datasets_of(cfg, opts)
+def run(setup):
+    opts, feed = setup.run, setup.options.feed
+    datasets = datasets_of(setup)
     if len(datasets) < 2:
         raise ConfigError(f"transfer needs at least two tasks, got {list(datasets)}; set pairs=[...] (NMT) "
                           "or data.task=<column> (a table of tasks)")
-    specs, seeds = specs_of(cfg), seeds_of(cfg)
-    splits = {(name, seed): split_of(cfg, ds, seed) for name, ds in datasets.items() for seed in seeds}
+    specs, seeds = setup.surrogates, setup.seeds
+    splits = {(name, seed): split_of(setup, ds, seed) for name, ds in datasets.items() for seed in seeds}
     pooled = leave_one_out(datasets, feed)
     cells = pair_cells(datasets, splits, specs, seeds, feed) + pooled_cells(pooled, splits, specs, seeds, feed)
     everything = {**datasets, **{ds.name: ds for ds in pooled.values()}}

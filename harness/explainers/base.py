@@ -141,7 +141,7 @@ def record_of(dec: Decomposition, train: Dataset, surrogate: str) -> Interpretat
     where it is set (``harness.data.infer.active_masks``): the filler its unset rows hold is no value of it.
     """
     X, schema = train.X.reset_index(drop=True), train.schema
-    active = active_masks(X, train.meta.get("conditions") or [])
+    active = active_masks(X, train.conditions)
     everywhere = np.ones(len(X), dtype=bool)
     rows = {f: active.get(f, everywhere) for f in schema.names}
     rows.update({(a, b): rows[a] & rows[b] for a, b in dec.pairs})

@@ -25,7 +25,7 @@ visiting order — a skewed sample, as real HPO logs are.
 **Noise.** ``y = signal + ε``, ε Gaussian with variance
 ``var(signal) / snr`` (variance over the generated rows), drawn from the seed.
 
-**Identity.** ``Dataset.meta["generator"]`` holds the complete resolved
+**Identity.** ``Dataset.generator`` holds the complete resolved
 settings (plain JSON; ``generate`` of it rebuilds the table), and the
 fingerprint is the SHA-256 of those settings, ``VERSION`` and the table
 itself, so a change to the HPO methods or the RNG can never reuse stale
@@ -42,10 +42,11 @@ import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
+from harness.data.readers.base import Reader
 from harness.synthetic.description import describe
 from harness.synthetic.grid import table_grid
 from harness.synthetic.oracle import Oracle, build, sample_rows, true_function
-from harness.synthetic.settings import TARGET, VERSION, resolve
+from harness.synthetic.settings import TARGET, VERSION, SyntheticOptions, resolve
 from harness.synthetic.truth import decompose, truth_of
 from harness.errors import ConfigError
 from harness.interpretation.record import Interpretation
@@ -108,12 +109,19 @@ def _table(settings, order: Order | None) -> tuple[Dataset, Oracle]:
         extras=pd.DataFrame({"signal": signal}),
         maximize=cfg["maximize"],
         fingerprint=_fingerprint(cfg, X, y),
-        meta={"generator": cfg, "target": "synthetic score (signal + Gaussian noise)"},
+        source="the synthetic generator",
+        label="synthetic score (signal + Gaussian noise)",
+        generator=cfg,
     )
     return ds, oracle
 
 
-def load(data_cfg: dict, order: Order | None = None) -> Dataset:
-    """Registry loader for ``kind: synthetic``: the table alone (its truth, computed value by value, costs more
-    than the table on continuous features; ``truth_of`` gives it when asked)."""
-    return _table(data_cfg, order)[0]
+class SyntheticReader(Reader):
+    """``data=synthetic``: the table alone (its truth, computed value by value, costs more than the table on
+    continuous features; ``truth_of`` gives it when asked)."""
+
+    kind = "synthetic"
+    Options = SyntheticOptions
+
+    def load(self) -> Dataset:
+        return _table(self.options.as_dict(), self.order)[0]

@@ -51,7 +51,7 @@ def _conditional_text(g: dict) -> str:
 
 def describe(ds: Dataset) -> str:
     """A markdown paragraph that says exactly how the table was generated."""
-    g = ds.meta["generator"]
+    g = ds.generator
     if g["sampling"] == "uniform":
         drawn = f"{g['n_rows']} rows drawn uniformly at random"
     else:

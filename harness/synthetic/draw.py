@@ -4,7 +4,7 @@ With one fixed function every table has the same true top-3 and a method
 that happens to suit it wins everywhere. ``function(options, seed)`` draws
 plain generator settings (schema, effects, interactions) that ``resolve``
 then validates like any written by hand; the resolved settings spell the
-draw out, so ``generate(meta["generator"])`` rebuilds the table without
+draw out, so ``generate(ds.generator)`` rebuilds the table without
 drawing again.
 
 What is drawn (options, with defaults; a range is ``[low, high]`` or one number):

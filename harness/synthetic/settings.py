@@ -3,7 +3,7 @@
 ``resolve`` turns what a user writes (a Hydra ``data`` group, a dict) into
 the complete settings — defaults filled, the schema spelled out, every
 feature's effect listed — or stops with one ``ConfigError`` naming the option.
-The resolved settings are what ``Dataset.meta["generator"]`` records and what
+The resolved settings are what ``Dataset.generator`` records and what
 the fingerprint hashes, so they must read the same whoever wrote them; an
 option a setting does not use (a condition, a drawn function) leaves no key
 behind, so adding options never changes an existing table's identity.
@@ -21,13 +21,17 @@ categorical one has text levels (the data layer writes categories as text).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import Any, Optional
 
 from harness.data import infer
+from harness.data.readers.base import ReaderOptions
 from harness.data.schema import Feature, Schema
 from harness.synthetic import draw
 from harness.config import integer
 from harness.errors import ConfigError
+from harness.options import option
 from harness.interpretation.record import pair_term
 
 VERSION = "synthetic-1"
@@ -35,21 +39,32 @@ TARGET = "score"
 SHAPES = ("monotone", "u", "step", "plateau", "levels", "none")
 SAMPLINGS = ("uniform", "random", "bo", "gb", "tpe")
 
-DEFAULTS = {
-    "kind": "synthetic",
-    "name": None,
-    "schema": "nmt",
-    "n_rows": 400,
-    "seed": 0,
-    "effects": {},
-    "interactions": [],
-    "snr": 4.0,
-    "sampling": "uniform",
-    "pool_size": 2000,
-    "maximize": True,
-    "random": None,  # options of the draw, with schema: random
-    "drawn": None,  # the draw's options, as the resolved settings of a drawn function record them
-}
+
+
+@dataclasses.dataclass
+class SyntheticOptions(ReaderOptions):
+    """A seeded synthetic HPO table with a known generating function (``harness.synthetic`` documents each term);
+    ``resolve`` reads the nested settings (schema entries, effects, interactions, the draw's options)."""
+
+    kind: str = "synthetic"
+    name: Optional[str] = option(None, "null = derived from the settings, e.g. synthetic-nmt-snr4-n400-uniform-s0")
+    schema: Any = option("nmt", "nmt (the sw-en NMT schema), random (drawn from the seed) or a list of features: "
+                                "[{name: a, scale: log, levels: [1, 10, 100]}, {name: b, low: 0, high: 1}]")
+    n_rows: Any = option(400, "rows in the table")
+    seed: Any = option(0, "generator seed: rows, categorical level order, noise (apart from the experiment's seed)")
+    effects: Any = option(factory=dict, help="main effects by feature: {lr: {shape: monotone, strength: 3.0}}; "
+                                             "unlisted features: none")
+    interactions: Any = option(factory=list, help="true pairs: [{a: embed, b: lr, strength: 1.5}]")
+    snr: Any = option(4.0, "var(signal) / var(noise): a number, or a range [low, high] drawn log-uniformly")
+    sampling: Any = option("uniform", "uniform | random | bo | gb | tpe: with an HPO method, the first n_rows it "
+                                      "visits in a pool of pool_size")
+    pool_size: Any = option(2000, "the HPO pool (random / bo / gb / tpe sampling only)")
+    maximize: Any = option(True, "whether a higher score is better")
+    random: Any = option(None, "options of the draw, with schema: random")
+    drawn: Any = option(None, "the draw's options, as the resolved settings of a drawn function record them")
+
+
+DEFAULTS = SyntheticOptions().as_dict()
 _SHAPE_PARAMS = {
     "monotone": {"strength": 1.0, "direction": 1, "power": 1.0},
     "u": {"strength": 1.0, "direction": 1, "u0": 0.5},
@@ -268,7 +283,7 @@ def _function(s: dict, seed: int) -> tuple[object, dict, list, dict | None]:
 def resolve(settings) -> dict:
     """The complete, validated settings: defaults filled, schema spelled out, every feature's effect listed.
 
-    Idempotent, so ``resolve(ds.meta["generator"])`` is ``ds.meta["generator"]``.
+    Idempotent, so ``resolve(ds.generator)`` is ``ds.generator``.
     """
     settings = dict(settings)
     unknown = sorted(set(settings) - set(DEFAULTS))

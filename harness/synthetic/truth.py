@@ -163,7 +163,7 @@ def truth_of(ds: Dataset, sense: str = "mean") -> Interpretation:
     if sense not in SENSES:
         raise ConfigError(f"truth sense {sense!r} is unknown; known: {', '.join(SENSES)}")
     try:
-        cfg = ds.meta["generator"]
+        cfg = ds.generator
     except KeyError:
         raise ConfigError(f"dataset {ds.name!r} is not a synthetic table: it records no generator") from None
     oracle = build(resolve(cfg))[2]

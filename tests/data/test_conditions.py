@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.data import infer
+from harness.data import Condition, infer
 from harness.data.schema import Feature
 from harness.errors import DataError
 
@@ -33,8 +33,8 @@ def test_one_indicator_per_condition_not_per_child():
     assert schema.names == ["solver", "batch", "has_batch", "lr", "schedule", "momentum", "has_momentum"]
     assert (X["has_batch"] == np.where(SGD_ADAM, "True", "False")).all()
     assert (X["has_momentum"] == np.where(SGD, "True", "False")).all()
-    assert [c["features"] for c in conditions] == [["batch", "lr"], ["schedule", "momentum"]]
-    assert [c["active_rows"] for c in conditions] == [6, 3]
+    assert [c.features for c in conditions] == [("batch", "lr"), ("schedule", "momentum")]
+    assert [c.active_rows for c in conditions] == [6, 3]
     # numeric children are filled with their low end where unset; categorical ones get the absent level
     assert (X.loc[~SGD_ADAM, "lr"] == schema["lr"].low).all() and X["batch"].dtype == np.int64
     assert schema["schedule"].levels == ("adaptive", "constant", infer.ABSENT)
@@ -51,8 +51,7 @@ def test_a_condition_of_categorical_children_needs_no_indicator():
     cols = columns()
     X, schema, conditions = infer.assemble([cols[0], cols[3]], "t")
     assert schema.names == ["solver", "schedule"]
-    assert conditions == [{"features": ["schedule"], "indicator": None, "condition": "schedule is set",
-                           "active_rows": 3}]
+    assert conditions == [Condition(features=("schedule",), indicator=None, condition="schedule is set", active_rows=3)]
     assert (infer.active_masks(X, conditions)["schedule"] == SGD).all()
 
 
@@ -63,8 +62,8 @@ def test_declared_conditions_name_the_indicator_without_unsafe_characters():
                             "active_depth_lt_3_and_x_ge_(1)"]
     assert schema["active_solver_in_{sgd,adam}"].label == "solver in {sgd,adam} (batch, lr)"
     # the first declared condition among a group's features names it
-    assert conditions[1] == {"features": ["schedule", "momentum"], "indicator": "active_depth_lt_3_and_x_ge_(1)",
-                             "condition": "depth < 3 and x >= [1]", "active_rows": 3}
+    assert conditions[1] == Condition(features=("schedule", "momentum"), indicator="active_depth_lt_3_and_x_ge_(1)",
+                                      condition="depth < 3 and x >= [1]", active_rows=3)
     for name in schema.names + [level for f in schema for level in f.levels if isinstance(level, str)]:
         assert not set(name) & set("[]<"), name
 

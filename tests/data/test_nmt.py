@@ -80,9 +80,9 @@ def test_a_repeated_pair_method_or_part_is_refused_not_collapsed(tmp_path, exper
 
 def test_one_pair_given_as_a_word_is_that_pair(tmp_path):
     from harness.config import compose
-    from harness.data import datasets_for
+    from harness.experiments import setup_of
 
-    assert [ds.name for ds in datasets_for(compose(["+experiment=describe", "pairs=zh-en"]))] == ["zh-en"]
+    assert [t.pair for t in setup_of(compose(["+experiment=describe", "pairs=zh-en"])).tables] == ["zh-en"]
 
 
 def test_missing_file_names_it(data_copy):
@@ -163,7 +163,7 @@ from harness.errors import ConfigError  # noqa: E402
 def test_every_metric_is_a_target_in_its_direction(target, maximize, unit, rows):
     bleu = load_pair("sw-en")
     ds = load_dataset({"kind": "nmt", "pair": "sw-en", "target": target})
-    assert ds.target == target and ds.maximize is maximize and ds.meta["unit"] == unit and len(ds) == rows
+    assert ds.target == target and ds.maximize is maximize and ds.unit == unit and len(ds) == rows
     assert set(ds.extras.columns) == set(OBJECTIVES) - {target}  # the other five, BLEU among them
     np.testing.assert_array_equal(ds.y.to_numpy(), bleu.column(target).dropna().to_numpy(dtype=float))
     if target == "dev_bleu":  # the paper's table keeps its name and fingerprint (cached cells, the paper's checks)

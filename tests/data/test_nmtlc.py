@@ -94,7 +94,7 @@ def test_scratch_tables_share_the_nmt_schema():
 
 
 @pytest.mark.parametrize("opts, message", [
-    ({"task": "pretrain", "pair": "fr-en"}, r"data\.task='pretrain' is unknown; known tasks: finetune, scratch$"),
+    ({"task": "pretrain", "pair": "fr-en"}, r"data\.task='pretrain': expected finetune or scratch$"),
     ({"task": "finetune", "pair": "de-en"}, r"data\.pair='de-en' is not in the nmtlc finetune table; known pairs: fr-en, zh-en$"),
     ({"task": "scratch", "pair": "fr-en"},
      r"data\.pair='fr-en' is not in the nmtlc scratch table; known pairs: en-ja, ja-en, ru-en, so-en, sw-en, zh-en$"),

@@ -62,7 +62,7 @@ def load(storage, /, **opts):
 def test_single_objective_with_conditional_params(storage):
     ds = load(storage, study="tune")
     assert ds.name == "tune" and ds.maximize and ds.y.name == "value" and len(ds) == 36
-    assert ds.meta["skipped_trials"] == {"PRUNED": 4}
+    assert ds.dropped == {"PRUNED": 4}
     s = ds.schema
     assert s.names == ["opt", "lr", "layers", "momentum", "has_momentum", "amsgrad"]
     assert s["opt"].levels == ("adam", "sgd", "3")  # declared order, written as text
@@ -74,7 +74,7 @@ def test_single_objective_with_conditional_params(storage):
     assert (ds.X.loc[~sgd, "momentum"] == 0.5).all() and s["momentum"].low == 0.5
     assert s["amsgrad"].levels == ("True", "False", ABSENT)
     assert set(ds.X.loc[ds.X["opt"] != "adam", "amsgrad"]) == {ABSENT}
-    assert ds.meta["absent"] == {"momentum": int((~sgd).sum()), "amsgrad": int((ds.X["opt"] != "adam").sum())}
+    assert ds.absent == {"momentum": int((~sgd).sum()), "amsgrad": int((ds.X["opt"] != "adam").sum())}
     assert list(ds.extras.columns) == ["number", "duration"]
     assert not s.outside_mask(ds.X).to_numpy().any()
     assert len(ds.fingerprint) == 64 and ds.fingerprint == load(storage, study="tune").fingerprint

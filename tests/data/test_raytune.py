@@ -42,7 +42,7 @@ def test_last_report_per_trial_and_schema():
     assert list(ds.extras["trial_id"]) == list(runs)
     np.testing.assert_allclose(ds.y, [r[-1]["accuracy"] for r in runs.values()])
     assert list(ds.extras["training_iteration"]) == [r[-1]["training_iteration"] for r in runs.values()]
-    assert ds.meta["dropped_trials"] == {} and ds.meta["dropped_constant"] == ["epochs"]
+    assert ds.dropped == {} and ds.dropped_columns == ("epochs",)
     s = ds.schema
     assert s.names == ["alpha", "l1_ratio", "has_l1_ratio", "penalty", "schedule/eta0", "has_schedule/eta0",
                        "schedule/kind"]
@@ -54,7 +54,7 @@ def test_last_report_per_trial_and_schema():
     stepped = ds.X["schedule/kind"] != "optimal"
     assert (ds.X["has_l1_ratio"] == np.where(elastic, "True", "False")).all()
     assert (ds.X["has_schedule/eta0"] == np.where(stepped, "True", "False")).all()
-    masks = active_masks(ds.X, ds.meta["conditions"])
+    masks = active_masks(ds.X, ds.conditions)
     assert (masks["l1_ratio"] == elastic).all() and (masks["schedule/eta0"] == stepped).all()
     assert [f.name for f in s if f.levels == INDICATOR_LEVELS] == ["has_l1_ratio", "has_schedule/eta0"]
     assert not s.outside_mask(ds.X).to_numpy().any()
@@ -76,7 +76,7 @@ def test_best_report_and_budget_options():
     at2 = load(budget=2, min_rows=1)
     assert list(at2.extras["trial_id"]) == list(reached) and (at2.extras["training_iteration"] == 2).all()
     np.testing.assert_allclose(at2.y, [c[1]["accuracy"] for c in reached.values()])
-    assert at2.meta["dropped_trials"] == {"short of the budget": len(runs) - len(reached)}
+    assert at2.dropped == {"short of the budget": len(runs) - len(reached)}
 
 
 def test_progress_csv_when_result_json_is_absent(copy):
@@ -93,7 +93,7 @@ def test_failed_trial_is_dropped_and_counted(copy):
     (failed / "error.txt").write_text("Traceback ...\nValueError: diverged\n")
     ds = load(copy)
     assert len(ds) == len(load()) - 1 and failed.name not in set(ds.extras["trial_id"])
-    assert ds.meta["dropped_trials"] == {"ERROR": 1}
+    assert ds.dropped == {"ERROR": 1}
 
 
 def test_list_values_become_one_level_without_brackets(copy):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.data import load_dataset
+from harness.data import Condition, load_dataset
 from harness.data.infer import ABSENT, INDICATOR_LEVELS, active_masks
 from harness.errors import ConfigError, DataError
 
@@ -43,8 +43,8 @@ def test_mlp_run_rows_are_configurations_averaged_over_seeds():
     assert list(ds.extras["config_id"]) == [c for c, _ in expected]
     np.testing.assert_allclose(ds.y, [np.mean(v) for v in expected.values()])
     assert list(ds.extras["n_runs"]) == [len(v) for v in expected.values()]
-    assert ds.meta["averaged_rows"] == sum(len(v) > 1 for v in expected.values()) > 0
-    assert ds.meta["dropped_trials"] == dict(Counter(STATUS[d["status"]] for d in h["data"] if d["status"] != 1))
+    assert ds.details["averaged_rows"] == sum(len(v) > 1 for v in expected.values()) > 0
+    assert ds.dropped == dict(Counter(STATUS[d["status"]] for d in h["data"] if d["status"] != 1))
     assert ds.fingerprint == load(MLP).fingerprint
 
 
@@ -67,16 +67,16 @@ def test_mlp_conditions_one_indicator_and_active_rows():
     assert (X[indicators[0]] == np.where(solver != "lbfgs", "True", "False")).all()
     assert ((X["learning_rate"] == ABSENT) == (solver != "sgd")).all()
     assert (X.loc[solver == "lbfgs", "learning_rate_init"] == 1e-4).all()
-    assert ds.meta["conditions"] == [
-        {"features": ["batch_size", "learning_rate_init"], "indicator": "active_solver_in_{sgd,adam}",
-         "condition": "solver in {sgd,adam}", "active_rows": int((solver != "lbfgs").sum())},
-        {"features": ["learning_rate"], "indicator": None, "condition": "solver in {sgd}",
-         "active_rows": int((solver == "sgd").sum())},
-    ]
+    assert ds.conditions == (
+        Condition(features=("batch_size", "learning_rate_init"), indicator="active_solver_in_{sgd,adam}",
+                  condition="solver in {sgd,adam}", active_rows=int((solver != "lbfgs").sum())),
+        Condition(features=("learning_rate",), indicator=None, condition="solver in {sgd}",
+                  active_rows=int((solver == "sgd").sum())),
+    )
     lbfgs = int((solver == "lbfgs").sum())
-    assert ds.meta["absent"] == {"batch_size": lbfgs, "learning_rate": int((solver != "sgd").sum()),
+    assert ds.absent == {"batch_size": lbfgs, "learning_rate": int((solver != "sgd").sum()),
                                  "learning_rate_init": lbfgs}
-    masks = active_masks(X, ds.meta["conditions"])
+    masks = active_masks(X, ds.conditions)
     for name, mask in masks.items():  # set exactly where the run history's configuration sets it
         assert mask.tolist() == [name in configs[c] for c in ds.extras["config_id"]]
     assert not ds.schema.outside_mask(X).to_numpy().any()
@@ -92,7 +92,7 @@ def test_multi_fidelity_budget_options():
     ds = load(MF)  # budget=max: each configuration at its own highest budget
     assert list(zip(ds.extras["config_id"], ds.extras["budget"])) == [(c, b) for c, b in per if b == top[c]]
     np.testing.assert_allclose(ds.y, [np.mean(v) for (c, b), v in per.items() if b == top[c]])
-    assert ds.meta["budgets"] == budgets and "budget" not in ds.schema.names
+    assert ds.details["budgets"] == budgets and "budget" not in ds.schema.names
 
     low = load(MF, budget=budgets[0], min_rows=1)
     assert (low.extras["budget"] == budgets[0]).all()
@@ -162,7 +162,7 @@ def test_bad_run_files(run, case):
 def test_multi_objective_by_index(run):
     edit(run / "runhistory.json", lambda h: [d.update(cost=[d["cost"], d["time"]]) for d in h["data"]])
     ds = load(run, objective=1)
-    assert ds.y.name == "cost_1" and ds.meta["objective"] == 1
+    assert ds.y.name == "cost_1" and ds.details["objective"] == 1
     np.testing.assert_allclose(ds.y, ds.extras["time"])
 
 

@@ -49,8 +49,8 @@ def test_inference_and_cleaning(mixed, caplog):
         ds = load(mixed)
     assert ds.name == "runs" and ds.maximize and len(ds.fingerprint) == 64
     assert len(ds) == 11 and ds.y.name == "acc" and ds.y.dtype == np.float64
-    assert ds.meta["dropped_rows"] == 2 and ds.meta["dropped_constant"] == ["const"]
-    assert ds.meta["absent"] == {"opt": 1, "width": 1}
+    assert ds.dropped == {"no score": 2} and ds.dropped_columns == ("const",)
+    assert ds.absent == {"opt": 1, "width": 1}
     assert "dropped 2 rows with no acc" in caplog.text and "dropped constant columns const" in caplog.text
     s = ds.schema
     assert s.names == ["lr", "dropout", "layers", "opt", "bn", "width", "has_width"] == list(ds.X.columns)

@@ -5,27 +5,26 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli import refusal
-from omegaconf import OmegaConf
 from tasks_table import nmt_csv
 
-from harness.data import datasets_for, load_dataset
+from harness.data import load_dataset, load_tables
 from harness.data.infer import INDICATOR_LEVELS
 from harness.data.readers.nmt import PAIRS, load_pair
+from harness.data.readers.table import TableOptions
 from harness.data.readers.tasks import read_tasks
 from harness.errors import ConfigError, DataError
 
 
 def tasks_of(path, **opts):
     cfg = {"kind": "table", "path": str(path), "target": "score", "task": "task", **opts}
-    return {ds.name: ds for ds in datasets_for(OmegaConf.create({"data": cfg}))}
+    return {ds.name: ds for ds in load_tables([cfg])}
 
 
 def test_the_nmt_pairs_in_one_csv_are_the_nmt_pairs(tmp_path, data_dir):
     """Per-task observed domains recover the declared per-pair schemas: every pair holds every level it declares."""
     path = nmt_csv(tmp_path / "nmt.csv", root=data_dir)
-    got = datasets_for(OmegaConf.create({"data": {
-        "kind": "table", "path": str(path), "target": "dev_bleu", "task": "pair",
-        "types": {"bpe": "log", "embed": "log", "lr": "log"}}}))
+    got = load_tables([{"kind": "table", "path": str(path), "target": "dev_bleu", "task": "pair",
+                        "types": {"bpe": "log", "embed": "log", "lr": "log"}}])
     assert [ds.name for ds in got] == list(PAIRS)
     for ds in got:
         ref = load_pair(ds.name, root=data_dir)
@@ -33,7 +32,7 @@ def test_the_nmt_pairs_in_one_csv_are_the_nmt_pairs(tmp_path, data_dir):
         pd.testing.assert_series_equal(ds.y, ref.y)
         for f, g in zip(ds.schema, ref.schema, strict=True):
             assert (f.name, f.scale, f.levels, f.low, f.high) == (g.name, g.scale, g.levels, g.low, g.high)
-        assert "pair" not in ds.extras.columns and ds.meta["task"] == ds.name
+        assert "pair" not in ds.extras.columns and ds.details["task"] == ds.name
     assert len({ds.fingerprint for ds in got}) == 6
 
 
@@ -101,7 +100,7 @@ def test_task_names_that_read_alike_are_refused():
     df = _frame(["1", "x"]).astype({"task": object})
     df.loc[df["task"] == "x", "task"] = 1  # a Parquet or in-memory column can hold the text "1" and the number 1
     with pytest.raises(DataError, match="column task: task names '1' and 1 are the same once written as text"):
-        read_tasks(df, "task", {"target": "score"}, where="t.parquet")
+        read_tasks(df, "task", TableOptions(target="score"), where="t.parquet")
 
 
 def test_numeric_task_ids_become_names_and_keep_file_order(tmp_path):

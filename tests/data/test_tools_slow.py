@@ -45,7 +45,7 @@ def test_smac3_run_read_as_smac3_reads_it(tmp_path):
             assert f.levels[:len(hp.choices)] == tuple(hp.choices)
         else:
             assert (f.low, f.high, f.scale) == (hp.lower, hp.upper, "log" if hp.log else "linear")
-    masks = active_masks(ds.X, ds.meta["conditions"])
+    masks = active_masks(ds.X, ds.conditions)
     assert set(masks) == {"batch_size", "learning_rate", "learning_rate_init"}
     for name, mask in masks.items():
         assert mask.tolist() == [name in cs.get_active_hyperparameters(c) for c in configs]
@@ -79,14 +79,14 @@ def test_ray_tune_experiment_read_as_ray_reads_it(tmp_path):
     trials = sorted(ExperimentAnalysis(str(out)).trials, key=lambda t: t.trial_id)
     done = [t for t in trials if t.status != "ERROR"]
     assert 0 < len(done) < len(trials)  # quick_trainable fails for the l1 penalty, a third of the draws
-    assert ds.meta["dropped_trials"] == {"ERROR": len(trials) - len(done)}
+    assert ds.dropped == {"ERROR": len(trials) - len(done)}
     assert list(ds.extras["trial_id"]) == [t.trial_id for t in done]
     np.testing.assert_allclose(ds.y, [t.last_result["accuracy"] for t in done])
     np.testing.assert_allclose(ds.X["alpha"], [t.config["alpha"] for t in done])
-    masks = active_masks(ds.X, ds.meta["conditions"])
+    masks = active_masks(ds.X, ds.conditions)
     for name, key in (("l1_ratio", ("l1_ratio",)), ("schedule/eta0", ("schedule", "eta0"))):
         set_in_ray = [(t.config[key[0]] if len(key) == 1 else t.config[key[0]][key[1]]) is not None for t in done]
         if name in ds.schema.names:
             assert masks.get(name, np.ones(len(ds), bool)).tolist() == set_in_ray, name
         else:  # never (or always) set in this run: dropped as a constant column
-            assert name in ds.meta["dropped_constant"] and len(set(set_in_ray)) == 1
+            assert name in ds.dropped_columns and len(set(set_in_ray)) == 1

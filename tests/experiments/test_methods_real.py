@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from omegaconf import OmegaConf
 
 from harness.config import compose
 from harness.errors import ConfigError
@@ -71,17 +70,16 @@ def test_rows_until_stable_per_method_and_table():
 
 
 def test_part_overrides_a_list_or_per_part():
-    cfg = OmegaConf.create({"parts": ["interpret", "fidelity"], "part_overrides": ["surrogate=[linear]"]})
-    assert part_overrides(cfg, "fidelity") == ["surrogate=[linear]"]
-    cfg = OmegaConf.create({"parts": ["interpret", "fidelity"],
-                            "part_overrides": {"default": ["surrogate=[ebm_fast]"], "fidelity": []}})
-    assert part_overrides(cfg, "interpret") == ["surrogate=[ebm_fast]"] and part_overrides(cfg, "fidelity") == []
-    cfg = OmegaConf.create({"parts": ["interpret"], "part_overrides": {"fidelty": []}})
+    given = ["surrogate=[linear]"]
+    assert part_overrides(given, "fidelity") == ["surrogate=[linear]"]
+    given = {"default": ["surrogate=[ebm_fast]"], "fidelity": []}
+    assert part_overrides(given, "interpret") == ["surrogate=[ebm_fast]"] and part_overrides(given, "fidelity") == []
+    given = {"fidelty": []}
     with pytest.raises(ConfigError, match="part_overrides: fidelty is not a part .*; parts: .*fidelity"):
-        part_overrides(cfg, "interpret")
+        part_overrides(given, "interpret")
     # reproduce_fast's mapping names parts a run may leave out: parts=[interpret] still runs
-    cfg = OmegaConf.create({"parts": ["interpret"], "part_overrides": {"default": ["surrogate=[linear]"], "fidelity": []}})
-    assert part_overrides(cfg, "interpret") == ["surrogate=[linear]"]
+    given = {"default": ["surrogate=[linear]"], "fidelity": []}
+    assert part_overrides(given, "interpret") == ["surrogate=[linear]"]
 
 
 def _matrix():

@@ -113,13 +113,13 @@ def test_nmt_pair_through_the_cli(tmp_path):
 def test_the_bleu_fit_is_the_interpret_cell():
     """Fitting BLEU on all rows is the interpret experiment's cell: the cache computes it once for both."""
     from harness.cells import cell_id
-    from harness.config import compose, options_of
-    from harness.experiments import interpret, tradeoff
+    from harness.config import compose
+    from harness.experiments import interpret, setup_of, tradeoff
 
     over = ["pairs=[zh-en]", "surrogate=[linear]", "output_dir=."]
-    cells, _, fitted = tradeoff.cells_of(compose(["+experiment=tradeoff", *over]), options_of(compose(["+experiment=tradeoff", *over])))
+    cells, _, fitted = tradeoff.cells_of(setup_of(compose(["+experiment=tradeoff", *over])))
     mine = [cell_id(c, fitted) for c in cells if dict(c.keys)["objective"] == "dev_bleu" and dict(c.keys)["axis"] == "objective"]
-    theirs, datasets = interpret.cells_of(compose(["+experiment=interpret", *over]), options_of(compose(["+experiment=interpret", *over])))
+    theirs, datasets = interpret.cells_of(setup_of(compose(["+experiment=interpret", *over])))
     assert mine == [cell_id(c, datasets) for c in theirs]
     assert len({cell_id(c, fitted) for c in cells}) == len(cells) == 7  # every other target is a cell of its own
 

@@ -41,8 +41,8 @@ def decomposed(request, mlp):
 def test_a_conditional_term_is_centred_and_averaged_over_its_active_rows(mlp, decomposed):
     name, dec = decomposed
     rec = record_of(dec, mlp, surrogate=name)
-    plain = record_of(dec, replace(mlp, meta={}), surrogate=name)  # the same terms, nothing conditional
-    masks = active_masks(mlp.X, mlp.meta["conditions"])
+    plain = record_of(dec, replace(mlp, conditions=()), surrogate=name)  # the same terms, nothing conditional
+    masks = active_masks(mlp.X, mlp.conditions)
     assert set(masks) == set(CONDITIONAL)
     imp, plain_imp = rec.main_importances(), plain.main_importances()
     for f in mlp.schema.names:
@@ -62,7 +62,7 @@ def test_a_conditional_term_is_centred_and_averaged_over_its_active_rows(mlp, de
 def test_a_conditional_shape_holds_only_the_values_set(mlp, decomposed):
     name, dec = decomposed
     rec = record_of(dec, mlp, surrogate=name)
-    masks = active_masks(mlp.X, mlp.meta["conditions"])
+    masks = active_masks(mlp.X, mlp.conditions)
     for f in CONDITIONAL:
         shape = rec.shapes[rec.shapes["feature"] == f]
         assert set(shape["value"]) == set(mlp.X.loc[masks[f], f]) and ABSENT not in set(shape["value"]), f
@@ -86,5 +86,5 @@ def test_active_shares_survive_the_record_round_trips(mlp, decomposed):
 
 def test_an_unconditional_record_has_no_active_shares(mlp, decomposed):
     name, dec = decomposed
-    rec = record_of(dec, replace(mlp, meta={}), surrogate=name)
+    rec = record_of(dec, replace(mlp, conditions=()), surrogate=name)
     assert rec.active == {} and "active" not in rec.to_dict()  # records of ordinary tables are unchanged

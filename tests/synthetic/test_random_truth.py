@@ -73,7 +73,7 @@ def test_existing_settings_keep_their_tables_and_truths(name, sampling):
     record = {k: v for k, v in truth.to_dict().items() if k != "measure"}  # the fields the digests were taken of
     digest = hashlib.sha256(json.dumps(_missing_as_none(record), sort_keys=True, default=str).encode()).hexdigest()
     assert (ds.fingerprint, digest) == PINNED[(name, sampling)]
-    assert "drawn" not in ds.meta["generator"] and all("parent" not in f for f in ds.meta["generator"]["schema"])
+    assert "drawn" not in ds.generator and all("parent" not in f for f in ds.generator["schema"])
 
 
 # --- a generator with every new piece: conditional features, plateau/levels shapes, a pure pair ---
@@ -113,7 +113,7 @@ def test_conditional_features_get_the_data_layers_columns():
     k_active, q_active = ds.X.p.isin(["x", "y"]), ds.X.p == "z"
     assert (ds.X[K] == np.where(k_active, "True", "False")).all() and (ds.X.k[~k_active] == 0).all()
     assert (ds.X.q[~q_active] == infer.ABSENT).all() and set(ds.X.q[q_active]) == {"m", "n"}
-    gen = ds.meta["generator"]
+    gen = ds.generator
     assert gen["schema"][4]["active"] == ["x", "y"]  # in the parent's level order
     assert json.loads(json.dumps(gen)) == gen == resolve(gen) and generate(gen)[0].fingerprint == ds.fingerprint
     # the truth speaks of hyperparameters: no term for the indicator, the child's shape on its active rows only
@@ -132,7 +132,7 @@ def _hoeffding_on_rows(ds) -> tuple[dict, dict]:
     A conditional feature's main term: the same over its active rows (0 elsewhere). The parent's term is left to
     the residual check (swapping the parent would switch its children on without values).
     """
-    f = true_function(ds.meta["generator"])
+    f = true_function(ds.generator)
     X = ds.X
 
     def swapped_means(rows: pd.DataFrame, assign: dict[str, list]) -> np.ndarray:
@@ -183,7 +183,7 @@ def test_mean_truth_is_the_decomposition_on_the_rows(sampling):
         assert (record.importances.set_index("term").drop([f"{a} x {b}" for a, b in pairs]).query("kind == 'pair'").importance == 0).all()
         # f − Σ terms is constant on the rows: the parent's shape (its own effect plus its children's
         # activity) is the only term not brute-forced above, so this pins it too.
-        rest = true_function(table.meta["generator"])(X) - record.shape("p").reindex(X.p).to_numpy()
+        rest = true_function(table.generator)(X) - record.shape("p").reindex(X.p).to_numpy()
         for name, brute in mains.items():
             held = X[K] == "True" if name == "k" else X.q != infer.ABSENT if name == "q" else np.ones(len(X), bool)
             rest = rest - np.where(held, brute.reindex(X[name]).fillna(0).to_numpy(), 0.0)
@@ -239,7 +239,7 @@ def test_variance_truth_is_exact_under_the_sampling_distribution(sampling):
     ds, _ = generate(settings, sampler(cache=False))
     record = truth_of(ds, sense="fanova")
     assert record.method.startswith("functional-ANOVA variance fraction")
-    oracle = true_function(ds.meta["generator"])
+    oracle = true_function(ds.generator)
     names = oracle.schema.names
     states = {n: _states(oracle, n) for n in names}
     F, W = _tensor(oracle, ds.X.columns, states)
@@ -354,7 +354,7 @@ def test_a_draw_is_deterministic_and_kept_across_rows_noise_and_sampling():
     assert other["snr"] == resolve({**DRAW, "seed": 7, "snr": [1, 16]})["snr"]  # drawn from the seed
     assert resolve({**DRAW, "seed": 8})["schema"] != base["schema"]
     ds = generate({**DRAW, "seed": 7})[0]
-    assert generate(ds.meta["generator"])[0].fingerprint == ds.fingerprint  # rebuilt without drawing again
+    assert generate(ds.generator)[0].fingerprint == ds.fingerprint  # rebuilt without drawing again
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -363,10 +363,10 @@ def test_random_draws_variance_truth_matches_monte_carlo(seed):
     settings = {**DRAW, "seed": seed, "random": {"n_features": [5, 7], "conditional": 0.5, "interactions": [2, 3],
                                                  "pure_pairs": 0.5}}
     ds, _ = generate(settings)
-    f = true_function(ds.meta["generator"])
+    f = true_function(ds.generator)
     imp = truth_of(ds, sense="fanova").importances.set_index("term")["importance"]
     n = 40_000
-    A, B = sample_rows(ds.meta["generator"], n, 2 * seed), sample_rows(ds.meta["generator"], n, 2 * seed + 1)
+    A, B = sample_rows(ds.generator, n, 2 * seed), sample_rows(ds.generator, n, 2 * seed + 1)
     fA, fB = f(A), f(B)
     var = np.var(np.r_[fA, fB])
 
@@ -380,7 +380,7 @@ def test_random_draws_variance_truth_matches_monte_carlo(seed):
     first = {name: closed([name]) for name in f.schema.names}
     for name, share in first.items():
         assert share == pytest.approx(imp[name], abs=0.02), name
-    for p in ds.meta["generator"]["interactions"]:
+    for p in ds.generator["interactions"]:
         a, b = p["a"], p["b"]
         assert closed([a, b]) - first[a] - first[b] == pytest.approx(imp[f"{a} x {b}"], abs=0.02), (a, b)
 
@@ -472,7 +472,7 @@ def test_the_random_preset_loads_through_hydra_and_the_registry():
         cfg = compose("config", overrides=["data=synthetic_random", "data.seed=5", "data.n_rows=40",
                                            "data.sampling=tpe", "data.pool_size=120", "data.random.n_features=[4,6]"])
     ds = load_dataset(cfg.data, sampler(cache=False))
-    gen = ds.meta["generator"]
+    gen = ds.generator
     assert len(ds) == 40 and 4 <= len(gen["schema"]) <= 6 and gen["drawn"]["n_features"] == [4, 6]
     assert 1 <= gen["snr"] <= 16 and ds.name == f"synthetic-random{len(gen['schema'])}f-snr{gen['snr']:g}-n40-tpe120-s5"
     assert "drawn at random from seed 5" in describe(ds) and "a TPE-like sampler" in describe(ds)

@@ -40,7 +40,7 @@ MIXED = {
 
 def decomposition_residual(ds, truth) -> np.ndarray:
     """f(X) minus the truth's terms at each row: a constant iff the truth decomposes the oracle exactly."""
-    rest = true_function(ds.meta["generator"])(ds.X)
+    rest = true_function(ds.generator)(ds.X)
     for f in ds.schema.names:
         shape = truth.shapes[truth.shapes.feature == f].set_index("value")["contribution"]
         rest = rest - shape.reindex(ds.X[f]).to_numpy()
@@ -60,7 +60,7 @@ def test_table_has_declared_shape_and_values():
     assert ds.y.name == "score" and np.isfinite(ds.y).all() and ds.maximize
     assert re.fullmatch(r"[0-9a-f]{64}", ds.fingerprint)
     assert truth.surrogate == "truth" and truth.dataset == ds.name
-    gen = ds.meta["generator"]
+    gen = ds.generator
     assert json.loads(json.dumps(gen)) == gen == resolve(gen)  # plain JSON, and complete
     assert generate(gen)[0].fingerprint == ds.fingerprint
 
@@ -101,7 +101,7 @@ def test_deterministic_by_seed():
 
 def test_oracle_reproduces_y_and_strengths_rank_importances():
     ds, truth = generate(yaml_settings(snr=1e12, n_rows=2000))
-    f = true_function(ds.meta["generator"])(ds.X)
+    f = true_function(ds.generator)(ds.X)
     np.testing.assert_allclose(ds.y, f, atol=1e-4 * ds.y.std())
     np.testing.assert_allclose(ds.extras["signal"], f)
     mains = truth.main_importances()
@@ -110,7 +110,7 @@ def test_oracle_reproduces_y_and_strengths_rank_importances():
 
 def test_noise_level_matches_snr():
     ds, _ = generate(yaml_settings(n_rows=2000))
-    signal = true_function(ds.meta["generator"])(ds.X)
+    signal = true_function(ds.generator)(ds.X)
     assert np.var(signal) / np.var(ds.y - signal) == pytest.approx(4.0, rel=0.15)
 
 
@@ -118,11 +118,11 @@ def test_hydra_config_loads_through_the_registry():
     with initialize_config_dir(config_dir=str(config_root()), version_base="1.3"):
         cfg = compose("config", overrides=["data=synthetic", "data.n_rows=50", "data.effects.hidden.shape=monotone"])
     ds = load_dataset(cfg.data)
-    assert len(ds) == 50 and ds.meta["generator"]["effects"]["hidden"] == {
+    assert len(ds) == 50 and ds.generator["effects"]["hidden"] == {
         "shape": "monotone", "strength": 1.0, "direction": 1, "power": 1.0
     }
     assert truth_of(ds).main_importances()["hidden"] > 0
-    assert load_dataset(ds.meta["generator"]).fingerprint == ds.fingerprint
+    assert load_dataset(ds.generator).fingerprint == ds.fingerprint
     text = describe(ds)
     assert ds.name in text and "lr monotone decreasing (strength 3)" in text and "embed × lr (strength 1.5)" in text
 
@@ -136,7 +136,7 @@ def test_user_schema_with_continuous_and_categorical_features():
     assert sorted(positions.values()) == [0.0, 0.5, 1.0]
     assert truth.main_importances()["c"] > 0 and truth.main_importances()["d"] == 0
     assert len(truth.shapes[truth.shapes.feature == "a"]) == 200
-    assert ds.meta["generator"]["interactions"] == [{"a": "b", "b": "d", "strength": 2.0}]  # schema order
+    assert ds.generator["interactions"] == [{"a": "b", "b": "d", "strength": 2.0}]  # schema order
     assert truth.interactions.value_a.nunique() == 32  # b continuous: thinned to GRID present values
     assert set(truth.interactions.value_a) <= set(ds.X["b"]) and truth.interactions.value_b.nunique() == 3
     half = truth_of(ds.take(range(100)))  # a split has its own truth, centred on its rows

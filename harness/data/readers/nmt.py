@@ -1,22 +1,25 @@
 """The six NMT Transformer HPO tables of Zhang & Duh (2020), typed and validated."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import math
 import warnings
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, List, Optional
 
 import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
+from harness.data.readers.base import Reader, ReaderOptions
 from harness.data.objectives import Objective, direction, find, retarget
 from harness.data.schema import Feature, Schema
 from harness.data.sources import fetch, file_hash
-from harness.config import distinct, flag
+from harness.config import distinct
 from harness.errors import DataError
+from harness.options import option
 
 PAIRS = ("zh-en", "ru-en", "ja-en", "en-ja", "sw-en", "so-en")
 EXPECTED_ROWS = {"zh-en": 118, "ru-en": 176, "ja-en": 150, "en-ja": 168, "sw-en": 767, "so-en": 604}
@@ -131,8 +134,10 @@ def parse_pair(pair: str, hyps_path: Path, evals_path: Path, fingerprint: str = 
         extras=extras,
         maximize=True,
         fingerprint=fingerprint,
-        meta={"source": f"{hyps_path.name}, {evals_path.name}", "target": OBJECTIVES[TARGET].display,
-              "unit": OBJECTIVES[TARGET].unit, "objectives": {n: o.as_meta() for n, o in OBJECTIVES.items()}},
+        source=f"{hyps_path.name}, {evals_path.name}",
+        label=OBJECTIVES[TARGET].display,
+        unit=OBJECTIVES[TARGET].unit,
+        objectives={n: o.as_meta() for n, o in OBJECTIVES.items()},
     )
 
 
@@ -144,12 +149,33 @@ def load_pair(pair: str, root=None, base_url: str | None = None, verify: bool = 
     return _load_cached(pair, str(hyps), str(evals), file_hash(hyps), file_hash(evals), verify)
 
 
-def load(cfg: dict) -> Dataset:
-    """Registry loader for ``kind: nmt``: any recorded metric as ``data.target``, in its own direction."""
-    if "pair" not in cfg:
-        raise DataError(f"data.pair is required for the NMT tables; known pairs: {', '.join(PAIRS)}")
-    ds = load_pair(cfg["pair"], root=cfg.get("root"), base_url=cfg.get("base_url"), verify=flag(cfg.get("verify", True), "data.verify"))
-    return with_targets(ds, cfg.get("target") or TARGET, cfg.get("maximize"), cfg.get("targets"))
+@dataclasses.dataclass
+class NMTOptions(ReaderOptions):
+    """One NMT Transformer HPO table of Zhang & Duh (2020) (upstream Este1le/hpo_nmt, MIT)."""
+
+    kind: str = "nmt"
+    pair: str = option("sw-en", "the language pair", choices=PAIRS)
+    root: Optional[str] = option(None, "a folder holding the upstream files; null = $HARNESS_DATA_DIR, else download "
+                                       "into the cache")
+    base_url: Optional[str] = option(None, "null = the pinned upstream commit (or $HARNESS_DATA_URL)")
+    verify: bool = option(True, "check SHA-256; false only for a deliberately edited table")
+    target: str = option(TARGET, "the modelled metric: " + ", ".join(EVALS_COLUMNS))
+    targets: Optional[List[str]] = option(None, "the objectives of multi-objective experiments (tradeoff); null = "
+                                                "[" + ", ".join(TRADEOFF) + "]")
+    maximize: Any = option(None, "null = the metric's own direction (BLEU up; time, perplexity, updates, memory, "
+                                 "parameters down)")
+
+
+class NMTReader(Reader):
+    """``data=<pair>`` (``kind: nmt``): any recorded metric as the target, in its own direction."""
+
+    kind = "nmt"
+    Options = NMTOptions
+
+    def load(self) -> Dataset:
+        o = self.options
+        ds = load_pair(o.pair, root=o.root, base_url=o.base_url, verify=o.verify)
+        return with_targets(ds, o.target or TARGET, o.maximize, o.targets)
 
 
 def with_targets(ds: Dataset, target: str, maximize=None, targets=None) -> Dataset:
@@ -160,7 +186,7 @@ def with_targets(ds: Dataset, target: str, maximize=None, targets=None) -> Datas
     for name in distinct(names, "data.targets"):
         find(ds, name, "data.targets")
     ds = retarget(ds, target)
-    return replace(ds, meta={**ds.meta, "targets": names})
+    return replace(ds, targets=tuple(names))
 
 
 @lru_cache(maxsize=32)
@@ -170,9 +196,3 @@ def _load_cached(pair: str, hyps: str, evals: str, h_hash: str, e_hash: str, ver
     if verify and len(ds) != EXPECTED_ROWS[pair]:  # cannot happen with matching checksums; guards the table above
         raise DataError(f"{hyps}: expected {EXPECTED_ROWS[pair]} rows for {pair}, got {len(ds)}")
     return ds
-
-
-def split_sizes(n: int, train_fraction: float = 0.8) -> tuple[int, int]:
-    """Paper split: round(0.8 n) training rows (614 of 767 for sw-en)."""
-    n_train = int(math.floor(train_fraction * n + 0.5))
-    return n_train, n - n_train

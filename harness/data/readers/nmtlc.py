@@ -30,22 +30,25 @@ Loading never runs code from the file: the unpickler refuses every global.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import pickle
 import warnings
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
+from harness.data.readers.base import Reader, ReaderOptions
 from harness.data.readers.nmt import schema_for
 from harness.data.schema import Feature, Schema
 from harness.data.sources import fetch, file_hash
-from harness.config import flag
 from harness.errors import ConfigError, DataError, one_line
+from harness.options import option
 
 TASKS = ("finetune", "scratch")
 TARGETS = {"bleu": ("bleu_curve", max, True, "best dev BLEU"), "ppl": ("perplexity_curve", min, False, "lowest dev perplexity")}
@@ -142,21 +145,41 @@ def _scratch_row(rec: dict, i: int, path: Path) -> dict:
     return row
 
 
-def load(cfg: dict) -> Dataset:
-    task = cfg.get("task") or "finetune"
-    if task not in TASKS:
-        raise ConfigError(f"data.task={task!r} is unknown; known tasks: {', '.join(TASKS)}")
-    path = fetch("nmtlc.pkl", root=cfg.get("root"), base_url=cfg.get("base_url"), verify=flag(cfg.get("verify", True), "data.verify"))
-    pairs = known(_records(str(path), file_hash(path)))
-    pair = cfg.get("pair")
-    if pair not in pairs[task]:
-        raise ConfigError(f"data.pair={pair!r} is not in the nmtlc {task} table; known pairs: {', '.join(pairs[task])}")
-    target = cfg.get("target") or ("bleu" if task == "finetune" else "ppl")
-    if target not in TARGETS:
-        raise ConfigError(f"data.target={target!r} is unknown for data=nmtlc; known targets: {', '.join(TARGETS)}")
-    if task == "scratch" and target == "bleu":
-        raise ConfigError("data.target=bleu: the nmtlc scratch systems record no BLEU curve; use data.target=ppl")
-    return _build(str(path), file_hash(path), task, pair, target)
+@dataclasses.dataclass
+class NMTLCOptions(ReaderOptions):
+    """The NMT learning-curve systems of upstream lc_datasets/nmtlc.pkl (Este1le/hpo_nmt, MIT)."""
+
+    kind: str = "nmtlc"
+    task: str = option("finetune", "finetune (LoRA on BLOOMZ / XGLM) or scratch (Transformers trained from scratch)",
+                       choices=TASKS)
+    pair: str = option("fr-en", "finetune: fr-en, zh-en; scratch: en-ja, ja-en, ru-en, so-en, sw-en, zh-en")
+    target: Optional[str] = option(None, "bleu (best dev BLEU, maximised) or ppl (lowest dev perplexity, minimised); "
+                                         "null = bleu, or ppl for scratch (no BLEU recorded)")
+    root: Optional[str] = option(None, "a folder holding nmtlc.pkl; null = $HARNESS_DATA_DIR, else download into the "
+                                       "cache")
+    base_url: Optional[str] = option(None, "null = the pinned upstream commit (or $HARNESS_DATA_URL)")
+    verify: bool = option(True, "check SHA-256; false only for a deliberately edited file")
+
+
+class NMTLCReader(Reader):
+    """``data=nmtlc``: one task and pair of the learning-curve systems."""
+
+    kind = "nmtlc"
+    Options = NMTLCOptions
+
+    def load(self) -> Dataset:
+        o = self.options
+        path = fetch("nmtlc.pkl", root=o.root, base_url=o.base_url, verify=o.verify)
+        pairs = known(_records(str(path), file_hash(path)))
+        if o.pair not in pairs[o.task]:
+            raise ConfigError(f"data.pair={o.pair!r} is not in the nmtlc {o.task} table; known pairs: "
+                              f"{', '.join(pairs[o.task])}")
+        target = o.target or ("bleu" if o.task == "finetune" else "ppl")
+        if target not in TARGETS:
+            raise ConfigError(f"data.target={target!r} is unknown for data=nmtlc; known targets: {', '.join(TARGETS)}")
+        if o.task == "scratch" and target == "bleu":
+            raise ConfigError("data.target=bleu: the nmtlc scratch systems record no BLEU curve; use data.target=ppl")
+        return _build(str(path), file_hash(path), o.task, o.pair, target)
 
 
 @lru_cache(maxsize=16)
@@ -197,5 +220,7 @@ def _build(path: str, digest: str, task: str, pair: str, target: str) -> Dataset
         extras=extras,
         maximize=maximize,
         fingerprint=hashlib.sha256(f"{digest}:{task}:{pair}:{target}".encode()).hexdigest(),
-        meta={"source": p.name, "task": task, "pair": pair, "target": what},
+        source=p.name,
+        label=what,
+        details={"task": task, "pair": pair},
     )

@@ -1,7 +1,7 @@
 """An Optuna study as a table: ``data=optuna data.storage=sqlite:///study.db data.study=NAME``.
 
 Completed trials only; the others are counted by state in
-``meta["skipped_trials"]``. The study's declared distributions, not the
+``Dataset.dropped``. The study's declared distributions, not the
 values that happen to have been sampled, give the schema:
 
 * ``FloatDistribution`` / ``IntDistribution``: numeric on a log scale when
@@ -15,32 +15,65 @@ values that happen to have been sampled, give the schema:
   ``harness.data.infer``: a categorical one gets the level "absent"; a
   numeric one is filled with its ``low``, and the numeric parameters unset
   on the same trials share one indicator feature ``has_<first of them>``
-  ("False"/"True"); ``meta["conditions"]`` lists them.
+  ("False"/"True"); ``Dataset.conditions`` lists them.
 
 The storage is opened without creating tables, so pointing it at the wrong
 SQLite file never writes to that file.
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import dataclasses
 import math
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, List, Optional
 
 import numpy as np
 import pandas as pd
 
 from harness.data import infer
 from harness.data.dataset import Dataset
+from harness.data.readers.base import Reader, ReaderOptions
 from harness.data.objectives import direction, find
 from harness.data.schema import Feature
 from harness.config import distinct
 from harness.errors import ConfigError, DataError, one_line
+from harness.options import option
 
-DEFAULTS = {"storage": None, "study": None, "objective": None, "targets": None, "maximize": None, "name": None,
-            "max_levels": 20, "min_rows": 10}
+
+
+@dataclasses.dataclass
+class OptunaOptions(ReaderOptions):
+    """An Optuna study's completed trials (pip install "harness[optuna]")."""
+
+    kind: str = "optuna"
+    storage: Optional[str] = option(None, "an Optuna RDB URL (sqlite:///study.db, postgresql://...) or the path of a "
+                                          "SQLite file (required)")
+    study: Optional[str] = option(None, "study name; null = the only study in the storage")
+    objective: Any = option(None, "multi-objective studies: the objective's index or metric name")
+    targets: Optional[List[Any]] = option(None, "several objectives (the tradeoff experiment), e.g. [0, 1] or "
+                                                "[accuracy, latency]; the first is modelled unless objective is set")
+    maximize: Any = option(None, "null = the study's declared direction; a value that contradicts it is an error")
+    name: Optional[str] = option(None, "dataset name; null = the study name")
+    max_levels: int = option(20, "int / stepped float parameters with at most this many grid points keep the grid "
+                                 "as levels", minimum=1)
+    min_rows: int = option(10, "fewer completed trials than this is an error", minimum=1)
+
+
+class OptunaReader(Reader):
+    """``data=optuna``: the completed trials of one study in an Optuna storage."""
+
+    kind = "optuna"
+    Options = OptunaOptions
+
+    def load(self) -> Dataset:
+        return load(self.options)
+
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        text = str(path)
+        return "://" in text or (path.suffix.lower() in (".db", ".sqlite", ".sqlite3") and path.is_file())
 
 
 def _optuna():
@@ -59,33 +92,33 @@ def _storage_url(storage: str) -> str:
     return url
 
 
-def load(cfg: dict) -> Dataset:
-    opts = {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
-    if opts["storage"] in (None, ""):
+def load(opts: OptunaOptions | dict) -> Dataset:
+    opts = opts if isinstance(opts, OptunaOptions) else OptunaOptions.parse(opts)
+    if opts.storage in (None, ""):
         raise ConfigError("data.storage is required for data=optuna (e.g. sqlite:///study.db)")
     optuna = _optuna()
-    url = _storage_url(str(opts["storage"]))
+    url = _storage_url(str(opts.storage))
     try:
         storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
         names = sorted(optuna.get_all_study_names(storage=storage))
     except Exception as exc:  # SQLAlchemy / Optuna errors: a wrong URL, not an Optuna database, a newer schema
         raise DataError(f"cannot read Optuna storage {url}: {one_line(exc, cause=True)}") from None
-    study_name = _study_name(opts["study"], names, url)
+    study_name = _study_name(opts.study, names, url)
     study = optuna.load_study(study_name=study_name, storage=storage)
-    targets = _targets(opts["targets"], study)
-    index, target = _objective(opts["objective"] if opts["objective"] not in (None, "") or not targets else targets[0],
+    targets = _targets(opts.targets, study)
+    index, target = _objective(opts.objective if opts.objective not in (None, "") or not targets else targets[0],
                                study)
-    ds = from_study(study, objective=index, name=opts["name"], max_levels=int(opts["max_levels"]),
-                    min_rows=int(opts["min_rows"]), where=f"study {study_name!r} in {url}")
-    direction(opts["maximize"], find(ds, target, "data.objective"))  # the study declares it; an option may only agree
-    return replace(ds, meta={**ds.meta, "source": url, "targets": targets or [target]})
+    ds = from_study(study, objective=index, name=opts.name, max_levels=opts.max_levels,
+                    min_rows=opts.min_rows, where=f"study {study_name!r} in {url}")
+    direction(opts.maximize, find(ds, target, "data.objective"))  # the study declares it; an option may only agree
+    return replace(ds, source=url, targets=tuple(targets or [target]))
 
 
 def _targets(targets, study) -> list[str]:
     """``data.targets``: several objectives of a multi-objective study, by index or metric name."""
     if targets in (None, ""):
         return []
-    return distinct([_objective(t, study, "data.targets")[1] for t in ([targets] if isinstance(targets, (str, int)) else targets)],
+    return distinct([_objective(t, study, "data.targets")[1] for t in ([targets] if isinstance(targets, (str, int)) else list(targets))],
                     "data.targets")
 
 
@@ -159,11 +192,14 @@ def from_study(study, objective: int = 0, target=None, params=None, name=None, m
         schema=schema,
         extras=pd.DataFrame(extras),
         maximize=maximize,
-        fingerprint=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
-        meta={"source": where, "study": study.study_name, "target": label, "objective": objective,
-              "skipped_trials": skipped, "absent": absent, "conditions": conditions,
-              "objectives": {n: {"maximize": d == optuna.study.StudyDirection.MAXIMIZE}
-                             for n, d in zip(names, study.directions)}},
+        fingerprint=Reader.fingerprint(content),
+        source=where,
+        label=label,
+        dropped=skipped,
+        absent=absent,
+        conditions=tuple(conditions),
+        objectives={n: {"maximize": d == optuna.study.StudyDirection.MAXIMIZE} for n, d in zip(names, study.directions)},
+        details={"study": study.study_name, "objective": objective},
     )
 
 

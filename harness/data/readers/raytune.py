@@ -33,13 +33,14 @@ installs Ray Tune to make runs; the slow tests check this reader against it).
 """
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import logging
 import math
 import numbers
 from collections import Counter
 from pathlib import Path
+from typing import Any, Optional
 
 import pandas as pd
 
@@ -47,42 +48,74 @@ from harness.data import infer
 from harness.data.readers import runs
 from harness.data.readers.table import read_csv_exact
 from harness.data.dataset import Dataset
+from harness.data.readers.base import Reader, ReaderOptions
 from harness.data.sources import file_hash
 from harness.data.readers.table import typed
 from harness.errors import ConfigError, DataError, one_line
+from harness.options import option
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {"path": None, "metric": None, "mode": None, "report": "last", "budget": runs.MAX, "types": None,
-            "name": None, "drop_constant": True, "max_levels": 20, "min_rows": 10}
 REPORTS = ("result.json", "progress.csv")
 ERRORS = ("error.txt", "error.pkl")
 ITERATION = "training_iteration"
 
 
-def load(cfg: dict) -> Dataset:
-    opts = {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
+@dataclasses.dataclass
+class RayTuneOptions(ReaderOptions):
+    """A Ray Tune experiment folder (one params.json + result.json/progress.csv per trial); reading needs no Ray."""
+
+    kind: str = "raytune"
+    path: Optional[str] = option(None, "the experiment folder (required)")
+    metric: Optional[str] = option(None, "the reported metric to model (required)")
+    mode: Optional[str] = option(None, "min or max: which direction of the metric is better (required)",
+                                 choices=("min", "max"))
+    report: str = option("last", "last (each trial's last report within the budget) or best (its best by mode)",
+                         choices=("last", "best"))
+    budget: Any = option(runs.MAX, "training_iteration: max (every report), a value (reports up to it), or feature "
+                                   "(every report a row)")
+    types: Any = option(None, values=str, help="per-parameter scale (linear, log or categorical), as for "
+                                                      "data=table")
+    name: Optional[str] = option(None, "dataset name; null = the experiment folder's name")
+    drop_constant: bool = option(True, "drop (and report) parameters that hold a single value")
+    max_levels: int = option(20, "numeric parameters with at most this many distinct values keep them as levels",
+                             minimum=1)
+    min_rows: int = option(10, "fewer rows than this is an error", minimum=1)
+
+
+class RayTuneReader(Reader):
+    """``data=raytune``: one row per trial (or per report with ``budget=feature``) of a Ray Tune experiment."""
+
+    kind = "raytune"
+    Options = RayTuneOptions
+
+    def load(self) -> Dataset:
+        return load(self.options)
+
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and next(path.rglob("params.json"), None) is not None
+
+
+def load(opts: RayTuneOptions | dict) -> Dataset:
+    opts = opts if isinstance(opts, RayTuneOptions) else RayTuneOptions.parse(opts)
     for key in ("path", "metric", "mode"):
-        if opts[key] in (None, ""):
+        if getattr(opts, key) in (None, ""):
             raise ConfigError(f"data.{key} is required for data=raytune (e.g. data.metric=accuracy data.mode=max)")
-    if opts["mode"] not in ("min", "max"):
-        raise ConfigError(f"data.mode={opts['mode']!r}: expected min or max")
-    if opts["report"] not in ("last", "best"):
-        raise ConfigError(f"data.report={opts['report']!r}: expected last or best")
-    choice = runs.budget_option(opts["budget"])
-    if choice == runs.FEATURE and opts["report"] == "best":
+    choice = runs.budget_option(opts.budget)
+    if choice == runs.FEATURE and opts.report == "best":
         raise ConfigError("data.report=best picks one report per trial; with data.budget=feature every report is a "
                           "row, so use data.report=last")
-    metric, maximize = str(opts["metric"]), opts["mode"] == "max"
-    path = Path(str(opts["path"])).expanduser()
+    metric, maximize = str(opts.metric), opts.mode == "max"
+    path = Path(str(opts.path)).expanduser()
     trials = trial_folders(path)
     where = f"Ray Tune experiment {path}"
 
-    rows, dropped = _rows(path, trials, metric, choice, opts["report"], maximize)
+    rows, dropped = _rows(path, trials, metric, choice, opts.report, maximize)
     counts = ", ".join(f"{n} {s}" for s, n in dropped.items())
     if dropped:
         log.warning("%s: dropped trials: %s", where, counts)
-    infer.check_rows(len(rows), int(opts["min_rows"]), where, f" (trials with a result{'; dropped: ' if dropped else ''}"
+    infer.check_rows(len(rows), opts.min_rows, where, f" (trials with a result{'; dropped: ' if dropped else ''}"
                      f"{counts})")
 
     params = pd.DataFrame([p for _, p, _ in rows])
@@ -90,18 +123,18 @@ def load(cfg: dict) -> Dataset:
         if ITERATION in params.columns:
             raise DataError(f"{where}: a parameter is named {ITERATION!r}, the feature data.budget=feature adds")
         params[ITERATION] = [r[ITERATION] for _, _, r in rows]
-    types = {str(k): infer.check_scale(str(v), f"data.types.{k}") for k, v in (opts["types"] or {}).items()}
+    types = {str(k): infer.check_scale(str(v), f"data.types.{k}") for k, v in (opts.types or {}).items()}
     unknown = sorted(set(types) - set(params.columns))
     if unknown:
         raise ConfigError(f"data.types names {unknown[0]!r}, which is not a parameter; parameters: "
                           f"{', '.join(params.columns)}")
-    constant = [c for c in params.columns if opts["drop_constant"] and params[c].nunique(dropna=False) <= 1]
+    constant = [c for c in params.columns if opts.drop_constant and params[c].nunique(dropna=False) <= 1]
     if constant:
         log.warning("%s: dropped parameters with a single value: %s", where, ", ".join(constant))
     names = [c for c in params.columns if c not in constant]
     if not names:
         raise DataError(f"{where}: no parameter varies across the trials kept")
-    columns = [typed(c, params[c], types.get(c), int(opts["max_levels"]), where,
+    columns = [typed(c, params[c], types.get(c), opts.max_levels, where,
                      lambda i: str(rows[i][0] / "params.json")) for c in names]
     absent = {c: int(params[c].isna().sum()) for c in names if params[c].isna().any()}
     X, schema, conditions = infer.assemble(columns, where)
@@ -109,20 +142,25 @@ def load(cfg: dict) -> Dataset:
     extras = pd.DataFrame({"trial_id": [str(r.get("trial_id", f.name)) for f, _, r in rows],
                            ITERATION: [r[ITERATION] for _, _, r in rows],
                            "time_total_s": [r.get("time_total_s", math.nan) for _, _, r in rows]})
-    shape = {k: opts[k] for k in ("metric", "mode", "report", "budget", "drop_constant", "max_levels")}
+    shape = {"metric": opts.metric, "mode": opts.mode, "report": opts.report, "budget": opts.budget,
+             "drop_constant": opts.drop_constant, "max_levels": opts.max_levels}
     files = {str(p.relative_to(path)): file_hash(p) for f in trials for p in sorted(f.iterdir())
              if p.name in ("params.json", *REPORTS, *ERRORS)}
     return Dataset(
-        name=str(opts["name"] or path.name),
+        name=str(opts.name or path.name),
         X=X,
         y=pd.Series([float(r[metric]) for _, _, r in rows], name=metric),
         schema=schema,
         extras=extras,
         maximize=maximize,
-        fingerprint=hashlib.sha256(json.dumps({"files": files, **shape, "types": types}, sort_keys=True).encode()).hexdigest(),
-        meta={"source": str(path), "target": metric, "trials": len(trials), "dropped_trials": dropped,
-              "report": opts["report"], "budget": opts["budget"], "dropped_constant": constant, "absent": absent,
-              "conditions": conditions},
+        fingerprint=Reader.fingerprint({"files": files, **shape, "types": types}),
+        source=str(path),
+        label=metric,
+        dropped=dropped,
+        dropped_columns=tuple(constant),
+        absent=absent,
+        conditions=tuple(conditions),
+        details={"trials": len(trials), "report": opts.report, "budget": opts.budget},
     )
 
 

@@ -31,13 +31,12 @@ kept are dropped and reported, as for a table.
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import dataclasses
 import logging
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -45,14 +44,14 @@ import pandas as pd
 from harness.data import infer
 from harness.data.readers import runs
 from harness.data.dataset import Dataset
+from harness.data.readers.base import Reader, ReaderOptions
 from harness.data.schema import Feature
 from harness.data.sources import file_hash
 from harness.errors import ConfigError, DataError
+from harness.options import option
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {"path": None, "name": None, "objective": None, "budget": runs.MAX, "max_levels": 20, "min_rows": 10,
-            "drop_constant": True}
 STATUS = {0: "RUNNING", 1: "SUCCESS", 2: "CRASHED", 3: "TIMEOUT", 4: "MEMORYOUT"}
 NUMERIC = ("uniform_float", "uniform_int", "normal_float", "normal_int", "beta_float", "beta_int")
 KNOWN = (*NUMERIC, "categorical", "ordinal", "constant")
@@ -61,12 +60,44 @@ BUDGET = "budget"
 Predicate = Callable[[dict], bool]
 
 
-def load(cfg: dict) -> Dataset:
-    opts = {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
-    if opts["path"] in (None, ""):
+@dataclasses.dataclass
+class SmacOptions(ReaderOptions):
+    """A SMAC3 run folder (runhistory.json + configspace.json); reading needs no extra package."""
+
+    kind: str = "smac"
+    path: Optional[str] = option(None, "the run folder, or a folder with exactly one run below it (required)")
+    objective: Any = option(None, "multi-objective runs: the cost's index or name (scenario.json objectives)")
+    budget: Any = option(runs.MAX, "multi-fidelity: max (each configuration at its highest budget), a budget value, "
+                                   "or feature")
+    name: Optional[str] = option(None, "dataset name; null = the run's name (the folder above the seed folder)")
+    drop_constant: bool = option(True, "drop (and report) parameters that hold a single value in the rows kept")
+    max_levels: int = option(20, "int / stepped float parameters with at most this many grid points keep the grid "
+                                 "as levels", minimum=1)
+    min_rows: int = option(10, "fewer configurations than this (after dropping failed trials) is an error",
+                           minimum=1)
+
+
+class SmacReader(Reader):
+    """``data=smac``: the successful trials of one SMAC3 run."""
+
+    kind = "smac"
+    Options = SmacOptions
+
+    def load(self) -> Dataset:
+        return load(self.options)
+
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and ((path / "runhistory.json").is_file() or next(path.rglob("runhistory.json"), None)
+                                  is not None)
+
+
+def load(opts: SmacOptions | dict) -> Dataset:
+    opts = opts if isinstance(opts, SmacOptions) else SmacOptions.parse(opts)
+    if opts.path in (None, ""):
         raise ConfigError("data.path is required for data=smac (a SMAC3 run folder holding runhistory.json)")
-    choice = runs.budget_option(opts["budget"])
-    run = run_folder(Path(str(opts["path"])).expanduser())
+    choice = runs.budget_option(opts.budget)
+    run = run_folder(Path(str(opts.path)).expanduser())
     space_file, history_file = run / "configspace.json", run / "runhistory.json"
     space = runs.read_json(space_file)
     if not isinstance(space, dict) or not isinstance(space.get("hyperparameters"), list):
@@ -83,7 +114,7 @@ def load(cfg: dict) -> Dataset:
         raise DataError(f"{history_file}: not a SMAC3 run history (no 'data' list and 'configs' map)")
     configs = {str(k): _checked(str(k), c, params, conditions, history_file, space_file)
                for k, c in history["configs"].items()}
-    index, target = _objective(opts["objective"], history["data"], run)
+    index, target = _objective(opts.objective, history["data"], run)
     trials, dropped = _trials(history["data"], configs, index, history_file)
     where = f"SMAC3 run {run}"
     if trials.empty:
@@ -93,7 +124,7 @@ def load(cfg: dict) -> Dataset:
 
     budgets = sorted(trials[BUDGET].dropna().unique().tolist())
     if choice != runs.MAX and not budgets:
-        raise ConfigError(f"data.budget={opts['budget']}: {history_file} records no budgets (not a multi-fidelity run)")
+        raise ConfigError(f"data.budget={opts.budget}: {history_file} records no budgets (not a multi-fidelity run)")
     trials, unused = _at_budget(trials, choice, history_file)
     rows = trials.groupby(["config_id", BUDGET], sort=False, dropna=False).agg(
         cost=("cost", "mean"), cost_std=("cost", "std"), n_runs=("cost", "size"), time=("time", "mean")).reset_index()
@@ -101,19 +132,19 @@ def load(cfg: dict) -> Dataset:
     if averaged:
         log.info("%s: averaged %d configurations over their seeds/instances (up to %d runs each)",
                  where, averaged, int(rows["n_runs"].max()))
-    infer.check_rows(len(rows), int(opts["min_rows"]), where, " (configurations with a successful trial)")
+    infer.check_rows(len(rows), opts.min_rows, where, " (configurations with a successful trial)")
 
     chosen = [configs[c] for c in rows["config_id"]]
-    constant = [n for n in params if opts["drop_constant"] and len({repr(c.get(n)) for c in chosen}) <= 1]
+    constant = [n for n in params if opts.drop_constant and len({repr(c.get(n)) for c in chosen}) <= 1]
     if constant:
         log.warning("%s: dropped parameters with a single value in the rows kept: %s", where, ", ".join(constant))
-    columns = [_column(hp, [c.get(name) for c in chosen], int(opts["max_levels"]), space_file)
+    columns = [_column(hp, [c.get(name) for c in chosen], opts.max_levels, space_file)
                for name, hp in params.items() if name not in constant and hp["type"] != "constant"]
     if choice == runs.FEATURE:
         if BUDGET in params:
             raise DataError(f"{space_file}: a hyperparameter is named {BUDGET!r}, the feature data.budget=feature adds")
         b = rows[BUDGET].to_numpy(dtype=float)
-        columns.append((infer.observed_numeric(BUDGET, b, infer.log_or_linear(b), int(opts["max_levels"])), rows[BUDGET]))
+        columns.append((infer.observed_numeric(BUDGET, b, infer.log_or_linear(b), opts.max_levels), rows[BUDGET]))
     if not columns:
         raise DataError(f"{where}: no parameter varies across the configurations kept")
     unset = {f.name: int((col == infer.ABSENT).sum() if f.is_categorical else col.isna().sum()) for f, col in columns}
@@ -123,20 +154,27 @@ def load(cfg: dict) -> Dataset:
 
     extras = rows[["config_id", BUDGET, "n_runs", "cost_std", "time"] if budgets else
                   ["config_id", "n_runs", "cost_std", "time"]]
-    shape = {k: opts[k] for k in ("objective", "budget", "max_levels", "drop_constant")}
+    shape = {"objective": opts.objective, "budget": opts.budget, "max_levels": opts.max_levels,
+             "drop_constant": opts.drop_constant}
     content = {"configspace": file_hash(space_file), "runhistory": file_hash(history_file), **shape}
     return Dataset(
-        name=str(opts["name"] or (run.parent.name if run.name.isdigit() else run.name)),
+        name=str(opts.name or (run.parent.name if run.name.isdigit() else run.name)),
         X=X,
         y=rows["cost"].rename(target).astype(float),
         schema=schema,
         extras=extras.reset_index(drop=True),
         maximize=False,
-        fingerprint=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
-        meta={"source": str(run), "target": target, "objective": index, "dropped_trials": dropped,
-              "budget": opts["budget"], "budgets": budgets,
-              "unused_runs": unused, "averaged_rows": averaged, "dropped_constant": constant, "absent": absent,
-              "conditions": conds},
+        fingerprint=Reader.fingerprint(content),
+        source=str(run),
+        label=target,
+        dropped=dropped,
+        dropped_columns=tuple(constant),
+        absent=absent,
+        conditions=tuple(conds),
+        defaults={name: hp["default_value"] for name, hp in params.items()
+                  if "default_value" in hp and name in schema.names},
+        details={"objective": index, "budget": opts.budget, "budgets": budgets, "unused_runs": unused,
+                 "averaged_rows": averaged},
     )
 
 

@@ -9,30 +9,83 @@ counted from 1, not counting the header.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import json
 import logging
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, List, Optional
 
 import numpy as np
 import pandas as pd
 
 from harness.data import infer
 from harness.data.dataset import Dataset
+from harness.data.readers.base import Reader, ReaderOptions
 from harness.data.schema import Feature
 from harness.data.objectives import Objective
 from harness.data.sources import file_hash
-from harness.config import distinct, flag, integer
+from harness.config import distinct, flag
 from harness.errors import ConfigError, DataError, one_line
+from harness.options import option
 
 log = logging.getLogger(__name__)
 
 READERS = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".parquet": None, ".pq": None}
-DEFAULTS = {
-    "path": None, "target": None, "targets": None, "features": None, "maximize": True, "types": None, "name": None,
-    "drop_constant": True, "max_levels": 20, "min_rows": 10,
-}
+
+
+@dataclasses.dataclass
+class TableOptions(ReaderOptions):
+    """Your own HPO results: a .csv, .tsv or .parquet file, one row per configuration."""
+
+    kind: str = "table"
+    path: Optional[str] = option(None, "the table file (required; .parquet needs pip install \"harness[parquet]\")")
+    target: Optional[str] = option(None, "the score column (required unless targets is set); rows without a score "
+                                         "are dropped and counted")
+    targets: Optional[List[str]] = option(None, "several score columns, e.g. [acc, latency]: the objectives of the "
+                                                "tradeoff experiment (none is a feature)")
+    features: Optional[List[str]] = option(None, "feature columns, e.g. [lr, depth]; null = every column but the "
+                                                 "targets (and the task column)")
+    maximize: Any = option(True, "false for losses, perplexity, time; with targets, one per target: [true, false]")
+    types: Any = option(None, values=str, help="per-column scale (linear, log or categorical): "
+                                                      "'data.types={lr: log}' or +data.types.lr=log")
+    name: Optional[str] = option(None, "dataset name; null = the file name without its extension")
+    drop_constant: bool = option(True, "drop (and report) columns that hold a single value")
+    max_levels: int = option(20, "numeric columns with at most this many distinct values keep them as levels",
+                             minimum=1)
+    min_rows: int = option(10, "fewer rows than this (after dropping missing targets) is an error", minimum=2)
+    task: Optional[str] = option(None, "a column naming each row's task (e.g. dataset): one dataset per task, "
+                                       "named by it (for transfer, cross-task summaries)")
+
+
+class TableReader(Reader):
+    """``data=table``: one table file, or one dataset per task of it (``data.task``)."""
+
+    kind = "table"
+    Options = TableOptions
+
+    def load(self) -> Dataset:
+        if self.options.task not in (None, ""):
+            raise ConfigError(f"data.task={self.options.task!r} makes one dataset per task; load it with datasets()")
+        path = _path(self.options)
+        return from_frame(read(path), self.options.replace(name=self.options.name or path.stem), where=str(path),
+                          content=file_hash(path))
+
+    def datasets(self) -> list[Dataset]:
+        if self.options.task in (None, ""):
+            return [self.load()]
+        from harness.data.readers import tasks
+
+        return tasks.load(self.options)
+
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.suffix.lower() in READERS and not path.is_dir()
+
+
+def _path(opts: TableOptions) -> Path:
+    if opts.path in (None, ""):
+        raise ConfigError("data.path is required for data=table")
+    return Path(str(opts.path)).expanduser()
 
 
 # Spellings of "no value" that pandas reads as missing by default; here they are missing only in a column
@@ -101,24 +154,15 @@ def _missing_numbers(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def load(cfg: dict) -> Dataset:
-    """The Dataset of one table file, typed and cleaned as the module docstring says."""
-    opts = _options(cfg)
-    if opts["path"] in (None, ""):
-        raise ConfigError("data.path is required for data=table")
-    path = Path(str(opts["path"])).expanduser()
-    df = read(path)
-    return from_frame(df, {**opts, "name": opts["name"] or path.stem}, where=str(path), content=file_hash(path))
-
-
-def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str | None = None) -> Dataset:
-    """A Dataset from a DataFrame already in memory (``cfg`` as for ``data=table``, ``path`` unused).
+def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where: str = "table",
+               content: str | None = None) -> Dataset:
+    """A Dataset from a DataFrame already in memory (``opts`` as for ``data=table``, ``path`` unused).
 
     ``where`` names the table in messages; ``content`` identifies its bytes (a file's SHA-256), else
     the frame's own content is hashed.
     """
-    opts = _options(cfg)
-    target, objectives = _objectives(opts)
+    opts = opts if isinstance(opts, TableOptions) else TableOptions.parse(opts)
+    target, objectives, maximize = _objectives(opts)
     table = where if where.startswith("the ") else f"table {where}"  # "table runs.csv", "the DataFrame"
     if df.empty:
         raise DataError(f"{table} is empty")
@@ -127,8 +171,8 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
     for name in objectives:
         if name not in df.columns:
             raise DataError(f"{table} has no target column {name!r}; columns: {', '.join(map(str, df.columns))}")
-    features = _feature_names(df, list(objectives), opts["features"], where)
-    types = {str(k): infer.check_scale(str(v), f"data.types.{k}") for k, v in (opts["types"] or {}).items()}
+    features = _feature_names(df, list(objectives), opts.features, where)
+    types = {str(k): infer.check_scale(str(v), f"data.types.{k}") for k, v in (opts.types or {}).items()}
     unknown = sorted(set(types) - set(features))
     if unknown:
         raise ConfigError(f"data.types names {unknown[0]!r}, which is not a feature; features: {', '.join(features)}")
@@ -139,7 +183,7 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
     dropped = int((~keep).sum())
     if dropped:
         log.warning("%s: dropped %d rows with no %s", where, dropped, target)
-    infer.check_rows(int(keep.sum()), int(opts["min_rows"]), table,
+    infer.check_rows(int(keep.sum()), opts.min_rows, table,
                      " after dropping missing targets" if dropped else "")
     rows = np.flatnonzero(keep)
     df = df.iloc[rows].reset_index(drop=True)
@@ -147,7 +191,7 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
         raise DataError(f"{table}, column {target}: every row has the same score "
                         f"({y.iloc[rows].iloc[0]:g}); there is nothing to explain")
 
-    constant = [c for c in features if df[c].nunique(dropna=False) <= 1] if opts["drop_constant"] else []
+    constant = [c for c in features if df[c].nunique(dropna=False) <= 1] if opts.drop_constant else []
     if constant:
         log.warning("%s: dropped constant columns %s", where, ", ".join(constant))
     features = [c for c in features if c not in constant]
@@ -156,7 +200,7 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
                                                                  if constant else f" beside the target {target}"))
     columns, absent = [], {}
     for c in features:
-        columns.append(typed(c, df[c], types.get(c), int(opts["max_levels"]), where,
+        columns.append(typed(c, df[c], types.get(c), opts.max_levels, where,
                              lambda i: f"{where}, row {rows[i] + 1}"))
         if df[c].isna().any():
             absent[c] = int(df[c].isna().sum())
@@ -166,58 +210,53 @@ def from_frame(df: pd.DataFrame, cfg: dict, where: str = "table", content: str |
     X, schema, conditions = infer.assemble(columns, table)
     extras = df[[c for c in df.columns if c not in features and c not in constant and c != target]]
     extras = extras.assign(**{name: values.iloc[rows].to_numpy() for name, values in others.items()})
-    shape = {k: opts[k] for k in ("target", "features", "maximize", "drop_constant", "max_levels")} | {"types": types}
-    if opts["targets"] not in (None, ""):  # fingerprints of single-target tables stay as they were
+    shape = {"target": target, "features": None if opts.features is None else list(opts.features),
+             "maximize": maximize, "drop_constant": opts.drop_constant, "max_levels": opts.max_levels, "types": types}
+    if opts.targets not in (None, ()):  # fingerprints of single-target tables stay as they were
         shape["targets"] = list(objectives)
     if content is None:
         content = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
-    fingerprint = hashlib.sha256(json.dumps({"file": content, **shape}, sort_keys=True).encode()).hexdigest()
     return Dataset(
-        name=str(opts["name"] or "table"),
+        name=str(opts.name or "table"),
         X=X,
         y=y.iloc[rows].reset_index(drop=True).astype(float),
         schema=schema,
         extras=extras,
         maximize=objectives[target].maximize,
-        fingerprint=fingerprint,
-        meta={"source": where, "target": target, "dropped_rows": dropped,
-              "dropped_constant": constant, "absent": absent, "conditions": conditions,
-              "objectives": {n: o.as_meta() for n, o in objectives.items()}, "targets": list(objectives)},
+        fingerprint=Reader.fingerprint({"file": content, **shape}),
+        source=where,
+        label=target,
+        dropped={"no score": dropped} if dropped else {},
+        dropped_columns=tuple(constant),
+        absent=absent,
+        conditions=tuple(conditions),
+        objectives={n: o.as_meta() for n, o in objectives.items()},
+        targets=tuple(objectives),
     )
 
 
-def _options(cfg: dict) -> dict:
-    opts = {**DEFAULTS, **{k: v for k, v in cfg.items() if k in DEFAULTS}}
-    opts["drop_constant"] = flag(opts["drop_constant"], "data.drop_constant")
-    for key, least in (("max_levels", 1), ("min_rows", 2)):
-        opts[key] = integer(opts[key], f"data.{key}", minimum=least)
-    return opts
-
-
-def _objectives(opts: dict) -> tuple[str, dict[str, Objective]]:
-    """The modelled target and the objectives asked for (``data.targets``; the target alone by default), each in
-    the direction ``data.maximize`` gives: one yes/no for all, or a list with one per target. Sets
-    ``opts["target"]`` and ``opts["maximize"]`` to what was resolved."""
-    targets = opts["targets"]
-    names = [] if targets in (None, "") else [str(t) for t in ([targets] if isinstance(targets, str) else targets)]
-    if opts["target"] in (None, "") and not names:
+def _objectives(opts: TableOptions) -> tuple[str, dict[str, Objective], bool | list[bool]]:
+    """The modelled target, the objectives asked for (``data.targets``; the target alone by default), each in
+    the direction ``data.maximize`` gives (one yes/no for all, or a list with one per target), and that
+    direction as resolved."""
+    names = [str(t) for t in opts.targets or ()]
+    if opts.target in (None, "") and not names:
         raise ConfigError("data.target is required for data=table (or data.targets=[a,b] for several objectives)")
-    target = str(opts["target"]) if opts["target"] not in (None, "") else names[0]
+    target = str(opts.target) if opts.target not in (None, "") else names[0]
     if names and target not in names:
         raise ConfigError(f"data.target={target!r} is not one of data.targets {names}; leave data.target unset")
     names = distinct(names or [target], "data.targets")
-    given = opts["maximize"]
+    given = opts.maximize
     if isinstance(given, (list, tuple)):
         if len(given) != len(names):
             raise ConfigError(f"data.maximize gives {len(given)} direction(s) for {len(names)} targets "
                               f"({', '.join(names)}); give one per target, or one for all")
-        directions = [flag(v, f"data.maximize[{i}]") for i, v in enumerate(given)]
-        opts["maximize"] = directions
+        maximize = [flag(v, f"data.maximize[{i}]") for i, v in enumerate(given)]
+        directions = maximize
     else:
-        opts["maximize"] = flag(given, "data.maximize")
-        directions = [opts["maximize"]] * len(names)
-    opts["target"] = target
-    return target, {n: Objective(n, d) for n, d in zip(names, directions)}
+        maximize = flag(given, "data.maximize")
+        directions = [maximize] * len(names)
+    return target, {n: Objective(n, d) for n, d in zip(names, directions)}, maximize
 
 
 def _feature_names(df: pd.DataFrame, targets: list[str], features, path: str) -> list[str]:

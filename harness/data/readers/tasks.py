@@ -24,14 +24,13 @@ refused, since there is nothing to compare it with.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from harness.config import integer
 from harness.data import infer
 from harness.data.readers import table
 from harness.data.dataset import Dataset
@@ -42,29 +41,27 @@ from harness.errors import ConfigError, DataError
 UNSAFE = ("/", "\\", "\0")  # task names become parts of file names (shapes_<task>.png)
 
 
-def load(cfg: dict) -> list[Dataset]:
-    """One Dataset per task of the table file ``cfg["path"]``, split by the column ``cfg["task"]``."""
-    column = str(cfg["task"])
-    if cfg.get("path") in (None, ""):
-        raise ConfigError("data.path is required for data=table")
-    path = Path(str(cfg["path"])).expanduser()
-    df = read_tasks(table.read(path), column, cfg, where=str(path))
-    features = cfg.get("features")
+def load(opts: table.TableOptions | dict) -> list[Dataset]:
+    """One Dataset per task of the table file ``opts.path``, split by the column ``opts.task``."""
+    opts = opts if isinstance(opts, table.TableOptions) else table.TableOptions.parse(opts)
+    column = str(opts.task)
+    path = table._path(opts)
+    df = read_tasks(table.read(path), column, opts, where=str(path))
+    features = opts.features
     if features is None:
-        features = [str(c) for c in df.columns if str(c) not in (column, str(cfg.get("target")))]
-    elif column in ([features] if isinstance(features, str) else [str(f) for f in features]):
+        features = [str(c) for c in df.columns if str(c) not in (column, str(opts.target))]
+    elif column in features:
         raise ConfigError(f"data.features includes the task column {column!r} (data.task): a task is not a hyperparameter")
-    whole = table.from_frame(df, {**cfg, "features": features, "name": path.stem}, where=str(path),
-                             content=file_hash(path))
-    min_rows = integer(cfg.get("min_rows", table.DEFAULTS["min_rows"]), "data.min_rows", minimum=2)
-    return split(whole, column, min_rows, where=str(path))
+    whole = table.from_frame(df, dataclasses.replace(opts, features=tuple(features), name=path.stem, task=None),
+                             where=str(path), content=file_hash(path))
+    return split(whole, column, opts.min_rows, where=str(path))
 
 
-def read_tasks(df: pd.DataFrame, column: str, cfg: dict, where: str) -> pd.DataFrame:
+def read_tasks(df: pd.DataFrame, column: str, opts: table.TableOptions, where: str) -> pd.DataFrame:
     """The frame with its task column checked and written as text (the names the tasks' datasets get)."""
     if column not in map(str, df.columns):
         raise ConfigError(f"data.task={column!r} is not a column of {where}; columns: {', '.join(map(str, df.columns))}")
-    if column == str(cfg.get("target")):
+    if column == str(opts.target):
         raise ConfigError(f"data.task={column!r} is the target column (data.target); name the column of task names")
     df = df.rename(columns=str)
     values = df[column]
@@ -112,15 +109,13 @@ def task_dataset(part: Dataset, name: str, column: str) -> Dataset:
     """One task's rows of the typed table, its schema narrowed to what the task holds."""
     schema = observed_schema(part.schema, part.X)
     ident = {"table": part.fingerprint, "task_column": column, "task": name, "schema": schema.describe()}
-    return Dataset(
+    return dataclasses.replace(
+        part,
         name=name,
-        X=part.X,
-        y=part.y,
         schema=schema,
         extras=part.extras.drop(columns=[column]),
-        maximize=part.maximize,
         fingerprint=hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest(),
-        meta={**part.meta, "task_column": column, "task": name},
+        details={**part.details, "task_column": column, "task": name},
     )
 
 
