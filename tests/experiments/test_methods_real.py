@@ -20,7 +20,7 @@ TABLES = ["zh-en", "ru-en", "ja-en", "en-ja", "sw-en", "so-en", "fr-en", "zh-en"
 @pytest.mark.parametrize("preset", ["interpret_methods", "stability_methods"])
 def test_presets_run_every_method_on_the_nmt_pairs_and_nmtlc(preset):
     cfg = compose([f"+experiment={preset}"])
-    assert list(cfg.surrogate) == METHODS and [t["pair"] for t in cfg.tables] == TABLES
+    assert [*cfg.surrogate, *cfg.method] == METHODS and [t["pair"] for t in cfg.tables] == TABLES
     assert [t["kind"] for t in cfg.tables] == ["nmt"] * 6 + ["nmtlc"] * 2
     if preset == "stability_methods":
         assert cfg.task == "stability" and list(cfg.methods) == ["random"] and 100 in cfg.sizes
@@ -31,7 +31,7 @@ def methods_run(tmp_path_factory):  # ~45 s of fits and ~50 s of figures on a bu
     tmp = tmp_path_factory.mktemp("methods")
     out = tmp / "runs" / "methods"
     _harness(tmp, "+experiment=interpret_methods", "tables=[{kind:nmt,pair:en-ja},{kind:nmtlc,task:finetune,pair:fr-en}]",
-             "surrogate=[ebm_fast,mdi,ped_anova]", f"hydra.run.dir={out}", cache=tmp / "cache")
+             "surrogate=[ebm_fast]", "method=[mdi,ped_anova]", f"hydra.run.dir={out}", cache=tmp / "cache")
     return out
 
 
