@@ -51,13 +51,29 @@ def build_report(run_dir: Path) -> Path:
         if not summary.exists():
             continue
         lines += [f"## {md_text(meta.get('titles', {}).get(p, p))}", "", f"Outputs: `{p}/`", ""]
-        lines += [_demote(summary.read_text().strip(), 2), ""]
+        text = summary.read_text().strip()
+        lines += [_demote(_without_claims(text) if claims.exists() else text, 2), ""]
         for fig in sorted((run_dir / p).glob("*.png")):
             lines += [_image(fig.stem, f"{p}/{fig.name}"), ""]
     md = "\n".join(lines) + "\n"
     atomic_write_text(run_dir / "REPORT.md", md)
     atomic_write_text(run_dir / "REPORT.html", to_html(md, run_dir, title="Reproduction report"))
     return run_dir / "REPORT.md"
+
+
+CLAIMS_HEADING = re.compile(r"^(#+) The paper's\b.*\bclaims?\b", flags=re.M)
+CLAIMS_ONCE = "The paper's claims this part checked are listed once, with their evidence, under *Claims of the paper, checked*."
+
+
+def _without_claims(summary: str) -> str:
+    """A part's summary without its section of the paper's claims (from its heading to the next heading of the
+    same level or above): the report lists every claim once, in its own section."""
+    m = CLAIMS_HEADING.search(summary)
+    if m is None:
+        return summary
+    level = len(m.group(1))
+    end = re.compile(rf"^#{{1,{level}}} ", flags=re.M).search(summary, m.end())
+    return summary[:m.start()] + CLAIMS_ONCE + "\n\n" + (summary[end.start():] if end else "")
 
 
 def _image(alt: str, path: str) -> str:

@@ -63,3 +63,36 @@ def test_a_long_title_is_wrapped_to_the_figure(tmp_path):
     suptitle(fig, "a title much longer than a three-inch figure is wide, which savefig would have to widen for")
     assert fig._suptitle.get_text().count("\n") >= 1
     assert np.asarray(Image.open(save(fig, tmp_path / "t.png"))).shape[1] <= 3 * DPI
+
+
+# ------------------------------------------------------------- what every figure shares (harness.render.figures)
+
+import matplotlib  # noqa: E402  (pyplot is loaded by the imports above)
+
+from harness.render.figures import finish, has_spread, subplots, value_order  # noqa: E402
+
+
+@pytest.mark.parametrize("parse_math", [False, True])
+def test_a_log_axis_is_labelled_in_plain_text_whatever_the_mathtext_setting(parse_math):
+    """matplotlib labels log axes with mathtext ($\\mathdefault{10^{-4}}$): shown raw where mathtext is off."""
+    with matplotlib.rc_context({"text.parse_math": parse_math}):
+        fig, ax = subplots(figsize=(4, 3))
+        image = ax.imshow([[1e-3, 1], [10, 1e3]], norm=matplotlib.colors.LogNorm())
+        bar = fig.colorbar(image, ax=ax)
+        ax.plot([1e-4, 1e-1, 10], [1, 2, 3])
+        ax.set_xscale("log")
+        finish(fig).canvas.draw()
+        labels = [t.get_text() for a in (ax.xaxis, bar.ax.yaxis) for t in a.get_ticklabels() + a.get_ticklabels(minor=True)]
+        plt.close(fig)
+    shown = [t for t in labels if t]
+    assert {"1e−4", "0.01", "1", "10"} <= set(shown) and not [t for t in shown if "$" in t or "mathdefault" in t]
+
+
+def test_levels_are_put_in_value_order():
+    assert value_order(["0.257393", "1.69e-3", "0.0890354", "1.1e-3"]) == ["1.1e-3", "1.69e-3", "0.0890354", "0.257393"]
+    assert value_order(["constant", "invscaling", "adaptive"]) == ["constant", "invscaling", "adaptive"]  # declared order
+
+
+def test_a_spread_is_shown_only_where_there_is_one():
+    assert not has_spread([float("nan"), float("nan")]) and not has_spread([]) and has_spread([float("nan"), 0.2])
+
