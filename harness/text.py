@@ -101,10 +101,12 @@ def pm(mean, std=float("nan"), sig: int = 3, failed: int = 0) -> str:
 
 
 # Characters that make markdown of plain text: each gets a backslash (CommonMark renders a backslash-escaped
-# ASCII punctuation character as itself; ``>`` makes markup only at a line's start, as a quote). ``_`` only where it could open or close emphasis (not inside a word:
-# learning_rate stays as it is), ``#`` only where it could make or close a heading, ``&`` only before an entity,
+# ASCII punctuation character as itself; ``>`` makes markup only at a line's start, as a quote). Some only where
+# they would make markup, so that names and numbers stay readable in the raw file: ``]`` where it would close a
+# link or an image (``](``, ``][``, ``]:``; 0.81 [0.75–0.88] stays), ``_`` where it could open or close emphasis
+# (learning_rate stays), ``#`` where it could make or close a heading (#embed stays), ``&`` before an entity,
 # and at the start a list's mark (``- x``, ``1. x``).
-_MARKDOWN = re.compile(r"[\\`*\[\]<|$~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#(?=\s|$)|&(?=#?[A-Za-z0-9]+;)"
+_MARKDOWN = re.compile(r"[\\`*<|$~]|\](?=[(\[:])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#(?=\s|$)|&(?=#?[A-Za-z0-9]+;)"
                        r"|^[-+](?=\s|$)|(?:(?<=^\d)|(?<=^\d\d)|(?<=^\d\d\d))[.)](?=\s|$)")
 
 

@@ -33,7 +33,7 @@ def measure_label(measure: str, unit: str) -> str:
 
 
 @drawn
-def importance_bars(records: list[Interpretation], labels: dict, path: Path, title: str, unit: str, top: int = 12,
+def importance_bars(records: list[Interpretation], labels: dict, path: Path, title: str, unit: str = "target", top: int = 12,
                     spread: pd.Series | None = None) -> Path:
     """Figure 2: the ``top`` terms of each record by importance, singles and pairs coloured apart; one panel per
     record, each on its method's own measure.

@@ -17,7 +17,7 @@ import json
 import mimetypes
 import re
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from harness.render.stability import per_method_markdown, requirement
 from harness.results import atomic_write_text, read_table
@@ -77,8 +77,8 @@ def _without_claims(summary: str) -> str:
 
 
 def _image(alt: str, path: str) -> str:
-    """A markdown image of a file in the run folder (its path relative to the report, each part escaped)."""
-    return f"![{md_text(alt)}](<{path}>)"
+    """A markdown image of a file in the run folder (its path relative to the report, percent-encoded)."""
+    return f"![{md_text(alt)}]({quote(path)})"
 
 
 # The parts the importance methods' section gathers: the leaderboard on known truths, then the real tables

@@ -32,7 +32,7 @@ def table2_markdown(summary: pd.DataFrame, beside: dict[str, tuple[str, dict]] |
         if ds in (beside or {}):
             label, published = beside[ds]
             bold = [(len(rows), 0)]
-            rows.append([label, *[pm(*published[s]) if s in published else "–" for s in sizes]])
+            rows.append([label, *[_as_printed(*published[s]) if s in published else "–" for s in sizes]])
         lines = [f"## {md_text(ds)}\n", table(head, rows, bold), ""]
         for metric, label in METRICS:
             rows = [[sur, *[pm(g.at[s, f"{metric}_mean"], g.at[s, f"{metric}_std"], 3) if s in g.index else "–"
@@ -42,6 +42,11 @@ def table2_markdown(summary: pd.DataFrame, beside: dict[str, tuple[str, dict]] |
     parts.append(f"Std is the sample standard deviation (ddof=1) over seeds, i.e. over data compositions{cites[1]}; "
                  "with one seed there is none.\n")
     return "\n".join(parts)
+
+
+def _as_printed(mean: float, std: float) -> str:
+    """A published mean ± std as the paper printed it (two decimals), not rounded again."""
+    return f"{mean:.2f} ± {std:.2f}"
 
 
 @drawn

@@ -11,7 +11,7 @@ from harness.text import fmt_value, md_text, num, nums, pm, value_labels
 HOSTILE = ["2**13", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "learning_rate_init", "_lead_", "*a*",
            "$x$", "a|b", "[a](http://x)", "`code`", "&amp;", "&#x41;", "# h", "h #", "~~s~~", "a\\b", "#embed",
            "x[1]", "a<b", "size>", "![i](x.png)", "- item", "1. item", "12) item", "+ x", "-1.5", "10.5 x",
-           "line\nbreak"]
+           "line\nbreak", "[a]: http://x", "[x][y]", "[0.75–0.88]"]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -26,7 +26,8 @@ def test_a_name_reads_as_written_in_markdown(name):
 
 
 def test_plain_names_and_numbers_stay_as_they_are():
-    for plain in ("learning_rate_init", "#embed", "0.0172 ± 0.0003", "-1.5", "sw-en", "a > b", "solver in {sgd,adam}"):
+    for plain in ("learning_rate_init", "#embed", "0.0172 ± 0.0003", "-1.5", "sw-en", "a > b", "solver in {sgd,adam}",
+                  "0.81 [0.75–0.88]", "x[1]"):
         assert md_text(plain) == plain
 
 
