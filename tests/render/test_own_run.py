@@ -12,7 +12,7 @@ from figure_checks import overlaps
 from harness.analysis.interpret import RECORD_KEYS, seed_means
 from harness.interpretation import records_of
 from harness.render import interpret as render
-from harness.render.figures import plt
+from harness.render.figures import finish, plt
 from harness.render.report import to_html
 
 SCRIPT, IMG, LEVEL = "<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "2**13"
@@ -60,7 +60,7 @@ def test_the_summary_as_a_page_shows_the_names_and_runs_nothing(own_run, tmp_pat
 def drawn(monkeypatch):
     """The figures ``render.interpret`` would save, kept open for inspection."""
     figures = []
-    monkeypatch.setattr(render, "save", lambda fig, path: figures.append(fig) or path)
+    monkeypatch.setattr(render, "save", lambda fig, path: figures.append(finish(fig)) or path)  # as save does
     yield figures
     for fig in figures:
         plt.close(fig)
