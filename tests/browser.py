@@ -46,9 +46,9 @@ def missing() -> str | None:
     """Why no page can be checked here (None when chromium and Playwright are both there)."""
     if not (Path(CHROMIUM).is_file() or shutil.which("chromium")):
         return f"no chromium at {CHROMIUM} (Debian: apt-get install -y chromium; .ci/run installs it)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("playwright") is None:
         return "Playwright is not installed (pip install -e '.[test]')"
     return None
 

@@ -12,7 +12,7 @@ from harness.render.drawing import drawn
 from harness.render.figures import axes_legend, curves, save, subplots, suptitle
 from harness.render.interpret import shape_grid
 from harness.render.markdown import table
-from harness.text import md_text, num, pm
+from harness.text import md_text, pm
 
 LABELS = {"spearman": "Spearman ρ of importances vs truth", "kendall": "Kendall τ of importances vs truth",
           f"top{TOP_K}_overlap": f"top-{TOP_K} overlap with truth", "importance_error": "importance error (relative)",
