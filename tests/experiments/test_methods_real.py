@@ -9,6 +9,8 @@ import pytest
 from harness.config import compose
 from harness.errors import ConfigError
 from harness.experiments.reproduce import part_overrides
+from harness.analysis.interpret import agreement_squares
+from harness.render.interpret import method_agreement_section
 from harness.render.report import build_report
 from harness.render.stability import per_method_markdown
 from cli import harness as _harness
@@ -98,6 +100,8 @@ def test_the_report_opens_with_the_methods_section(tmp_path):
                                                     "| ebm | 0.80 [0.75, 0.85] |\n")
     (run / "interpret_methods").mkdir()
     _matrix().to_csv(run / "interpret_methods" / "method_agreement.csv", index=False)
+    section = method_agreement_section(_matrix(), agreement_squares(_matrix()))  # as the interpret part writes it
+    (run / "interpret_methods" / "method_agreement.md").write_text("\n".join(section))
     (run / "stability_methods").mkdir()
     _stable().to_csv(run / "stability_methods" / "stable_sizes.csv", index=False)
     (run / "reproduce.json").write_text('{"parts": ["fidelity", "interpret_methods", "stability_methods"]}')
@@ -105,8 +109,8 @@ def test_the_report_opens_with_the_methods_section(tmp_path):
     section = report.split("## Importance methods: a leaderboard against known truths, and the real tables")[1]
     assert "#### Leaderboard: 2 methods on 24 tables" in section and "| ebm | 0.80 [0.75, 0.85] |" in section
     assert "### Agreement between methods (Spearman ρ of the single-feature importances; mean over 2 table(s))" in section
-    assert "| ebm | 1.00 | 0.85 | 0.45 |" in section  # the mean over the tables
-    assert "| ebm · mdi | 0.90 / 1.00 | 0.80 / 1.00 |" in section
+    assert "| ebm | 1.00 | 0.850 | 0.450 |" in section  # the mean over the tables
+    assert "| ebm · mdi | 0.900 / 1.00 | 0.800 / 1.00 |" in section
     assert "### Rows until each method's top-3 is stable on the real tables" in section and "4 of 5 seeds" in section
     # a run without those parts has no such section
     (run / "reproduce.json").write_text('{"parts": ["interpret_methods"]}')
