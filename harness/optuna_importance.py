@@ -30,13 +30,15 @@ Where it differs from Optuna's fANOVA and MDI, and why:
   blindly below), every other shipped surrogate 2. A study with fewer, or one where the surrogate credits
   none of the value's variation to the parameters (a tree with ``min_samples_leaf=2`` cannot split 3 trials),
   is answered by ``fallback`` (``linear``: ridge regression, which fits any two trials) with a warning naming
-  both; ``fallback=None`` raises ``ValueError`` instead.
+  both. With ``fallback=None`` a study under ``min_rows`` raises ``ValueError``, and a fit that credits nothing
+  gives its zeros with a warning.
 
 ``seed`` is the surrogate's ``random_state`` itself, as Optuna's ``seed`` is its forest's, and the parameters
 are fitted in sorted order, as Optuna orders them: ``SurrogateImportanceEvaluator("fanova", seed=s)`` gives
-``FanovaImportanceEvaluator(seed=s)``'s numbers on a study without conditional parameters. (Experiments and
-``harness.explain`` derive a model seed from the run seed and keep the table's column order, so their numbers
-for the same study differ from the evaluator's by the forest's randomness.)
+``FanovaImportanceEvaluator(seed=s)``'s numbers on a study without conditional parameters (only the single-feature
+fractions are computed: the explainer is told ``pairs: false``). Experiments and ``harness.explain`` derive a
+model seed from the run seed and keep the table's column order, so their numbers for the same study differ from
+the evaluator's by the model's randomness.
 """
 from __future__ import annotations
 

@@ -25,19 +25,21 @@ def _conditional(trial):
     return value
 
 
+def _random_search(objective, n_trials: int, seed: int, **directions):
+    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed), **directions)
+    s.optimize(objective, n_trials=n_trials)
+    return s
+
+
 @pytest.fixture(scope="module")
 def study():
-    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    s.optimize(_conditional, n_trials=120)
-    return s
+    return _random_search(_conditional, 120, seed=0)
 
 
 @pytest.fixture(scope="module")
 def two_objectives():
-    s = optuna.create_study(directions=["minimize", "maximize"], sampler=optuna.samplers.RandomSampler(seed=1))
-    s.optimize(lambda t: (t.suggest_float("a", 0, 1) * 3 + t.suggest_float("b", 0, 1) * 0.1,
-                          t.suggest_float("c", 0, 1)), n_trials=60)
-    return s
+    return _random_search(lambda t: (t.suggest_float("a", 0, 1) * 3 + t.suggest_float("b", 0, 1) * 0.1,
+                                     t.suggest_float("c", 0, 1)), 60, seed=1, directions=["minimize", "maximize"])
 
 
 def test_get_param_importances_with_the_ebm(study):
@@ -54,9 +56,7 @@ def test_get_param_importances_with_the_ebm(study):
 @pytest.fixture(scope="module")
 def thirty():
     """30 trials: enough for the EBM (min_rows 20) to be fitted itself, and cheap to fit."""
-    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
-    s.optimize(_conditional, n_trials=30)
-    return s
+    return _random_search(_conditional, 30, seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +129,7 @@ def _mixed(trial):
 
 @pytest.fixture(scope="module")
 def mixed():
-    s = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=3))
-    s.optimize(_mixed, n_trials=60)
-    return s
+    return _random_search(_mixed, 60, seed=3, direction="maximize")
 
 
 @pytest.mark.parametrize("seed", [0, 7])
@@ -218,9 +216,7 @@ def test_plot_param_importances_warns_and_goes_on_past_an_infinite_value(study, 
 
 @pytest.fixture(scope="module")
 def small():
-    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=4))
-    s.optimize(_conditional, n_trials=10)
-    return s
+    return _random_search(_conditional, 10, seed=4)
 
 
 def test_a_study_under_min_rows_is_answered_by_the_fallback_with_a_warning(small):
@@ -233,8 +229,7 @@ def test_a_study_under_min_rows_is_answered_by_the_fallback_with_a_warning(small
 
 
 def test_a_surrogate_that_credits_nothing_is_replaced_by_the_fallback_with_a_warning():
-    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    s.optimize(lambda t: t.suggest_float("a", 0, 1) + 2 * t.suggest_float("b", 0, 1), n_trials=3)
+    s = _random_search(lambda t: t.suggest_float("a", 0, 1) + 2 * t.suggest_float("b", 0, 1), 3, seed=0)
     with pytest.warns(UserWarning, match="surrogate 'tree' credits none of the variation of the 3 completed trials"):
         ours = SurrogateImportanceEvaluator("tree").evaluate(s)  # min_samples_leaf=2: 3 trials cannot be split
     assert ours == SurrogateImportanceEvaluator("linear").evaluate(s) and ours["b"] > ours["a"] > 0
@@ -243,8 +238,7 @@ def test_a_surrogate_that_credits_nothing_is_replaced_by_the_fallback_with_a_war
 
 
 def test_a_constant_value_gives_zeros_as_optunas_mdi_does():
-    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    s.optimize(lambda t: 0.0 * t.suggest_float("a", 0, 1) * t.suggest_float("b", 0, 1), n_trials=5)
+    s = _random_search(lambda t: 0.0 * t.suggest_float("a", 0, 1) * t.suggest_float("b", 0, 1), 5, seed=0)
     with pytest.warns(UserWarning, match="every one of the 5 completed trials has the same value; .* every importance is 0"):
         ours = EBMImportanceEvaluator(fast=True).evaluate(s)
     assert ours == optuna.importance.MeanDecreaseImpurityImportanceEvaluator(seed=0).evaluate(s) == {"a": 0.0, "b": 0.0}
@@ -268,8 +262,5 @@ def test_one_condition_credits_every_parameter_it_marks():
             value += 3.0 + trial.suggest_float("u", 0, 1) + trial.suggest_float("w", 0, 1)
         return value
 
-    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    s.optimize(objective, n_trials=40)
-    ev = SurrogateImportanceEvaluator("linear")
-    both = ev.evaluate(s, params=["u", "w"])
+    both = SurrogateImportanceEvaluator("linear").evaluate(_random_search(objective, 40, seed=0), params=["u", "w"])
     assert both["u"] == pytest.approx(both["w"], rel=0.3) and min(both.values()) > 0.5  # each gets half the 3.0 jump
