@@ -130,7 +130,7 @@ class SurrogateImportanceEvaluator(BaseImportanceEvaluator):
         """The fallback surrogate, with a warning that says why; a ValueError when there is none."""
         if self._fallback is None:
             raise DataError(f"{reason}, and fallback=None")
-        _warn(f"{reason}: the importances are those of the {self._fallback.name!r} surrogate instead")
+        _warn(f"{reason}: the importances are those of the {self._fallback.name!r} surrogate instead", stacklevel=4)
         return self._fallback
 
     def _importances(self, spec, ds, names: list[str]) -> dict[str, float]:
@@ -165,8 +165,9 @@ class EBMImportanceEvaluator(SurrogateImportanceEvaluator):
         super().__init__("ebm_fast" if fast else "ebm", seed=seed, n_jobs=n_jobs, fallback=fallback)
 
 
-def _warn(message: str) -> None:
-    warnings.warn(message, UserWarning, stacklevel=3)
+def _warn(message: str, stacklevel: int = 3) -> None:
+    """A UserWarning at the line that called ``evaluate`` (``stacklevel`` counts this function and ``evaluate``)."""
+    warnings.warn(message, UserWarning, stacklevel=stacklevel)
 
 
 def _complete(study):
