@@ -95,10 +95,13 @@ def test_multi_objective_through_target(two_objectives):
     assert list(first)[0] == "a" and list(second)[0] == "c"
 
 
-def test_plot_param_importances_draws(study):
+def test_plot_param_importances_draws(study, two_objectives):
     pytest.importorskip("plotly")
     fig = optuna.visualization.plot_param_importances(study, evaluator=SurrogateImportanceEvaluator("linear"))
     assert set(fig.data[0].y) == {"x", "kind", "z", "y"}
+    # a multi-objective study: Optuna's plot passes one target per objective, and draws a bar set for each
+    fig = optuna.visualization.plot_param_importances(two_objectives, evaluator=SurrogateImportanceEvaluator("linear"))
+    assert [bars.y[-1] for bars in fig.data] == ["a", "c"]  # the most important last (the top bar)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -34,6 +34,7 @@ import functools
 import pytest
 
 optuna = pytest.importorskip("optuna")
+pytest.importorskip("optuna.testing.pytest_importance", reason="Optuna ships its importance tests from 5.0 on")
 
 from optuna.testing.pytest_importance import (  # noqa: E402
     BasicImportanceEvaluatorTestCase,
