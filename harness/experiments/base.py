@@ -131,14 +131,15 @@ class Experiment(abc.ABC):
 
 class ModuleExperiment(Experiment):
     """An experiment whose ``run`` and ``summarise`` are functions of its module, which ends with
-    ``EXPERIMENT = ModuleExperiment(name, title, KEYS, run, summarise, TABLES)``; its options are
-    ``harness.experiments.options.BY_TASK[name]``."""
+    ``EXPERIMENT = ModuleExperiment(name, title, KEYS, run, summarise, TABLES)``; its options are ``options``,
+    by default ``harness.experiments.options.BY_TASK[name]``."""
 
-    def __init__(self, name: str, title: str, keys, run, summarise, tables=("metrics",)):
+    def __init__(self, name: str, title: str, keys, run, summarise, tables=("metrics",),
+                 options: type[ExperimentOptions] | None = None):
         from harness.experiments.options import BY_TASK
 
         self.name, self.title, self.keys, self.tables = name, title, tuple(keys), tuple(tables)
-        self.Options = BY_TASK[name]
+        self.Options = options or BY_TASK[name]
         self._run, self._summarise = run, summarise
 
     def run(self, setup: Setup) -> ExperimentResult:
