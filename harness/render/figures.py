@@ -7,6 +7,11 @@ whole figure stands outside its panels (``legend``); a log axis is labelled in p
 mathtext setting (``finish``); levels are placed and labelled in value order with just the digits that tell
 them apart (``positions``, ``level_ticks``, ``value_order``); every number is written by ``harness.text.num``.
 Experiment-specific figures live beside this module (``render.size_sweep``, ``render.interpret`` …).
+
+One piece is hand-written where matplotlib has its own: the crop to what is drawn (``_save_tight``) reads the
+content's box off the one drawing's pixels instead of ``savefig(bbox_inches="tight")``, which draws the figure
+a second time: measured 0.44 → 0.34 CPU-s for the case study's shape grid (commit 1ce5548); where content
+reaches past the canvas it falls back to savefig's way.
 """
 from __future__ import annotations
 
