@@ -7,7 +7,7 @@ from typing import Sequence
 
 from omegaconf import DictConfig
 
-from harness import experiments
+from harness import experiments, rundir
 from harness.config import options_of
 from harness.errors import ConfigError
 from harness.experiments.base import ExperimentResult
@@ -32,7 +32,10 @@ def run(cfg: DictConfig, output_dir: Path | None = None, overrides: Sequence[str
         opts.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in its place, a folder not ours to write
         raise ConfigError(f"output_dir={opts.output_dir} cannot be created: {exc.strerror or exc}") from None
-    write_json({"task": task, **environment()}, opts.output_dir / "environment.json")
-    drawing.warm(opts.n_jobs)  # the figures' side processes import matplotlib while the cells fit
-    with recording(opts.output_dir):  # stages.json: where the run's time and memory went (harness.timing)
-        return experiment.run(cfg, opts)
+    with rundir.claimed(opts.output_dir) as before:  # one run per folder; its earlier files are not this run's
+        write_json({"task": task, **environment()}, opts.output_dir / "environment.json")
+        drawing.warm(opts.n_jobs)  # the figures' side processes import matplotlib while the cells fit
+        with recording(opts.output_dir):  # stages.json: where the run's time and memory went (harness.timing)
+            result = experiment.run(cfg, opts).wait()
+    result.before = before
+    return result

@@ -17,7 +17,7 @@ from harness.interpretation import Interpretation
 from harness.render.drawing import drawn
 from harness.render.figures import level_ticks, log_scaled, plt, positions, save, suptitle
 from harness.render.markdown import table
-from harness.text import pm
+from harness.text import file_part, pm
 
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
 
@@ -127,12 +127,12 @@ def case_figures(records: list[Interpretation], labels: dict, unit: str, spread:
     """One table's three figures; ``records[0]`` is the reference (its band drawn, its pair terms shown). The
     shape grid, the costliest, is handed aside first."""
     ref = records[0]
-    shape_grid(ref, records[1:], labels, unit, out / f"shapes_{dataset}.png",
+    shape_grid(ref, records[1:], labels, unit, out / f"shapes_{file_part(dataset)}.png",
                title=f"{dataset}: shape of each hyperparameter ({ref.surrogate} with ± band; others overlaid)")
     top = ref.ranking("pair").head(TOP_K)
     interaction_heatmaps(ref, list(zip(top["feature_a"], top["feature_b"])), labels, unit,
-                         out / f"interactions_{dataset}.png", title=f"{dataset}: top-{TOP_K} pair terms of {ref.surrogate}")
-    importance_bars(records, labels, out / f"importance_{dataset}.png", spread=spread,
+                         out / f"interactions_{file_part(dataset)}.png", title=f"{dataset}: top-{TOP_K} pair terms of {ref.surrogate}")
+    importance_bars(records, labels, out / f"importance_{file_part(dataset)}.png", spread=spread,
                     title=f"{dataset}: term importance (mean |centred term| in {unit} unless a panel says otherwise; "
                           "bars ± std over seeds)")
 

@@ -15,6 +15,7 @@ from harness.analysis.tradeoff import AXES, FRONT_KEYS
 from harness.render.drawing import drawn
 from harness.render.figures import plt, save, suptitle
 from harness.render.markdown import table
+from harness.text import file_part
 
 TITLE = "# Trade-offs between objectives: Pareto fronts, hypervolume, and which hyperparameters drive and trade them\n"
 TOP = 3  # hyperparameters named per objective and per front
@@ -176,7 +177,7 @@ def figure(dataset: str, values: pd.DataFrame, objectives: pd.DataFrame, members
         ax.set_axis_off()
     suptitle(fig, f"{dataset}: Pareto fronts, what drives each objective and what trades ({reference})")
     fig.tight_layout()
-    return save(fig, out / f"tradeoff_{dataset}.png")
+    return save(fig, out / f"tradeoff_{file_part(dataset)}.png")
 
 
 def _bars(ax, frame: pd.DataFrame, group: str, value: str, labels: dict, xlabel: str) -> None:
