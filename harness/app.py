@@ -7,7 +7,7 @@ from typing import Sequence
 
 from omegaconf import DictConfig
 
-from harness import experiments, rundir
+from harness import experiments, lifeline, rundir
 from harness.config import options_of
 from harness.errors import ConfigError
 from harness.experiments.base import ExperimentResult
@@ -26,6 +26,7 @@ def run(cfg: DictConfig, output_dir: Path | None = None, overrides: Sequence[str
         raise ConfigError("no experiment selected: add +experiment=NAME; experiments: "
                           + ", ".join(experiments.presets()))
     experiment = experiments.get(str(task))
+    lifeline.tie_to_starter()  # a parallel launcher's job ends with the sweep, however the sweep ends
     logging.getLogger("interpret").setLevel(logging.WARNING)  # its per-fit INFO lines drown the run's own log
     opts = options_of(cfg, output_dir, overrides)
     try:

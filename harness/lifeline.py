@@ -6,11 +6,13 @@ for more than six minutes (with them the two resource trackers, which end when t
 tied to its run from its start by ``tie``: a thread that looks every ``POLL`` seconds whether the run's process
 still exists, and ends this one when it does not. It watches the run itself, not the process's parent (a side
 process's parent is the fork server), and knows it by pid and start time, so that a pid the system hands to a
-new process is not taken for the run.
+new process is not taken for the run. A run that is itself a pool's worker (a job of ``hydra/launcher=joblib``)
+is tied to the sweep's process by ``tie_to_starter``.
 """
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import threading
 import time
@@ -41,6 +43,14 @@ def tie(run: tuple[int, str]) -> None:
             return
         _tied.add(pid)
     threading.Thread(target=_watch, args=(run,), name="harness-lifeline", daemon=True).start()
+
+
+def tie_to_starter() -> None:
+    """End this process with the one that started it, when that is a pool's (a parallel launcher's job runs in a
+    joblib worker of the sweep's process); a run started from a shell or a script is left alone."""
+    starter = multiprocessing.parent_process()
+    if starter is not None and starter.pid is not None:
+        tie(identity(starter.pid))
 
 
 def _watch(run: tuple[int, str]) -> None:

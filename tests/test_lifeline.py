@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 ENDS_WITHIN = 20  # seconds; the watch looks once a second (harness.lifeline.POLL)
 
@@ -79,4 +80,34 @@ def test_the_side_processes_of_a_killed_run_end_with_it(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
     server = lambda pids: [p for p in pids if "forkserver" in _command(p)]  # noqa: E731
     children, left = _kill_and_watch(proc, lambda pids: len(server(pids)) >= 3)  # the server and its 2 workers
+    assert left == [], [_command(p) for p in left]
+
+
+def test_a_job_in_a_pool_worker_ends_with_the_process_that_started_it(tmp_path):
+    """A job of ``hydra/launcher=joblib`` runs in a loky worker of the sweep's process; ``app.run`` ties it to that
+    process (``lifeline.tie_to_starter``), here in a real loky worker of a script killed with SIGKILL."""
+    script = ("import time\nfrom joblib import Parallel, delayed\nfrom harness import lifeline\n"
+              "def job():\n    lifeline.tie_to_starter()\n    time.sleep(600)\n"
+              "Parallel(n_jobs=2)(delayed(job)() for _ in range(2))\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
+    workers = lambda pids: [p for p in pids if "popen_loky" in _command(p)]  # noqa: E731
+    children, left = _kill_and_watch(proc, lambda pids: len(workers(pids)) >= 2)
+    assert left == [], [_command(p) for p in left]
+
+
+@pytest.mark.slow  # a real multirun on both cores, 10-20 s: pytest -m slow tests/test_lifeline.py
+def test_the_jobs_of_a_killed_joblib_sweep_end_with_it(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 3000
+    df = pd.DataFrame({"lr": 10 ** rng.uniform(-4, -1, n), "depth": rng.integers(1, 6, n)})
+    df["score"] = -np.log10(df["lr"]) + 0.2 * df["depth"] + rng.normal(0, 0.1, n)
+    df.to_csv(tmp_path / "runs.csv", index=False)
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "-m", "+experiment=size_sweep", "data=table",
+                             f"data.path={tmp_path / 'runs.csv'}", "data.target=score", "seed=0,1",
+                             "sizes=[10,50,100]", "surrogate=[ebm_fast]", "hydra/launcher=joblib",
+                             "hydra.launcher.n_jobs=2", f"cache_dir={tmp_path / 'c'}",
+                             f"hydra.sweep.dir={tmp_path / 's'}"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    started = lambda pids: all((tmp_path / "s" / j / "environment.json").exists() for j in "01")  # noqa: E731
+    children, left = _kill_and_watch(proc, started)
     assert left == [], [_command(p) for p in left]
