@@ -57,12 +57,16 @@ def _kill_and_watch(proc: subprocess.Popen, ready) -> tuple[list[int], list[int]
     return children, left
 
 
-def test_the_workers_of_a_killed_run_end_with_it(tmp_path):
+def _table(path: Path, n: int = 3000) -> None:
+    """A table whose ebm_fast cells take seconds each: workers are fitting when the run is killed."""
     rng = np.random.default_rng(0)
-    n = 3000
     df = pd.DataFrame({"lr": 10 ** rng.uniform(-4, -1, n), "depth": rng.integers(1, 6, n)})
     df["score"] = -np.log10(df["lr"]) + 0.2 * df["depth"] + rng.normal(0, 0.1, n)
-    df.to_csv(tmp_path / "runs.csv", index=False)
+    df.to_csv(path, index=False)
+
+
+def test_the_workers_of_a_killed_run_end_with_it(tmp_path):
+    _table(tmp_path / "runs.csv")
     proc = subprocess.Popen([sys.executable, "-m", "harness", "+experiment=size_sweep", "data=table",
                              f"data.path={tmp_path / 'runs.csv'}", "data.target=score", "seed=[0,1,2,3,4,5]",
                              "sizes=[10,100]", "surrogate=[ebm_fast]", "n_jobs=2", f"cache_dir={tmp_path / 'c'}",
@@ -97,11 +101,7 @@ def test_a_job_in_a_pool_worker_ends_with_the_process_that_started_it(tmp_path):
 
 @pytest.mark.slow  # a real multirun on both cores, 10-20 s: pytest -m slow tests/test_lifeline.py
 def test_the_jobs_of_a_killed_joblib_sweep_end_with_it(tmp_path):
-    rng = np.random.default_rng(0)
-    n = 3000
-    df = pd.DataFrame({"lr": 10 ** rng.uniform(-4, -1, n), "depth": rng.integers(1, 6, n)})
-    df["score"] = -np.log10(df["lr"]) + 0.2 * df["depth"] + rng.normal(0, 0.1, n)
-    df.to_csv(tmp_path / "runs.csv", index=False)
+    _table(tmp_path / "runs.csv")
     proc = subprocess.Popen([sys.executable, "-m", "harness", "-m", "+experiment=size_sweep", "data=table",
                              f"data.path={tmp_path / 'runs.csv'}", "data.target=score", "seed=0,1",
                              "sizes=[10,50,100]", "surrogate=[ebm_fast]", "hydra/launcher=joblib",
