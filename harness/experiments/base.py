@@ -34,6 +34,7 @@ from harness.experiments.setup import Setup
 from harness.render import failures as render_failures
 from harness.render.drawing import drawing
 from harness.results import atomic_write_text
+from harness.rundir import written
 from harness.timing import stage
 
 log = logging.getLogger("harness")
@@ -56,6 +57,7 @@ class ExperimentResult:
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     summary: pd.DataFrame | Future | None = None
+    before: dict = field(default_factory=dict, repr=False)  # the files its folder held before it (harness.rundir)
 
     def wait(self) -> "ExperimentResult":
         if isinstance(self.summary, Future):
@@ -64,9 +66,8 @@ class ExperimentResult:
 
     @property
     def files(self) -> list[Path]:
-        """Every file the run wrote, relative paths sorted."""
-        root = Path(self.output_dir)
-        return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+        """Every file the run wrote (not those an earlier run left in its folder), relative paths sorted."""
+        return written(self.output_dir, self.before)
 
 
 class Experiment(abc.ABC):

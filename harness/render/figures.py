@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.results import atomic_write
 from harness.text import fmt_value, value_labels
 from harness.timing import stage
 
@@ -135,15 +136,12 @@ def _plain_log(**kwargs):
 
 def save(fig, path: Path) -> Path:
     """Write atomically (cropped to what is drawn, as ``bbox_inches="tight"`` does) and close the figure."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
     finish(fig)
-    with stage("figures"):  # rendering is most of a figure's cost
-        _save_tight(fig, tmp)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    try:
+        with stage("figures"):  # rendering is most of a figure's cost
+            return atomic_write(path, lambda tmp: _save_tight(fig, tmp))
+    finally:
+        plt.close(fig)
 
 
 def wrap(text: str, inches: float, points: float = 12) -> str:
