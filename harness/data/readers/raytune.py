@@ -50,7 +50,6 @@ from harness.data.readers.table import read_csv_exact
 from harness.data.dataset import Dataset
 from harness.data.readers.base import Reader, ReaderOptions
 from harness.data.sources import file_hash
-from harness.data.readers.table import typed
 from harness.errors import ConfigError, DataError, one_line
 from harness.options import option
 
@@ -134,8 +133,8 @@ def load(opts: RayTuneOptions | dict) -> Dataset:
     names = [c for c in params.columns if c not in constant]
     if not names:
         raise DataError(f"{where}: no parameter varies across the trials kept")
-    columns = [typed(c, params[c], types.get(c), opts.max_levels, where,
-                     lambda i: str(rows[i][0] / "params.json")) for c in names]
+    columns = [infer.typed(c, params[c], types.get(c), opts.max_levels, where,
+                           lambda i: str(rows[i][0] / "params.json")) for c in names]
     absent = {c: int(params[c].isna().sum()) for c in names if params[c].isna().any()}
     X, schema, conditions = infer.assemble(columns, where)
 
