@@ -54,7 +54,7 @@ def find(given: str, columns, option: str) -> str | None:
 
 def not_found(given: str) -> str:
     """What to add to "no column ``given``": a hint when the command line may have turned a name into a value."""
-    if not _VALUE_LIKE.fullmatch(given):
+    if not _VALUE_LIKE.fullmatch(given) or as_read(given) != given:  # not what the command line makes of a value
         return ""
     return (f" (the command line reads names such as 1e3, 1_000 or true as values, here {given!r}; to name a column "
             f"spelled that way, quote it: \"'1e3'\")")

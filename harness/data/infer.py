@@ -340,6 +340,17 @@ def active_masks(X: pd.DataFrame, conditions) -> dict[str, np.ndarray]:
     return masks
 
 
+def check_scores(y, where: str, what: str = "scores") -> None:
+    """Scores a model can be fitted to and scored on: their mean and variance finite in double precision. Costs
+    of ±1.7e308 are each finite, but their mean, their spread and every squared error of them are not."""
+    y = np.asarray(y, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ok = bool(np.isfinite(np.var(y)))  # the mean too
+    if not ok:
+        raise DataError(f"{where}: {what} from {y.min():.4g} to {y.max():.4g} overflow double-precision arithmetic "
+                        f"(their mean or spread is infinite); rescale them")
+
+
 def check_rows(n: int, min_rows: int, where: str, after: str = "") -> None:
     if n < min_rows:
         raise DataError(f"{where} has {n} rows{after}; need at least {min_rows} (data.min_rows)")

@@ -32,6 +32,7 @@ kept are dropped and reported, as for a table.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 from collections import Counter
@@ -121,6 +122,7 @@ def load(opts: SmacOptions | dict) -> Dataset:
         raise DataError(f"{where} has no successful trial ({_counts(dropped) or 'no trials at all'})")
     if dropped:
         log.warning("%s: dropped %s", where, _counts(dropped))
+    infer.check_scores(trials["cost"], where, "costs")
 
     budgets = sorted(trials[BUDGET].dropna().unique().tolist())
     if choice != runs.MAX and not budgets:
@@ -331,19 +333,51 @@ def _trials(data: list, configs: dict, index: int | None, path: Path) -> tuple[p
                             f"status); run histories that store trials as lists (older SMAC) are not read")
         if str(d["config_id"]) not in configs:
             raise DataError(f"{path}, trial {i + 1}: config_id {d['config_id']} is not among the run history's configs")
-        status = STATUS.get(d["status"], f"status {d['status']}")
+        status = _status(d["status"], f"{path}, trial {i + 1}")
         if status != "SUCCESS":
             dropped[status] += 1
             continue
-        cost = d["cost"][index] if index is not None else d["cost"]
-        if isinstance(cost, list) or cost is None or not math.isfinite(float(cost)):
+        cost = _cost(d["cost"], index, f"{path}, trial {i + 1}")
+        if cost is None:
             dropped["non-finite cost"] += 1
             continue
-        kept.append({"config_id": str(d["config_id"]), "budget": d.get("budget"), "cost": float(cost),
+        kept.append({"config_id": str(d["config_id"]), "budget": d.get("budget"), "cost": cost,
                      "time": d.get("time", math.nan)})
     frame = pd.DataFrame(kept, columns=["config_id", BUDGET, "cost", "time"])
     frame[BUDGET] = pd.to_numeric(frame[BUDGET], errors="coerce").astype(float)
     return frame, dict(dropped)
+
+
+def _status(value, where: str) -> str:
+    """A trial's status by its StatusType name: SMAC3 writes the code; the name (``"SUCCESS"``) and the enum as a
+    serialiser writes it (``{"__enum__": "StatusType.SUCCESS"}``) are read too. An unknown code is counted by it."""
+    if isinstance(value, dict) and list(value) == ["__enum__"]:
+        value = value["__enum__"]
+    if isinstance(value, str) and value.removeprefix("StatusType.") in STATUS.values():
+        return value.removeprefix("StatusType.")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return STATUS.get(value, f"status {value}")
+    raise DataError(f"{where}: status {json.dumps(value)} is not a SMAC3 status (a code 0-4 or one of "
+                    f"{', '.join(STATUS.values())})")
+
+
+def _cost(value, index: int | None, where: str) -> float | None:
+    """A successful trial's cost (the ``index``-th of a multi-objective run's list) as a float; None where it is
+    not finite (null, NaN, Infinity), counted as such. Anything but a JSON number is refused."""
+    if index is not None:
+        if not isinstance(value, list) or len(value) <= index:
+            raise DataError(f"{where}: cost {json.dumps(value)} has no objective {index} (a list of costs, one per "
+                            "objective)")
+        value = value[index]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DataError(f"{where}: cost {json.dumps(value)} is not a number")
+    try:
+        cost = float(value)
+    except OverflowError:  # a whole number beyond double precision
+        return None
+    return cost if math.isfinite(cost) else None
 
 
 def _at_budget(trials: pd.DataFrame, choice, path: Path) -> tuple[pd.DataFrame, int]:

@@ -212,6 +212,8 @@ def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where:
     if y.iloc[rows].nunique() < 2:
         raise DataError(f"{table}, column {target}: every row has the same score "
                         f"({y.iloc[rows].iloc[0]:g}); there is nothing to explain")
+    for name, values in {target: y, **others}.items():
+        infer.check_scores(values.iloc[rows].dropna(), f"{table}, column {name}")
 
     constant = [c for c in features if df[c].nunique(dropna=False) <= 1] if opts.drop_constant else []
     if constant:
