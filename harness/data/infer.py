@@ -152,17 +152,19 @@ def from_text(cells: pd.Series) -> pd.Series:
     missing = stripped.isin(NA_TOKENS).to_numpy()
     if not number.any() or not (number | missing).all() or stripped[number].str.match(_CODE).any():
         return cells
-    whole = stripped[number].str.fullmatch(_INTEGER).all()
-    values = [int(v) if whole else float(v) for v in stripped[number]]
-    if not whole:
-        dtype = float
-    elif present.all() and not missing.any() and all(-INT64 <= v < INT64 for v in values):
-        dtype = "int64"
-    else:
-        dtype = float if all(abs(v) <= EXACT for v in values) else object
-    out = pd.Series(np.nan, index=cells.index, name=cells.name, dtype=object)
-    out.iloc[np.flatnonzero(present)[number]] = values
-    return out.astype(dtype) if dtype is not object else out
+    texts = stripped[number].tolist()  # Python strings: iterating the column itself is slow
+    rows = np.flatnonzero(present)[number]
+    if not stripped[number].str.fullmatch(_INTEGER).all():
+        out = np.full(len(cells), np.nan)
+        out[rows] = np.array(texts, dtype=float)  # numpy parses text as float() does: correctly rounded
+        return pd.Series(out, index=cells.index, name=cells.name)
+    values = [int(v) for v in texts]
+    if len(values) == len(cells) and -INT64 <= min(values) and max(values) < INT64:
+        return pd.Series(values, index=cells.index, name=cells.name, dtype="int64")
+    exact = -EXACT <= min(values) and max(values) <= EXACT
+    out = np.full(len(cells), np.nan, dtype=float if exact else object)
+    out[rows] = values
+    return pd.Series(out, index=cells.index, name=cells.name)
 
 
 def has_codes(cells: pd.Series) -> bool:

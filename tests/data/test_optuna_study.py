@@ -1,6 +1,7 @@
 """data=optuna on real studies written to a temporary SQLite file."""
 from __future__ import annotations
 
+import logging
 import math
 import sqlite3
 import warnings
@@ -161,3 +162,11 @@ def test_composes_with_primary_config(storage):
         cfg = compose("config", overrides=["data=optuna", f"data.storage={path}", "data.study=multi", "data.objective=acc"])
     ds = load_dataset(cfg.data)
     assert ds.y.name == "acc" and len(ds) == 12
+
+
+def test_dropped_trials_are_counted_in_the_log(storage, caplog):
+    """As the SMAC3 and Ray Tune readers say theirs (#27)."""
+    with caplog.at_level(logging.WARNING, logger="harness"):
+        ds = load(storage, study="tune")
+    assert ds.dropped == {"PRUNED": 4}
+    assert "study 'tune' in sqlite:///" in caplog.text and ": dropped trials: 4 PRUNED" in caplog.text
