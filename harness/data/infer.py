@@ -45,6 +45,8 @@ Conditional parameters (empty cells, parameters a trial did not set):
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 
@@ -340,6 +342,14 @@ def active_masks(X: pd.DataFrame, conditions) -> dict[str, np.ndarray]:
             mask = X[c.features[0]].to_numpy() != ABSENT
         masks.update({name: mask for name in c.features})
     return masks
+
+
+def typed_digest(X: pd.DataFrame, schema: Schema) -> str:
+    """The SHA-256 of a typed feature table and its schema: what the models are fed, for a fingerprint that
+    changes when the reading of the same file does (a file's hash and the options alone would not)."""
+    h = hashlib.sha256(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    h.update(json.dumps(schema.describe(), sort_keys=True, default=str).encode())
+    return h.hexdigest()
 
 
 def check_scores(y, where: str, what: str = "scores") -> None:

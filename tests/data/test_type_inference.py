@@ -15,6 +15,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import harness
+from harness.api import as_dataset
 from harness.data import load_dataset
 from harness.errors import ConfigError, DataError
 from harness.paths import config_root
@@ -96,7 +97,7 @@ def test_codes_with_leading_zeros_stay_codes(tmp_path):
     imp = _mains(path, "tree")
     assert imp["code"] > 10 * imp["n"]
     frame = pd.read_csv(path, dtype=str).assign(score=lambda d: d.score.astype(float))
-    same = harness.api.as_dataset(frame, target="score")  # a DataFrame's text: the same reading
+    same = as_dataset(frame, target="score")  # a DataFrame's text: the same reading
     assert same.schema["code"].levels == ("001", "01", "1")
 
 
@@ -144,12 +145,13 @@ def test_nested_parquet_columns_are_named(tmp_path):
                                         r"data\.features$"):  # before: TypeError: unhashable type
         load(tmp_path / "nested.parquet")
     assert load(tmp_path / "nested.parquet", features=["x"]).schema.names == ["x"]
+    assert as_dataset(frame, target="score", features=["x"]).extras.columns.tolist() == ["layers", "opt"]
 
 
 def test_a_dataframe_column_without_a_name(tmp_path):
     frame = pd.DataFrame({None: rng.uniform(size=20), "x": rng.uniform(size=20), "score": rng.uniform(size=20)})
     with pytest.raises(DataError, match=r"^the DataFrame: column 1 has no name \(None\); give every column a name$"):
-        harness.api.as_dataset(frame, target="score")  # before: reported as a column named "nan"
+        as_dataset(frame, target="score")  # before: reported as a column named "nan"
 
 
 def test_a_folder_named_like_a_table(tmp_path):

@@ -1,7 +1,7 @@
 """An Optuna study as a table: ``data=optuna data.storage=sqlite:///study.db data.study=NAME``.
 
 Completed trials only; the others are counted by state in
-``Dataset.dropped``. The study's declared distributions, not the
+``Dataset.dropped`` and in a warning, as the SMAC3 and Ray Tune readers do. The study's declared distributions, not the
 values that happen to have been sampled, give the schema:
 
 * ``FloatDistribution`` / ``IntDistribution``: numeric on a log scale when

@@ -6,7 +6,8 @@ the files are parsed here, so reading needs no Ray (the ``raytune`` extra
 installs Ray Tune to make runs; the slow tests check this reader against it).
 
 * **Parameters**: ``params.json`` flattened with ``/`` as Ray itself does
-  (``{"schedule": {"eta0": …}}`` is ``schedule/eta0``); a list or tuple is
+  (``{"schedule": {"eta0": …}}`` is ``schedule/eta0``; a key ``schedule/eta0``
+  beside it is refused, as the two would be one name); a list or tuple is
   one categorical level written ``(64, 64)`` (brackets are not allowed in
   model feature names); ``null`` or a missing key means unset, so the
   parameter is conditional (``harness.data.infer``). Ray Tune stores no
@@ -15,7 +16,9 @@ installs Ray Tune to make runs; the slow tests check this reader against it).
   a single value are dropped and reported.
 * **Reports**: ``result.json`` (one JSON object per line), else
   ``progress.csv``; nested metrics are flattened with ``/`` too. A report's
-  budget is its ``training_iteration`` (which Ray fills in), else its position.
+  budget is its ``training_iteration`` (which Ray fills in), else its position;
+  an iteration or a metric value that is no number (``"5"``, ``null``,
+  ``"0.92"``) is refused with its file and line.
 * ``data.metric`` and ``data.mode`` (min or max) come from the user: the
   trial folders do not record them.
 * ``data.report``: ``last`` (default) takes each trial's last report within
@@ -28,7 +31,7 @@ installs Ray Tune to make runs; the slow tests check this reader against it).
   and counted as ``ERROR``, like trials with no report of the metric (``no
   result``), a last report (or every report, for ``best``) that is not a
   finite number (``non-finite result``) and, with a budget value, trials that
-  stopped before it (``short of the budget``): ``meta["dropped_trials"]``.
+  stopped before it (``short of the budget``): ``Dataset.dropped``.
   With ``budget=feature`` a trial's non-finite reports are left out.
 """
 from __future__ import annotations
@@ -154,7 +157,8 @@ def load(opts: RayTuneOptions | dict) -> Dataset:
         schema=schema,
         extras=extras,
         maximize=maximize,
-        fingerprint=Reader.fingerprint({"files": files, **shape, "types": types}),
+        fingerprint=Reader.fingerprint({"files": files, **shape, "types": types,
+                                        "typed": infer.typed_digest(X, schema)}),
         source=str(path),
         label=metric,
         dropped=dropped,

@@ -18,7 +18,11 @@ the slow tests check this parser against it).
   parameter exactly when its condition holds; their text names the activity
   indicator (``harness.data.infer``), e.g. ``active_solver_in_{sgd,adam}``.
 * **Trials**: only ``SUCCESS`` trials with a finite cost count; the others are
-  counted by status in ``meta["dropped_trials"]``. A configuration's trials at
+  counted by status in ``Dataset.dropped``. A status is SMAC3's code (or its
+  name, ``"SUCCESS"``, or the enum map ``{"__enum__": "StatusType.SUCCESS"}``);
+  a cost is a JSON number (null, NaN and ±Infinity are not finite): text
+  (even ``"0.92"``), a map or ``true`` is refused with its trial, and so are
+  costs whose mean or spread overflows double precision (±1.7e308). A configuration's trials at
   the chosen budget (``data.budget``, ``harness.data.readers.runs``; SMAC3's budget
   field) are averaged over their seeds and instances: one row per
   configuration (per budget with ``budget=feature``), its cost the mean,

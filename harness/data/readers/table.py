@@ -239,7 +239,11 @@ def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where:
     if opts.targets not in (None, ()):  # fingerprints of single-target tables stay as they were
         shape["targets"] = list(objectives)
     if content is None:
-        content = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
+        try:
+            hashed = pd.util.hash_pandas_object(df, index=False)
+        except TypeError:  # a column outside the features holds lists or maps: hashed as written
+            hashed = pd.util.hash_pandas_object(df.astype(str), index=False)
+        content = hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
     return Dataset(
         name=str(opts.name or "table"),
         X=X,
@@ -247,7 +251,7 @@ def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where:
         schema=schema,
         extras=extras,
         maximize=objectives[target].maximize,
-        fingerprint=Reader.fingerprint({"file": content, **shape}),
+        fingerprint=Reader.fingerprint({"file": content, **shape, "typed": infer.typed_digest(X, schema)}),
         source=where,
         label=target,
         dropped={"no score": dropped} if dropped else {},
