@@ -140,11 +140,8 @@ def _row_index(df: pd.DataFrame, header: list[str], path: Path) -> pd.DataFrame:
     if not header or header[0] != "" or df.empty:
         return df
     name, values = df.columns[0], df.iloc[:, 0]
-    if values.dtype.kind not in "iu":
-        log.warning("%s: the first column has no header; it is read as %r", path, name)
-        return df
-    ordered = np.sort(values.to_numpy())
-    start = int(ordered[0])
+    ordered = np.sort(values.to_numpy()) if values.dtype.kind in "iu" else None
+    start = None if ordered is None else int(ordered[0])
     if start not in (0, 1) or not np.array_equal(ordered, np.arange(start, start + len(ordered))):
         log.warning("%s: the first column has no header; it is read as %r", path, name)
         return df
