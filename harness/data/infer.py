@@ -345,10 +345,12 @@ def active_masks(X: pd.DataFrame, conditions) -> dict[str, np.ndarray]:
 
 
 def typed_digest(X: pd.DataFrame, schema: Schema) -> str:
-    """The SHA-256 of a typed feature table and its schema: what the models are fed, for a fingerprint that
-    changes when the reading of the same file does (a file's hash and the options alone would not)."""
+    """The SHA-256 of a typed feature table's values and its features' types and domains: what the models are
+    fed, for a fingerprint that changes when the reading of the same file does (a file's hash and the options
+    alone would not). Names are left out, as content fingerprints leave them: the cell cache keeps them apart."""
     h = hashlib.sha256(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
-    h.update(json.dumps(schema.describe(), sort_keys=True, default=str).encode())
+    domains = [{k: v for k, v in f.describe().items() if k not in ("name", "label")} for f in schema]
+    h.update(json.dumps(domains, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
 
