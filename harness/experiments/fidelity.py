@@ -36,6 +36,7 @@ from harness.config import as_list, seeds_of, to_plain
 from harness.data.dataset import Dataset
 from harness.synthetic import TARGET, describe, generate, sample_rows, table_grid, true_function, truth_of
 from harness.synthetic.grid import GRIDS
+from harness.synthetic.truth import GAMMA
 from harness.errors import ConfigError
 from harness.experiments.base import ModuleExperiment
 from harness.experiments.common import specs_of
@@ -150,14 +151,16 @@ def run(cfg, opts):
     result = run_cells(cells, datasets, opts, label=NAME)
     out = opts.output_dir
     made = {ds.name: (ds, truth, test) for _, _, ds, truth, test in tables}
-    truths: dict[tuple[str, str], tuple[Interpretation, Interpretation]] = {}
+    truths: dict[tuple[str, str, float], tuple[Interpretation, Interpretation]] = {}
 
-    def truth_in(name: str, sense: str) -> tuple[Interpretation, Interpretation]:
-        """The table's truth and the global one (over the test rows), in ``sense``; each computed once."""
-        if (name, sense) not in truths:
+    def truth_in(name: str, sense: str, gamma: float = GAMMA) -> tuple[Interpretation, Interpretation]:
+        """The table's truth and the global one (over the test rows), in ``sense``; each computed once (a local truth
+        depends on the generator alone: both are the same)."""
+        if (name, sense, gamma) not in truths:
             ds, truth, test = made[name]
-            truths[name, sense] = (truth if sense == "mean" else truth_of(ds, sense=sense), truth_of(test, sense=sense))
-        return truths[name, sense]
+            table = truth if sense == "mean" else truth_of(ds, sense=sense, gamma=gamma)
+            truths[name, sense, gamma] = (table, table if sense == "local" else truth_of(test, sense=sense))
+        return truths[name, sense, gamma]
 
     scores, errors, frames = [], [], {"importances": [], "shapes": []}
     for c in cells:
@@ -165,19 +168,21 @@ def run(cfg, opts):
         if d is None:  # a failed fit: its metrics row says why
             continue
         record, point = Interpretation.from_dict(d), {k: c.key_dict[k] for k in GRID}
-        sense, scored_on = analysis.sense_of(record.measure)
-        truth, overall = truth_in(c.train, sense)
+        sense, scored_on = analysis.sense_of(record.measure, record.sense)
+        gamma = analysis.gamma_of(record.measure)
+        truth, overall = truth_in(c.train, sense, gamma)
         keys = {"experiment": NAME, "dataset": c.train, "surrogate": c.surrogate.name, "seed": c.seed, **point}
-        scores.append({**keys, "size_band": band[point["n_rows"]], **analysis.fit_scores(truth, overall, record, threshold)})
+        scores.append({**keys, "size_band": band[point["n_rows"]], **analysis.fit_scores(truth, overall, record, threshold),
+                       **analysis.interval_scores(truth_in(c.train, analysis.matching_truth(record), gamma)[0], record)})
         if scored_on == "all":
             errors.append(shape_errors(truth, record).assign(**keys, truth_sense=sense))
         for name, f in record.frames(experiment=NAME, seed=c.seed, **point).items():
             if name in frames:
                 frames[name].append(f)
-    for point, seed, ds, _, _ in tables:  # the truths scored against, "truth" (mean |term|) and e.g. "truth_fanova"
-        for sense in sorted({s for (n, s) in truths if n == ds.name} | {"mean"}):
-            rec = truth_in(ds.name, sense)[0]
-            rec.surrogate = "truth" if sense == "mean" else f"truth_{sense}"
+    for point, seed, ds, _, _ in tables:  # the truths scored against: "truth" (mean |term| on the rows), "truth_fanova", …
+        for sense, gamma in sorted({(s, g) for (n, s, g) in truths if n == ds.name} | {("mean", GAMMA)}):
+            rec = truth_in(ds.name, sense, gamma)[0]
+            rec.surrogate = "truth" if sense == "mean" else f"truth_{sense}" + (f"{gamma:g}" if gamma != GAMMA else "")
             for name, f in rec.frames(experiment=NAME, seed=seed, **point).items():
                 if name in frames:
                     frames[name].append(f)
@@ -236,7 +241,8 @@ def _leaderboard(rows: pd.DataFrame, scored: pd.DataFrame, out: Path) -> str:
         write_csv(frame.assign(experiment=NAME)[["experiment", *frame.columns]], out / f"{name}.csv")
     board_render.figures(frames["leaderboard"], frames["leaderboard_by_size"], out)
     text = board_render.document(frames["leaderboard"], frames["paired"], frames["verdicts"], reference, fits,
-                                 analysis.method_senses(scored), leaderboard.unexplained(scored))
+                                 analysis.method_senses(scored), leaderboard.unexplained(scored),
+                                 frames.get("leaderboard_by_sampling"), frames.get("honesty"))
     atomic_write_text(out / "leaderboard.md", text)
     return text
 

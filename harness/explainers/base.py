@@ -17,6 +17,15 @@ only here, so every additive explainer reports it the same way.
 Models fed schema-scaled values (``feed="scaled"``) are still reported in
 raw values: scaling is one-to-one.
 
+Every explainer gives each importance a nominal 90 % interval from
+**replicates** of its own measurement (``Replicates``): the fits the model
+already holds where it has them (an EBM's outer bags, a forest's trees, a
+GAM's coefficient posterior) or ``refits`` seeded bootstrap resamples of the
+rows, each refitted on a clone of the model and measured the same way
+(``refit_replicates``); ``intervals: false`` turns them off. ``finish`` adds
+the bounds, the total effects and the interval's description to the record
+(``harness.interpretation.intervals``).
+
 Cached explanations are keyed by ``Explainer.version()``: a digest of the
 explainer's code and parameters, so a change to either recomputes them.
 """
@@ -26,20 +35,27 @@ import abc
 import hashlib
 import inspect
 import json
+import logging
 import sys
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from harness.data.dataset import Dataset
 from harness.data.infer import active_masks
+from harness.config import flag, integer
 from harness.data.schema import Schema
+from harness.errors import one_line
 from harness.text import safe_name
-from harness.interpretation.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
+from harness.interpretation.intervals import TERM_COLUMNS, Rule, with_intervals
+from harness.interpretation.record import INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
+
+log = logging.getLogger("harness")
 
 GRID = 32
+REFITS = 20  # bootstrap refits of a model without replicates of its own (measured: scripts/bench_intervals.py)
 
 
 @dataclass
@@ -49,7 +65,9 @@ class Decomposition:
     ``base + main.sum(1) + sum(pairs)`` is the prediction at every row;
     ``band`` is a per-row half-width of each main term where the model has
     one. Rows are numbered 0..n-1 in the order of the input. ``extras``
-    travel with the record (EBM's own JSON export).
+    travel with the record (EBM's own JSON export). ``replicates``: the
+    (main, pairs) of each replicate fit the model holds, on the same rows
+    (an EBM's bags), with the ``rule`` and words (``what``) their interval takes.
     """
 
     main: pd.DataFrame
@@ -58,6 +76,19 @@ class Decomposition:
     method: str
     band: pd.DataFrame | None = None
     extras: dict = field(default_factory=dict)
+    replicates: list[tuple[pd.DataFrame, dict]] = field(default_factory=list)
+    rule: Rule | None = None
+    what: str = ""
+
+
+@dataclass
+class Replicates:
+    """Replicate importances (replicates × main and pair terms), the ``Rule`` that makes them an interval, and what
+    they are in words (``the 4 outer bags``)."""
+
+    values: pd.DataFrame
+    rule: Rule
+    what: str
 
 
 class Explainer(abc.ABC):
@@ -73,6 +104,10 @@ class Explainer(abc.ABC):
 
     def __init__(self, **params):
         self.params = params
+
+    @property
+    def intervals(self) -> bool:
+        return self.params.get("intervals", True)
 
     @abc.abstractmethod
     def explain(self, est, data: Dataset, feed: str = "raw") -> Interpretation:
@@ -94,7 +129,14 @@ class Explainer(abc.ABC):
 
 
 class AdditiveExplainer(Explainer):
-    """An explainer that reads the model as additive terms; the record follows from them."""
+    """An explainer that reads the model as additive terms; the record follows from them.
+
+    Its interval comes from the replicates the decomposition holds, else from ``refits`` bootstrap refits
+    (constructor parameters ``intervals``, ``refits``, ``random_state``; see ``interval_params``).
+    """
+
+    def __init__(self, intervals: bool = True, refits: int = REFITS, random_state: int = 0, **params):
+        super().__init__(**interval_params(self.name, intervals, refits, random_state), **params)
 
     @abc.abstractmethod
     def decompose(self, est, X: pd.DataFrame, schema: Schema) -> Decomposition:
@@ -104,7 +146,71 @@ class AdditiveExplainer(Explainer):
         dec = self.decompose(est, *data.features(feed))
         record = record_of(dec, data, surrogate="")
         record.extras = dec.extras
+        return finish(record, self.replicates(est, data, feed, dec))
+
+    def replicates(self, est, data: Dataset, feed: str, dec: Decomposition) -> Replicates | str:
+        """The decomposition's own replicates, else bootstrap refits; a string says why there are none."""
+        if not self.intervals:
+            return "intervals: false"
+        if dec.replicates:
+            return Replicates(pd.DataFrame([term_importances(main, pairs, data) for main, pairs in dec.replicates]),
+                              dec.rule, dec.what)
+
+        def importance(fitted, sample: Dataset) -> dict:
+            d = self.decompose(fitted, *sample.features(feed))
+            return term_importances(d.main, d.pairs, sample)
+
+        return refit_replicates(est, data, feed, importance, self.params)
+
+
+def interval_params(name: str, intervals, refits, random_state) -> dict:
+    """The interval options every refitting explainer takes, checked: ``intervals`` (true/false), ``refits`` (bootstrap
+    refits where the model has no replicates of its own, ≥ 2) and ``random_state`` (the resamples' seed)."""
+    return {"intervals": flag(intervals, f"explainer {name}: intervals"),
+            "refits": integer(refits, f"explainer {name}: refits", minimum=2),
+            "random_state": integer(random_state, f"explainer {name}: random_state")}
+
+
+def refit_replicates(est, data: Dataset, feed: str, importance: Callable[..., dict], params: dict,
+                     refit: bool = True) -> Replicates | str:
+    """``importance(model, sample)`` on ``params["refits"]`` seeded bootstrap resamples of the rows, each on a clone of
+    ``est`` refitted to it (``refit=False``: on ``est`` itself, for a method that reads the rows alone).
+
+    A resample the model cannot fit (one distinct target, a failing fit) is skipped and counted in the words.
+    """
+    from sklearn.base import clone
+
+    gen = np.random.default_rng(params["random_state"])
+    rows, failed = [], 0
+    for _ in range(params["refits"]):
+        sample = data.take(np.sort(gen.integers(0, len(data), size=len(data))))
+        if sample.y.nunique() < 2:
+            failed += 1
+            continue
+        try:
+            fitted = clone(est).fit(sample.features(feed)[0], sample.y) if refit else est
+            rows.append(importance(fitted, sample))
+        except Exception as exc:  # a resample is a result, not a crash: the interval says how many it lost
+            log.debug("bootstrap resample not explained: %s", one_line(exc))
+            failed += 1
+    what = f"{len(rows)} {'refits on ' if refit else ''}seeded bootstrap resamples of the rows (random_state " \
+           f"{params['random_state']}{f'; {failed} resample(s) could not be fitted' if failed else ''})"
+    if len(rows) < 2:
+        return f"fewer than 2 of {params['refits']} bootstrap resamples could be explained"
+    return Replicates(pd.DataFrame(rows), Rule("percentile"), what)
+
+
+def finish(record: Interpretation, replicates: Replicates | str, nonnegative: bool = True) -> Interpretation:
+    """The record with its intervals, total effects and resamples, and ``method`` saying how the intervals were
+    made (or, ``replicates`` being a string, why there are none)."""
+    if isinstance(replicates, str):
+        record.importances = with_intervals(record.importances, None, None)
+        record.method += f"; no interval ({replicates})"
         return record
+    record.importances = with_intervals(record.importances, replicates.values, replicates.rule, nonnegative)
+    record.resamples = replicates.values.reset_index(drop=True)
+    record.method += f"; {replicates.rule.describe(replicates.what)}"
+    return record
 
 
 def columns_of(columns, schema: Schema) -> dict[str, list[int]]:
@@ -141,17 +247,7 @@ def record_of(dec: Decomposition, train: Dataset, surrogate: str) -> Interpretat
     where it is set (``harness.data.infer.active_masks``): the filler its unset rows hold is no value of it.
     """
     X, schema = train.X.reset_index(drop=True), train.schema
-    active = active_masks(X, train.meta.get("conditions") or [])
-    everywhere = np.ones(len(X), dtype=bool)
-    rows = {f: active.get(f, everywhere) for f in schema.names}
-    rows.update({(a, b): rows[a] & rows[b] for a, b in dec.pairs})
-    main = dec.main - dec.main.mean()
-    pairs = {k: v - v.mean() for k, v in dec.pairs.items()}
-    for f in active:  # conditional: centred over its own rows (NaN elsewhere, where it is never read)
-        main[f] = _centred_on(dec.main[f].to_numpy(dtype=float), rows[f])
-    for k in pairs:
-        if not rows[k].all():
-            pairs[k] = _centred_on(np.asarray(dec.pairs[k], dtype=float), rows[k])
+    main, pairs, rows = _centred(dec.main, dec.pairs, train)
     imp = [(f, "main", f, None, _mean_abs(main[f][rows[f]])) for f in schema.names]
     imp += [(pair_term(a, b), "pair", a, b, _mean_abs(v[rows[a, b]])) for (a, b), v in pairs.items()]
     shapes = []
@@ -177,11 +273,36 @@ def record_of(dec: Decomposition, train: Dataset, surrogate: str) -> Interpretat
         surrogate=surrogate,
         dataset=train.name,
         method=dec.method,
-        importances=pd.DataFrame(imp, columns=IMPORTANCE_COLUMNS),
+        importances=pd.DataFrame(imp, columns=TERM_COLUMNS),
         shapes=pd.DataFrame(shapes, columns=SHAPE_COLUMNS),
         interactions=pd.DataFrame(surfaces, columns=INTERACTION_COLUMNS),
         active={terms[k]: float(on.mean()) for k, on in rows.items() if not on.all()},
     )
+
+
+def _centred(main: pd.DataFrame, pairs: dict, train: Dataset) -> tuple[pd.DataFrame, dict, dict]:
+    """Every term centred over the rows it is read on (a conditional one: where it is set), and those rows."""
+    X, schema = train.X.reset_index(drop=True), train.schema
+    active = active_masks(X, train.meta.get("conditions") or [])
+    everywhere = np.ones(len(X), dtype=bool)
+    rows = {f: active.get(f, everywhere) for f in schema.names}
+    rows.update({(a, b): rows[a] & rows[b] for a, b in pairs})
+    centred = main - main.mean()
+    centred_pairs = {k: v - v.mean() for k, v in pairs.items()}
+    for f in active:  # conditional: centred over its own rows (NaN elsewhere, where it is never read)
+        centred[f] = _centred_on(main[f].to_numpy(dtype=float), rows[f])
+    for k in centred_pairs:
+        if not rows[k].all():
+            centred_pairs[k] = _centred_on(np.asarray(pairs[k], dtype=float), rows[k])
+    return centred, centred_pairs, rows
+
+
+def term_importances(main: pd.DataFrame, pairs: dict, train: Dataset) -> dict[str, float]:
+    """term -> mean |centred term| over ``train``'s rows, as ``record_of`` measures it (a replicate's importances)."""
+    main, pairs, rows = _centred(main, pairs, train)
+    out = {f: _mean_abs(main[f][rows[f]]) for f in train.schema.names}
+    out.update({pair_term(a, b): _mean_abs(v[rows[a, b]]) for (a, b), v in pairs.items()})
+    return out
 
 
 def _centred_on(values: np.ndarray, on: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ EXPLAINERS: dict[str, str] = {
     "ped_anova": "harness.explainers.pedanova:PEDANOVA",
     "permutation": "harness.explainers.permutation:Permutation",
     "interventional_shap": "harness.explainers.shap:InterventionalSHAP",
+    "top_gamma": "harness.explainers.topgamma:TopGamma",
 }
 
 
