@@ -17,8 +17,8 @@ whose nominal 90 % interval holds the true value (measures in the truth's
 units only), ``width_*`` the mean interval width as a share of the record's
 summed importances, ``settled_*`` how many orderings the record settles and
 ``settled_true_*`` how many of those the truth bears out, for main (``_main``)
-and total (``_total``) effects; ``total_spearman`` ranks the totals against
-the true totals.
+and total (``_total``) effects; ``sense_spearman`` and ``total_spearman`` rank
+the main effects and the totals against the true ones in that sense.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ RANKING = ("spearman", "kendall", f"top{TOP_K}_overlap")  # what every method is
 VARIANCE = "fraction of variance"  # fANOVA's measure (harness.explainers.fanova)
 KINDS = ("main", "total")
 HONESTY = tuple(f"{what}_{kind}" for kind in KINDS for what in ("coverage", "width", "settled", "settled_true")) + (
-    "total_spearman",)
+    "sense_spearman", "total_spearman")
 LOCAL_TIE = 0.02  # local truths closer than this share of the largest are ties (their Monte Carlo error: synthetic/local.py)
 
 
@@ -106,8 +106,7 @@ def interval_scores(truth: Interpretation, record: Interpretation) -> dict:
         scale = tie * max(float(t["importance"].abs().max()), 1e-300)
         right = t.loc[claims["feature_hi"], "importance"].to_numpy() > t.loc[claims["feature_lo"], "importance"].to_numpy() + scale
         out[f"settled_{kind}"], out[f"settled_true_{kind}"] = len(claims), int(right.sum())
-        if kind == "total":
-            out["total_spearman"] = rank_agreement(r["importance"], t["importance"])["spearman"]
+        out["sense_spearman" if kind == "main" else "total_spearman"] = rank_agreement(r["importance"], t["importance"])["spearman"]
     return out
 
 

@@ -16,12 +16,12 @@ every table.
   where the reference is better; a tie counts half) and the two-sided
   Wilcoxon signed-rank p-value of the differences (p = 1 when all are 0),
   and ``p_holm``: that p corrected by Holm's step-down method for every
-  comparison the table makes (all bands, scores and methods). A difference is
-  a verdict ("better", "worse") only where ``p_holm`` < ``LEVEL``.
+  comparison the table makes of the same score (all bands and methods). A
+  difference is a verdict ("better", "worse") only where ``p_holm`` < ``LEVEL``.
 * **Indistinguishable from the best**: per band and score, the best method
   has the best mean; another is indistinguishable from it when the paired
-  Wilcoxon p, Holm-corrected over every comparison with a best, is ≥
-  ``LEVEL`` *or* their 95 % intervals overlap. A method's verdict is the least
+  Wilcoxon p, Holm-corrected over every comparison with a best on that score,
+  is ≥ ``LEVEL`` *or* their 95 % intervals overlap. A method's verdict is the least
   size from which it is indistinguishable at that size and every larger one.
 * **Honesty** per method, sampling regime and size band (``honesty``): the
   mean coverage of the nominal 90 % intervals of main and total effects over
@@ -50,7 +50,7 @@ DIRECTION = {"spearman": 1, "kendall": 1, f"top{TOP_K}_overlap": 1, "pair_recall
              "shape_nrmse": -1, "importance_error": -1, "r2": 1, "seconds": -1}
 BOARD = ("spearman", f"top{TOP_K}_overlap", "pair_recall", "pair_precision", "shape_nrmse", "seconds")
 VERDICT = ("spearman", "pair_recall", "shape_nrmse")  # the scores a verdict is given on
-BY_SAMPLING = ("spearman", "total_spearman")  # per sampling regime and size band
+BY_SAMPLING = ("sense_spearman", "total_spearman")  # per sampling regime and size band
 KINDS = ("main", "total")
 
 
@@ -171,7 +171,15 @@ def paired(fits: pd.DataFrame, reference: str, measures=BOARD) -> pd.DataFrame:
                                 "win_rate": c["win_rate"], "p": c["p"]})
     frame = pd.DataFrame(out, columns=["band", "reference", "surrogate", "measure", "n_tables", "reference_mean",
                                        "other_mean", "difference", "win_rate", "p"])
-    return frame.assign(p_holm=holm(frame["p"]))
+    return frame.assign(p_holm=holm_by(frame, "p"))
+
+
+def holm_by(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """``holm`` of ``frame[column]`` within each score (``measure``): one family per score."""
+    out = np.full(len(frame), np.nan)
+    for _, idx in frame.groupby("measure", sort=False).indices.items():
+        out[idx] = holm(frame[column].to_numpy(dtype=float)[idx])
+    return out
 
 
 def judged(fits: pd.DataFrame, boot: pd.DataFrame, measures=VERDICT) -> pd.DataFrame:
@@ -195,7 +203,7 @@ def judged(fits: pd.DataFrame, boot: pd.DataFrame, measures=VERDICT) -> pd.DataF
                 overlap = bool(r["lo"] <= b["hi"] and b["lo"] <= r["hi"])
                 out.append({"band": band, "measure": m, "surrogate": s, "best": best, "p_vs_best": p, "overlap": overlap})
     frame = pd.DataFrame(out, columns=["band", "measure", "surrogate", "best", "p_vs_best", "overlap"])
-    frame["p_vs_best_holm"] = holm(frame["p_vs_best"])
+    frame["p_vs_best_holm"] = holm_by(frame, "p_vs_best")
     best = frame["surrogate"] == frame["best"]
     frame.loc[best, ["p_vs_best", "p_vs_best_holm"]] = 1.0
     frame["indistinguishable"] = best | (frame["p_vs_best_holm"] >= LEVEL) | frame["overlap"]
@@ -229,7 +237,8 @@ def samplings_of(fits: pd.DataFrame) -> list:
 def honesty(fits: pd.DataFrame, seed: int, n_boot: int = N_BOOT) -> pd.DataFrame:
     """Per method, sampling regime and size band (each also ``all``): coverage and width of the intervals of main and
     total effects (mean over tables) and the pooled share of settled orderings that are true, with 95 % bootstrap
-    intervals over the tables (``<score>_lo``/``_hi``); ``settled_<kind>`` = orderings settled per table."""
+    intervals over the tables (``<score>_lo``/``_hi``); ``settled_<kind>`` = orderings settled per table;
+    ``sense_spearman`` = Spearman of the main effects against the truth in the method's own sense."""
     if "sampling" not in fits or not any(f"coverage_{k}" in fits for k in KINDS):
         return pd.DataFrame()
     gen, out = rng(seed, Stream.BOOTSTRAP), []
@@ -240,6 +249,7 @@ def honesty(fits: pd.DataFrame, seed: int, n_boot: int = N_BOOT) -> pd.DataFrame
             for method, g in cell.groupby("surrogate", sort=False):
                 draws = gen.integers(0, len(g), size=(n_boot, len(g)))
                 row = {"sampling": sampling, "band": band, "surrogate": method, "n_tables": len(g)}
+                row.update(_mean_interval(g["sense_spearman"].to_numpy(dtype=float), draws, "sense_spearman"))
                 for kind in KINDS:
                     for name in (f"coverage_{kind}", f"width_{kind}"):
                         row.update(_mean_interval(g[name].to_numpy(dtype=float), draws, name))

@@ -1,14 +1,17 @@
 """What the fitting experiments share: surrogate specs, splits, prefix cells, summaries."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from harness.cells import Cell, Eval
-from harness.config import as_list, distinct, number, to_plain
+from harness.config import as_list, distinct, flag, number, to_plain
 from harness.data import datasets_for
 from harness.data.dataset import Dataset
 from harness.data.splits import Split, subset_size, train_test_split
 from harness.errors import ConfigError
+from harness.explainers.registry import without_intervals
 from harness.hpo import sampler
 from harness.surrogates.registry import SurrogateSpec, load_spec
 from harness.timing import stage
@@ -21,11 +24,15 @@ def datasets_of(cfg, opts) -> dict[str, Dataset]:
 
 
 def specs_of(cfg) -> list[SurrogateSpec]:
-    """The surrogates selected by the ``surrogate`` config group, in the order given."""
+    """The surrogates selected by the ``surrogate`` config group, in the order given; with ``intervals: false`` each
+    explainer measures no replicates (an experiment that reads only rankings)."""
     selected = to_plain(cfg.get("surrogate")) or {}
     if not selected:
         raise ConfigError("surrogate: select at least one (e.g. surrogate=ebm or surrogate=[ebm,gam])")
-    return [load_spec(name, selected) for name in selected]
+    specs = [load_spec(name, selected) for name in selected]
+    if flag(cfg.get("intervals", True), "intervals"):
+        return specs
+    return [replace(s, explainer=without_intervals(s.explainer)) for s in specs]
 
 
 def split_of(cfg, ds: Dataset, seed: int) -> Split:

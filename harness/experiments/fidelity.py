@@ -16,6 +16,11 @@ named by their settings, described in ``tables.md`` / ``tables.csv``. Every fit 
 ``test_rows`` fresh uniform rows of the same function (``sample_rows``, a seed derived from the table's)
 against the noise-free signal: ``r2`` says how much of the true function it recovered. Scores:
 ``harness.analysis.fidelity``; figures and markdown: ``harness.render.fidelity`` / ``leaderboard``.
+
+``explainers`` (a mapping surrogate -> more explainers by name, e.g. ``{ebm_fast: [top_gamma]}``) reads a surrogate's
+fit with more explainers, each scored as a method of its own, ``<surrogate>+<explainer>`` (metrics rows copied from the
+fit's, with the explainer's own seconds): one fit, several explanations. Every record's intervals and settled
+orderings are scored against the truth in its own sense (``harness.analysis.fidelity.interval_scores``).
 """
 from __future__ import annotations
 
@@ -123,17 +128,42 @@ def _group_tables(group: list[dict], test_rows: int, order) -> list[tuple[Datase
     return out
 
 
+def extra_explainers(cfg, specs) -> dict[str, tuple[str, ...]]:
+    """``explainers``: surrogate -> the names of the more explainers its fits are read with."""
+    extra = to_plain(cfg.get("explainers")) or {}
+    names = {s.name for s in specs}
+    if not isinstance(extra, dict) or not all(isinstance(v, list) and all(isinstance(e, str) for e in v) for v in extra.values()):
+        raise ConfigError(f"explainers: expected a mapping surrogate -> list of explainer names, e.g. {{ebm_fast: [top_gamma]}}; "
+                          f"got {extra!r}")
+    return {k: tuple(v) for k, v in extra.items() if k in names}
+
+
 def cells_of(cfg, opts):
     tables = tables_of(cfg, opts)
     specs = specs_of(cfg)
+    extra = extra_explainers(cfg, specs)
     datasets, cells = {}, []
     for point, seed, ds, _, test in tables:
         datasets[ds.name], datasets[test.name] = ds, test
         ev = Eval(dataset=test.name, rows=tuple(range(len(test))))
         keys = (("experiment", NAME), ("dataset", ds.name), *point.items())
         cells += [Cell(keys=keys, train=ds.name, train_rows=tuple(range(len(ds))), surrogate=spec, seed=seed, evals=(ev,),
-                       explain=True) for spec in specs]
+                       explain=True, explainers=extra.get(spec.name, ())) for spec in specs]
     return cells, datasets, tables
+
+
+def labelled_rows(result, cells) -> pd.DataFrame:
+    """The metrics rows, and for each extra explainer of a cell a copy of its rows as the method ``<surrogate>+<name>``
+    with that explainer's own seconds (and, where it failed, its reason as the method's own)."""
+    parts = [result.rows]
+    for c in cells:
+        cid = result.ids[c]
+        mine = result.rows[result.rows["cell_id"] == cid[:16]]
+        for label in c.explainer_labels()[1:]:
+            why = [r for r in str(mine["reason"].iloc[0] if len(mine) else "").split("; ") if r.startswith(f"not explained by {label}:")]
+            parts.append(mine.assign(surrogate=label, explain_seconds=result.explain_seconds.get(cid, {}).get(label, float("nan")),
+                                     reason=why[0].replace(f" by {label}:", ":") if why else ""))
+    return pd.concat(parts, ignore_index=True)
 
 
 def bands_of(cfg, tables) -> dict:
@@ -163,15 +193,15 @@ def run(cfg, opts):
         return truths[name, sense, gamma]
 
     scores, errors, frames = [], [], {"importances": [], "shapes": []}
-    for c in cells:
-        d = result.interpretations.get(cell_id(c, datasets))
-        if d is None:  # a failed fit: its metrics row says why
+    for c, label in ((c, label) for c in cells for label in c.explainer_labels()):
+        d = result.records.get(cell_id(c, datasets), {}).get(label)
+        if d is None:  # a failed fit or explanation: its metrics row says why
             continue
         record, point = Interpretation.from_dict(d), {k: c.key_dict[k] for k in GRID}
         sense, scored_on = analysis.sense_of(record.measure, record.sense)
         gamma = analysis.gamma_of(record.measure)
         truth, overall = truth_in(c.train, sense, gamma)
-        keys = {"experiment": NAME, "dataset": c.train, "surrogate": c.surrogate.name, "seed": c.seed, **point}
+        keys = {"experiment": NAME, "dataset": c.train, "surrogate": label, "seed": c.seed, **point}
         scores.append({**keys, "size_band": band[point["n_rows"]], **analysis.fit_scores(truth, overall, record, threshold),
                        **analysis.interval_scores(truth_in(c.train, analysis.matching_truth(record), gamma)[0], record)})
         if scored_on == "all":
@@ -189,7 +219,7 @@ def run(cfg, opts):
     described = pd.DataFrame([{"experiment": NAME, "dataset": ds.name, "seed": seed, **point,
                                "fingerprint": ds.fingerprint, "settings": json.dumps(ds.meta["generator"], sort_keys=True),
                                "description": describe(ds)} for point, seed, ds, _, _ in tables])
-    write_csv(result.rows, out / "metrics.csv")
+    write_csv(labelled_rows(result, cells), out / "metrics.csv")
     tidy = {"scores": pd.DataFrame(scores), "tables": described,
             "shape_errors": _lead(pd.concat(errors, ignore_index=True)) if errors else pd.DataFrame(),
             **{name: _lead(pd.concat(parts, ignore_index=True)) for name, parts in frames.items()}}

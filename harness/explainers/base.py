@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import importlib
 import inspect
 import json
 import logging
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, ClassVar
 
 import numpy as np
@@ -47,7 +48,8 @@ from harness.data.dataset import Dataset
 from harness.data.infer import active_masks
 from harness.config import flag, integer
 from harness.data.schema import Schema
-from harness.errors import one_line
+from harness.errors import ConfigError, one_line
+from harness.explainers import space
 from harness.text import safe_name
 from harness.interpretation.intervals import TERM_COLUMNS, Rule, with_intervals
 from harness.interpretation.record import INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
@@ -55,6 +57,8 @@ from harness.interpretation.record import INTERACTION_COLUMNS, SHAPE_COLUMNS, In
 log = logging.getLogger("harness")
 
 GRID = 32
+OVER = ("rows", "space")
+SPACE_ROWS = 1000  # configurations drawn from the declared space where importance is measured over it (over: space)
 REFITS = 20  # bootstrap refits of a model without replicates of its own (measured: scripts/bench_intervals.py)
 
 
@@ -66,8 +70,8 @@ class Decomposition:
     ``band`` is a per-row half-width of each main term where the model has
     one. Rows are numbered 0..n-1 in the order of the input. ``extras``
     travel with the record (EBM's own JSON export). ``replicates``: the
-    (main, pairs) of each replicate fit the model holds, on the same rows
-    (an EBM's bags), with the ``rule`` and words (``what``) their interval takes.
+    terms of each replicate fit the model holds, on the same rows (an EBM's
+    bags), with the ``rule`` and words (``what``) their interval takes.
     """
 
     main: pd.DataFrame
@@ -76,9 +80,26 @@ class Decomposition:
     method: str
     band: pd.DataFrame | None = None
     extras: dict = field(default_factory=dict)
-    replicates: list[tuple[pd.DataFrame, dict]] = field(default_factory=list)
+    replicates: "TermReplicates | None" = None
     rule: Rule | None = None
     what: str = ""
+
+
+@dataclass
+class TermReplicates:
+    """The terms of R replicate fits on the same rows: ``main`` (R × rows × features, named by ``columns``) and
+    ``pairs`` ((a, b) -> R × rows)."""
+
+    main: np.ndarray
+    columns: list[str]
+    pairs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.main)
+
+    def renamed(self, name: dict[str, str]) -> "TermReplicates":
+        return TermReplicates(self.main, [name.get(c, c) for c in self.columns],
+                              {(name.get(a, a), name.get(b, b)): v for (a, b), v in self.pairs.items()})
 
 
 @dataclass
@@ -101,6 +122,7 @@ class Explainer(abc.ABC):
     """
 
     name: ClassVar[str]
+    uses: ClassVar[tuple[str, ...]] = ("harness.interpretation.intervals",)  # more modules whose code makes the record
 
     def __init__(self, **params):
         self.params = params
@@ -118,8 +140,11 @@ class Explainer(abc.ABC):
         return False
 
     def version(self) -> str:
-        """Digest of this explainer's code (its module and this one) and its parameters."""
-        modules = {sys.modules[c.__module__] for c in type(self).__mro__ if c.__module__ not in ("builtins", "abc")}
+        """Digest of this explainer's code (its module, this one and the modules its classes name in ``uses``) and its
+        parameters."""
+        mro = [c for c in type(self).__mro__ if c.__module__ not in ("builtins", "abc")]
+        modules = {sys.modules[c.__module__] for c in mro}
+        modules |= {importlib.import_module(m) for c in mro for m in c.__dict__.get("uses", ())}
         h = hashlib.sha256()
         for module in sorted(modules, key=lambda m: m.__name__):
             h.update(module.__name__.encode())
@@ -133,10 +158,20 @@ class AdditiveExplainer(Explainer):
 
     Its interval comes from the replicates the decomposition holds, else from ``refits`` bootstrap refits
     (constructor parameters ``intervals``, ``refits``, ``random_state``; see ``interval_params``).
+    ``over``: where importance is measured — ``rows`` (the fitting rows, the paper's definition) or ``space``:
+    ``SPACE_ROWS`` configurations drawn from the declared search space (``harness.explainers.space``), each term
+    centred over them, so the importance is the model's over the space the user declared, however the search
+    sampled it (shapes and surfaces stay on the rows, where the model has seen data).
     """
 
-    def __init__(self, intervals: bool = True, refits: int = REFITS, random_state: int = 0, **params):
-        super().__init__(**interval_params(self.name, intervals, refits, random_state), **params)
+    uses = ("harness.explainers.space",)
+
+    def __init__(self, intervals: bool = True, refits: int | None = None, random_state: int = 0, over: str = "rows",
+                 **params):
+        if over not in OVER:
+            raise ConfigError(f"explainer {self.name}: over must be one of {', '.join(OVER)}, got {over!r}")
+        extra = {"over": over} if over != "rows" else {}  # the default leaves versions, so caches, as they were
+        super().__init__(**interval_params(self.name, intervals, refits, random_state), **extra, **params)
 
     @abc.abstractmethod
     def decompose(self, est, X: pd.DataFrame, schema: Schema) -> Decomposition:
@@ -146,28 +181,38 @@ class AdditiveExplainer(Explainer):
         dec = self.decompose(est, *data.features(feed))
         record = record_of(dec, data, surrogate="")
         record.extras = dec.extras
-        return finish(record, self.replicates(est, data, feed, dec))
+        where = None
+        if self.params.get("over") == "space":
+            gen = np.random.default_rng(self.params["random_state"])
+            where = replace(data, X=space.draw(data, SPACE_ROWS, gen), y=pd.Series(np.zeros(SPACE_ROWS)), extras=pd.DataFrame())
+            dec = self.decompose(est, *where.features(feed))
+            record.importances["importance"] = record.importances["term"].map(term_importances(dec.main, dec.pairs, where))
+            record.method += (f"; importance over {SPACE_ROWS} configurations drawn from the declared space (random_state "
+                              f"{self.params['random_state']}), each term centred over them")
+        return finish(record, self.replicates(est, data, feed, dec, where))
 
-    def replicates(self, est, data: Dataset, feed: str, dec: Decomposition) -> Replicates | str:
-        """The decomposition's own replicates, else bootstrap refits; a string says why there are none."""
+    def replicates(self, est, data: Dataset, feed: str, dec: Decomposition, where: Dataset | None = None) -> Replicates | str:
+        """The decomposition's own replicates, else bootstrap refits; a string says why there are none. Importances are
+        measured over ``where`` (the drawn configurations of ``over: space``), else each fit's own rows."""
         if not self.intervals:
             return "intervals: false"
-        if dec.replicates:
-            return Replicates(pd.DataFrame([term_importances(main, pairs, data) for main, pairs in dec.replicates]),
-                              dec.rule, dec.what)
+        if dec.replicates is not None and len(dec.replicates) >= 2:
+            return Replicates(replicate_importances(dec.replicates, where or data), dec.rule, dec.what)
 
         def importance(fitted, sample: Dataset) -> dict:
-            d = self.decompose(fitted, *sample.features(feed))
-            return term_importances(d.main, d.pairs, sample)
+            rows = where or sample
+            d = self.decompose(fitted, *rows.features(feed))
+            return term_importances(d.main, d.pairs, rows)
 
         return refit_replicates(est, data, feed, importance, self.params)
 
 
 def interval_params(name: str, intervals, refits, random_state) -> dict:
     """The interval options every refitting explainer takes, checked: ``intervals`` (true/false), ``refits`` (bootstrap
-    refits where the model has no replicates of its own, ≥ 2) and ``random_state`` (the resamples' seed)."""
+    refits where the model has no replicates of its own, ≥ 2; null: the explainer's default, ``REFITS``) and
+    ``random_state`` (the resamples' seed)."""
     return {"intervals": flag(intervals, f"explainer {name}: intervals"),
-            "refits": integer(refits, f"explainer {name}: refits", minimum=2),
+            "refits": None if refits is None else integer(refits, f"explainer {name}: refits", minimum=2),
             "random_state": integer(random_state, f"explainer {name}: random_state")}
 
 
@@ -181,8 +226,8 @@ def refit_replicates(est, data: Dataset, feed: str, importance: Callable[..., di
     from sklearn.base import clone
 
     gen = np.random.default_rng(params["random_state"])
-    rows, failed = [], 0
-    for _ in range(params["refits"]):
+    rows, failed, refits = [], 0, params["refits"] or REFITS
+    for _ in range(refits):
         sample = data.take(np.sort(gen.integers(0, len(data), size=len(data))))
         if sample.y.nunique() < 2:
             failed += 1
@@ -196,8 +241,8 @@ def refit_replicates(est, data: Dataset, feed: str, importance: Callable[..., di
     what = f"{len(rows)} {'refits on ' if refit else ''}seeded bootstrap resamples of the rows (random_state " \
            f"{params['random_state']}{f'; {failed} resample(s) could not be fitted' if failed else ''})"
     if len(rows) < 2:
-        return f"fewer than 2 of {params['refits']} bootstrap resamples could be explained"
-    return Replicates(pd.DataFrame(rows), Rule("percentile"), what)
+        return f"fewer than 2 of {refits} bootstrap resamples could be explained"
+    return Replicates(pd.DataFrame(rows), Rule("spread"), what)
 
 
 def finish(record: Interpretation, replicates: Replicates | str, nonnegative: bool = True) -> Interpretation:
@@ -295,6 +340,24 @@ def _centred(main: pd.DataFrame, pairs: dict, train: Dataset) -> tuple[pd.DataFr
         if not rows[k].all():
             centred_pairs[k] = _centred_on(np.asarray(pairs[k], dtype=float), rows[k])
     return centred, centred_pairs, rows
+
+
+def replicate_importances(reps: TermReplicates, train: Dataset) -> pd.DataFrame:
+    """Each replicate's importances (replicates × terms) over ``train``'s rows, measured as ``record_of`` measures
+    them: mean |term − its mean| over the rows it is read on (a conditional one: where it is set)."""
+    active = active_masks(train.X.reset_index(drop=True), train.meta.get("conditions") or [])
+    everywhere = np.ones(reps.main.shape[1], dtype=bool)
+
+    def measured(values: np.ndarray, on: np.ndarray) -> np.ndarray:
+        if not on.any():
+            return np.zeros(len(values))
+        v = values[:, on]
+        return np.abs(v - v.mean(axis=1, keepdims=True)).mean(axis=1)
+
+    out = {f: measured(reps.main[:, :, j], active.get(f, everywhere)) for j, f in enumerate(reps.columns)}
+    out.update({pair_term(a, b): measured(v, active.get(a, everywhere) & active.get(b, everywhere))
+                for (a, b), v in reps.pairs.items()})
+    return pd.DataFrame(out)
 
 
 def term_importances(main: pd.DataFrame, pairs: dict, train: Dataset) -> dict[str, float]:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from harness.data.schema import Schema
-from harness.explainers.base import AdditiveExplainer, Decomposition, final_step
+from harness.explainers.base import AdditiveExplainer, Decomposition, TermReplicates, final_step
 from harness.interpretation.intervals import Rule
 from harness.text import safe_name
 
@@ -47,8 +47,7 @@ class EBMTerms(AdditiveExplainer):
         dec.main = dec.main.rename(columns=name)
         dec.band = dec.band.rename(columns=name)
         dec.pairs = {(name.get(a, a), name.get(b, b)): v for (a, b), v in dec.pairs.items()}
-        dec.replicates = [(m.rename(columns=name), {(name.get(a, a), name.get(b, b)): v for (a, b), v in p.items()})
-                          for m, p in dec.replicates]
+        dec.replicates = dec.replicates.renamed(name) if dec.replicates is not None else None
         return dec
 
 
@@ -85,19 +84,16 @@ def _ebm(model, Xm: pd.DataFrame) -> Decomposition:
     band = pd.DataFrame(np.nan, index=main.index, columns=names)
     pairs = {}
     bags = np.shape(model.bagged_scores_[0])[0] if len(model.term_features_) else 0
-    bag_main = [pd.DataFrame(0.0, index=main.index, columns=names) for _ in range(bags)]
-    bag_pairs: list[dict] = [{} for _ in range(bags)]
+    bagged = TermReplicates(np.zeros((bags, len(Xm), len(names))), names)
     for t, feats in enumerate(model.term_features_):
         per_bag = np.asarray(model.bagged_scores_[t]).reshape(bags, -1)[:, bins[:, t]]  # bags × rows
         if len(feats) == 1:
             main[names[feats[0]]] = terms[:, t]
             band[names[feats[0]]] = np.asarray(model.standard_deviations_[t]).ravel()[bins[:, t]]
-            for b in range(bags):
-                bag_main[b][names[feats[0]]] = per_bag[b]
+            bagged.main[:, :, feats[0]] = per_bag
         elif len(feats) == 2:
             pairs[(names[feats[0]], names[feats[1]])] = terms[:, t]
-            for b in range(bags):
-                bag_pairs[b][(names[feats[0]], names[feats[1]])] = per_bag[b]
+            bagged.pairs[(names[feats[0]], names[feats[1]])] = per_bag
         else:
             raise ValueError(f"EBM term {model.term_names_[t]!r} joins {len(feats)} features; only mains and pairs are recorded")
     buf = io.StringIO()
@@ -112,7 +108,7 @@ def _ebm(model, Xm: pd.DataFrame) -> Decomposition:
         method="EBM terms (interpret eval_terms) centred over the fitting rows; band ± std of the bin score across outer bags",
         band=band,
         extras={"ebm_json": json.loads(buf.getvalue())},
-        replicates=list(zip(bag_main, bag_pairs)) if bags >= 2 and 0 < d < 1 else [],
+        replicates=bagged if bags >= 2 and 0 < d < 1 else None,
         rule=Rule("spread", scale=float(np.sqrt((1 - d) / d))) if 0 < d < 1 else None,
         what=f"the {bags} outer bags (each fitted on {1 - d:.0%} of the rows; delete-d jackknife)",
     )

@@ -46,7 +46,9 @@ fractions against brute-force integration over every cell of small forests.
 
 **Intervals.** The importance is the mean of the trees' fractions, and each
 tree of a random forest is fitted on a bootstrap resample of the rows: the
-trees' fractions are the replicates (``intervals: false`` turns them off).
+trees' fractions are bootstrap replicates of a one-tree estimate, whose
+spread bounds the forest's (``intervals: false`` turns them off):
+estimate ± t × their standard deviation.
 A single tree has none: it is refitted on ``refits`` bootstrap resamples.
 The sense is global: the uniform domain is the declared search space (the
 ``observed`` domain, the rows' marginals, stands for it as far as the rows
@@ -116,7 +118,7 @@ class FANOVA(Explainer):
             return "intervals: false"
         kept = [t for t in per_tree if t.variance > 0]
         if len(per_tree) >= 2:
-            return Replicates(pd.DataFrame([_fractions(t) for t in kept]), Rule("percentile"),
+            return Replicates(pd.DataFrame([_fractions(t) for t in kept]), Rule("spread"),
                               f"the forest's {len(kept)} trees (each fitted on a bootstrap resample of the rows)")
         explainer = FANOVA(**{**self.params, "intervals": False})
         return refit_replicates(est, data, feed, lambda fitted, sample: dict(zip(

@@ -9,7 +9,8 @@ purify them).
 **Intervals** come from the coefficients' posterior (pygam's own large-sample
 normal approximation, ``statistics_["cov"]``, the one its confidence bands
 use): ``DRAWS`` seeded draws of the coefficients, each term's importance
-measured on every draw, the interval their quantiles.
+measured on every draw; interval = estimate ± t × their standard deviation
+(their quantiles covered the truth far less often: ``scripts/bench_intervals.py``).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from harness.data.schema import Schema
-from harness.explainers.base import AdditiveExplainer, Decomposition, final_step
+from harness.explainers.base import AdditiveExplainer, Decomposition, TermReplicates, final_step
 from harness.interpretation.intervals import Rule
 
 ONE_SIGMA = (0.15865525393145707, 0.8413447460685429)
@@ -48,7 +49,7 @@ def _gam(model, X: pd.DataFrame, seed: int | None = None) -> Decomposition:
     single: dict[str, list[int]] = {}
     draws = None if seed is None else np.random.default_rng(seed).multivariate_normal(
         gam.coef_, gam.statistics_["cov"], size=DRAWS, method="eigh")  # draws × coefficients
-    drawn_main = np.zeros((DRAWS, len(X), len(names)))
+    drawn_main = None if draws is None else np.zeros((DRAWS, len(X), len(names)))
     drawn_pairs: dict[tuple[str, str], np.ndarray] = {}
     for t, term in enumerate(gam.terms):
         if term.isintercept:
@@ -61,7 +62,8 @@ def _gam(model, X: pd.DataFrame, seed: int | None = None) -> Decomposition:
         else:
             f = feature_of[term.feature]
             main[f] += gam.partial_dependence(term=t, X=Z)
-            drawn_main[:, :, names.index(f)] += per_draw
+            if draws is not None:
+                drawn_main[:, :, names.index(f)] += per_draw
             single.setdefault(f, []).append(t)
     band = pd.DataFrame(np.nan, index=main.index, columns=names)
     for f, ts in single.items():
@@ -75,8 +77,7 @@ def _gam(model, X: pd.DataFrame, seed: int | None = None) -> Decomposition:
         base=base,
         method="pygam partial_dependence per term centred over the fitting rows; band ± 1 standard error (single-term features)",
         band=band,
-        replicates=[] if draws is None else [
-            (pd.DataFrame(drawn_main[d], columns=names), {k: v[d] for k, v in drawn_pairs.items()}) for d in range(DRAWS)],
-        rule=Rule("percentile"),
+        replicates=None if draws is None else TermReplicates(drawn_main, list(names), drawn_pairs),
+        rule=Rule("spread"),
         what=f"{DRAWS} seeded draws of the coefficients from their posterior (pygam's covariance)",
     )

@@ -7,9 +7,9 @@ reports). One-hot columns of a categorical are summed into the feature, as
 Optuna does; on the same forest the numbers are Optuna's. MDI is measured on
 the training rows and favours features with many split points; it has no
 shapes. Intervals: a forest's trees' own importances (each tree fitted on a
-bootstrap resample of the rows; the forest's are their mean), their
-quantiles; a single tree or gradient boosting is refitted on ``refits``
-bootstrap resamples.
+bootstrap resample of the rows; the forest's are their mean): estimate ± t ×
+their standard deviation, as for fANOVA; a single tree or gradient boosting
+is refitted on ``refits`` bootstrap resamples.
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class MDI(Explainer):
         model, _ = final_step(est)
         trees = [t for t in getattr(model, "estimators_", []) if getattr(t, "tree_", None) is not None and t.tree_.node_count > 1]
         if len(trees) >= 2 and not hasattr(model, "loss"):  # a forest (gradient boosting's stages are not alike)
-            return Replicates(pd.DataFrame([per_feature(t.feature_importances_) for t in trees]), Rule("percentile"),
+            return Replicates(pd.DataFrame([per_feature(t.feature_importances_) for t in trees]), Rule("spread"),
                               f"the forest's {len(trees)} trees' own importances (each tree fitted on a bootstrap resample)")
         return refit_replicates(est, data, feed, lambda fitted, _: per_feature(final_step(fitted)[0].feature_importances_),
                                 self.params)

@@ -39,12 +39,13 @@ from harness.explainers.base import REFITS, Explainer, Replicates, final_step, f
 from harness.interpretation.intervals import TERM_COLUMNS, TOTAL, Rule, total_term
 from harness.interpretation.record import LOCAL, SHAPE_COLUMNS, Interpretation
 
-QUANTILE_ROWS = 4096
+QUANTILE_ROWS = 32768  # drawn configurations whose predictions fix the top-γ cut (γ ± 0.0017)
 GROUPS = 8  # groups of a forest's trees whose predictions are the replicates
 
 
 class TopGamma(Explainer):
     name = "top_gamma"
+    uses = ("harness.explainers.space", "harness.explainers.ebm")
 
     def __init__(self, gamma: float = 0.1, rows: int = 256, grid: int = 16, intervals: bool = True,
                  refits: int = REFITS, random_state: int = 0):
@@ -134,6 +135,7 @@ def _members(est, X: pd.DataFrame, n: int):
         Xm = np.asarray(encode(X), dtype=np.float32)
         trees = np.array([t.predict(Xm) for t in model.estimators_])
         groups = np.array_split(np.arange(len(trees)), min(GROUPS, len(trees)))
-        return ([trees[g].mean(axis=0) for g in groups], Rule("spread"),
-                f"{len(groups)} groups of the forest's {len(trees)} trees' predictions")
+        return ([trees[g].mean(axis=0) for g in groups], Rule("spread", scale=float(np.sqrt(len(trees) / len(groups)))),
+                f"{len(groups)} groups of the forest's {len(trees)} trees' predictions (the groups' spread × √(trees per "
+                "group): a tree's)")
     return None

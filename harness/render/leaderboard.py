@@ -111,9 +111,9 @@ def document(boot: pd.DataFrame, pairs: pd.DataFrame, verdicts: pd.DataFrame, re
     parts += [f"## {reference} against each method, per table size (paired over the tables both scored)\n",
               _paired_markdown(pairs, bands, label),
               f"Win rate: share of tables where {reference} scores better (ties count half); p: two-sided Wilcoxon "
-              f"signed-rank test of the per-table differences; Holm: p corrected by Holm's method for the {len(pairs)} "
-              f"comparisons of this section; Δ = {reference} − method. Only a Holm p < {LEVEL:g} is read as better or "
-              "worse.", "",
+              f"signed-rank test of the per-table differences; Holm: p corrected by Holm's method for every comparison of this "
+              f"section on the same score ({len(pairs) // max(1, pairs['measure'].nunique())} per score); Δ = {reference} − "
+              f"method. Only a Holm p < {LEVEL:g} is read as better or worse.", "",
               "## Verdicts: from which table size is each method indistinguishable from the best?\n",
               _verdict_markdown(verdicts, methods), "",
               f"In a size band, the best method has the best mean; another is distinguishable from it (worse) only when the "
@@ -131,9 +131,9 @@ def _sampling_markdown(sampling: pd.DataFrame, methods: list[str]) -> str:
     """Spearman of main and total effects per sampling regime (every size)."""
     regimes = [r for r in dict.fromkeys(sampling["sampling"]) if r != ALL]
     stats = sampling[sampling["band"] == ALL].set_index(["sampling", "surrogate", "measure"])
-    counts = sampling[(sampling["band"] == ALL) & (sampling["measure"] == "spearman")].groupby("sampling")["n_tables"].max()
+    counts = sampling[sampling["band"] == ALL].groupby("sampling")["n_tables"].max()
     parts = ["## Per sampling regime (every table size)\n"]
-    for m, name in (("spearman", "Spearman of main effects (its sense's truth, as above)"),
+    for m, name in (("sense_spearman", "Spearman of main effects against the true ones in the method's own sense"),
                     ("total_spearman", "Spearman of total effects against the true totals in the method's own sense")):
         rows = [[s, *[_cell(stats, r, s, m) for r in [*regimes, ALL]]] for s in methods]
         if any(c != "–" for row in rows for c in row[1:]):
@@ -145,7 +145,7 @@ def _honesty_markdown(honesty: pd.DataFrame, methods: list[str], label: dict) ->
     """Coverage of the 90 % intervals, their width and the settled orderings that are true, per sampling and size."""
     regimes = list(dict.fromkeys(honesty["sampling"]))
     h = honesty.set_index(["sampling", "band", "surrogate"])
-    bands = list(dict.fromkeys(honesty["band"]))
+    bands = [*sorted(b for b in set(honesty["band"]) if b != ALL), ALL]
     parts = ["## Can the intervals be trusted? Per sampling regime and table size\n",
              "Each method's nominal 90 % intervals against the truth in its own sense (a local method against what it takes "
              "to reach the top γ of the space; fANOVA against the variance fractions; every other global method against "
@@ -174,7 +174,7 @@ def _honesty_markdown(honesty: pd.DataFrame, methods: list[str], label: dict) ->
                     rows.append([s, "all" if b == ALL else label.get(b, b), *cells])
         if rows:
             parts += [f"**{what}**{' (orderings settled per table)' if name.startswith('settled') else ''}\n",
-                      table(["method", "rows", *regimes], rows), ""]
+                      table(["method", "table rows", *regimes], rows), ""]
     return "\n".join(parts)
 
 

@@ -34,11 +34,12 @@ on which rows the table holds.
 The two **senses** a method can claim (``Interpretation.sense``), each
 depending on the generator alone:
 
-* ``sense="global"``: over the declared search space, mean |term| of those
-  same Hoeffding terms under the sampling distribution (exact up to a
-  4096-point quadrature of each continuous feature) — what mean |centred term|
-  estimates from rows that sample the space (``fanova`` is the global truth
-  in variance fractions);
+* ``sense="global"``: over the declared search space, mean |term| of the
+  terms ``decompose`` gives a table's rows, on the whole sampling distribution
+  instead (the limit of many uniform rows; exact up to a 4096-point quadrature
+  of each continuous feature) — what mean |centred term| estimates from rows
+  that sample the space (``fanova`` is the global truth in variance
+  fractions);
 * ``sense="local"``: near the best, what it takes to reach the top γ of the
   space (``harness.synthetic.local``), in PED-ANOVA's units.
 
@@ -185,24 +186,38 @@ def variance_truth(oracle: Oracle, ds: Dataset) -> Interpretation:
 
 
 def global_truth(oracle: Oracle, ds: Dataset) -> Interpretation:
-    """Mean |Hoeffding term| of ``oracle`` under its sampling distribution (shapes at the values ``ds`` holds)."""
+    """``decompose``'s terms on the whole sampling distribution instead of a table's rows (the limit of many uniform
+    rows), their mean |term|: a conditional feature's term is centred where it is active and 0 elsewhere, and its
+    mean where active joins its parent's term as an effect of activating it (shapes at the values ``ds`` holds)."""
     anova = Anova(oracle)
-    mains = {f: _expected(oracle, f, lambda u, f=f: np.abs(anova.main(f, u))) for f in oracle.schema.names}
     spread = {f: _expected(oracle, f, lambda u, f=f: np.abs(u - anova.mean_u[f])) for f in oracle.schema.names}
-    return _record(oracle, ds, "global", anova.main, anova.pair,
+    level = {c: _expected(oracle, c, lambda u, c=c: oracle.raw(c, u)) - oracle.offset[c] for c in oracle.conditions}
+    children: dict[str, list[str]] = {}
+    share = dict.fromkeys(oracle.schema.names, 1.0)  # where each feature is active
+    for c, (parent, levels) in oracle.conditions.items():
+        children.setdefault(parent, []).append(c)
+        share[c] = len(levels) / len(oracle.schema[parent].levels)
+
+    def main(f, u):
+        if f in oracle.conditions:  # centred where active, as decompose centres it over the active rows
+            return oracle.raw(f, u) - _expected(oracle, f, lambda v: oracle.raw(f, v))
+        out = anova.main(f, u)
+        for c in children.get(f, ()):
+            parent, levels = oracle.conditions[c]
+            activates = np.isin(u, oracle.unit(parent, list(levels)))
+            out = out + level[c] * (activates - share[c])
+        return out
+
+    mains = {f: share[f] * _expected(oracle, f, lambda u, f=f: np.abs(main(f, u))) for f in oracle.schema.names}
+    return _record(oracle, ds, "global", main, anova.pair,
                    lambda a, b, term: mains[a] if b is None else abs(anova.strength[(a, b)]) * spread[a] * spread[b])
 
 
 def _expected(oracle: Oracle, f: str, g) -> float:
-    """E g(u_f) under f's sampling distribution (a conditional feature: inactive, u = NaN, where its parent says)."""
+    """E g(u_f) under f's sampling distribution (a conditional feature's: where it is active, as drawn)."""
     nodes = oracle.nodes[f]
     u = (np.arange(QUADRATURE) + 0.5) / QUADRATURE if nodes is None else np.asarray(nodes, dtype=float)
-    active = float(np.mean(g(u)))
-    if f not in oracle.conditions:
-        return active
-    parent, levels = oracle.conditions[f]
-    share = len(levels) / len(oracle.schema[parent].levels)
-    return share * active + (1 - share) * float(g(np.array([np.nan]))[0])
+    return float(np.mean(g(u)))
 
 
 def local_truth(oracle: Oracle, ds: Dataset, gamma: float = GAMMA) -> Interpretation:

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.interpretation import IMPORTANCE_COLUMNS, Interpretation, records_of
+from harness.interpretation import IMPORTANCE_COLUMNS, SHAPE_COLUMNS, Interpretation, records_of
 from harness.interpretation.intervals import LEVEL, Rule, settled, totals_of, with_intervals
 from harness.interpretation.record import GLOBAL, LOCAL
 
@@ -74,7 +74,8 @@ def test_a_record_of_an_older_version_loads_with_nan_bounds_and_its_totals():
 
 def test_records_round_trip_with_their_replicates_and_sense():
     reps = _replicates(20)
-    record = Interpretation("m", "t", "", with_intervals(TERMS, reps, Rule("basic")), pd.DataFrame(), resamples=reps)
+    record = Interpretation("m", "t", "", with_intervals(TERMS, reps, Rule("basic")), pd.DataFrame(columns=SHAPE_COLUMNS),
+                            resamples=reps)
     assert record.sense == GLOBAL
     again = Interpretation.from_dict(record.to_dict())
     pd.testing.assert_frame_equal(again.importances, record.importances)
@@ -83,7 +84,7 @@ def test_records_round_trip_with_their_replicates_and_sense():
     frame = record.frames(seed=0)["importances"]
     assert {"lower", "upper", "sense"} <= set(frame.columns) and (frame.kind == "total").sum() == 3
     assert frame.set_index("term").loc["a (total)", "active_share"] == 1.0
-    (rebuilt,) = records_of(frame, pd.DataFrame(columns=["surrogate", "dataset", "seed"])).values()
+    (rebuilt,) = records_of(frame, pd.DataFrame(columns=["surrogate", "dataset", "seed", *SHAPE_COLUMNS])).values()
     pd.testing.assert_frame_equal(rebuilt.importances, record.importances)
     # a ranking is of the model's terms: the totals that sum them are not ranked beside them
     assert "total" not in set(record.ranking().kind) and list(record.ranking("total").feature_a) == ["a", "b", "c"]
