@@ -21,6 +21,7 @@ import copy
 import io
 import json
 import warnings
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,21 @@ def bag_predictions(model, Xm: pd.DataFrame) -> np.ndarray:
     return out
 
 
+_EXPORTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _export(model) -> dict:
+    """interpret's own JSON export of the model, made once per fitted model (a decomposition of other rows, as over the
+    declared space, reuses it: the export is most of an explanation's time)."""
+    if model not in _EXPORTS:
+        buf = io.StringIO()
+        with warnings.catch_warnings():  # interpret flags its JSON format as beta on every export
+            warnings.filterwarnings("ignore", message="JSON formats are in beta")
+            model.to_json(buf, detail="all")
+        _EXPORTS[model] = json.loads(buf.getvalue())
+    return _EXPORTS[model]
+
+
 def held_out(model, n: int) -> float:
     """The share of rows each bag holds out (interpret's ``validation_size``: a share, or a count of rows)."""
     v = float(model.validation_size or 0)
@@ -96,10 +112,6 @@ def _ebm(model, Xm: pd.DataFrame) -> Decomposition:
             bagged.pairs[(names[feats[0]], names[feats[1]])] = per_bag
         else:
             raise ValueError(f"EBM term {model.term_names_[t]!r} joins {len(feats)} features; only mains and pairs are recorded")
-    buf = io.StringIO()
-    with warnings.catch_warnings():  # interpret flags its JSON format as beta on every export
-        warnings.filterwarnings("ignore", message="JSON formats are in beta")
-        model.to_json(buf, detail="all")
     d = held_out(model, len(Xm))
     return Decomposition(
         main=main,
@@ -107,7 +119,7 @@ def _ebm(model, Xm: pd.DataFrame) -> Decomposition:
         base=float(model.intercept_),
         method="EBM terms (interpret eval_terms) centred over the fitting rows; band ± std of the bin score across outer bags",
         band=band,
-        extras={"ebm_json": json.loads(buf.getvalue())},
+        extras={"ebm_json": _export(model)},
         replicates=bagged if bags >= 2 and 0 < d < 1 else None,
         rule=Rule("spread", scale=float(np.sqrt((1 - d) / d))) if 0 < d < 1 else None,
         what=f"the {bags} outer bags (each fitted on {1 - d:.0%} of the rows; delete-d jackknife)",
