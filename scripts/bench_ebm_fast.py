@@ -22,11 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-_SHARED = REPO.parent / "shared" / "data" / "nmt_hpo"
-if "HARNESS_DATA_DIR" not in os.environ and _SHARED.is_dir():
-    os.environ["HARNESS_DATA_DIR"] = str(_SHARED)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # synthetic tables only: no data folder needed
 
 import dataclasses  # noqa: E402
 

@@ -17,15 +17,12 @@ rows. The rule each explainer uses by default is the one this measured best (see
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-_SHARED = REPO.parent / "shared" / "data" / "nmt_hpo"
-if "HARNESS_DATA_DIR" not in os.environ and _SHARED.is_dir():
-    os.environ["HARNESS_DATA_DIR"] = str(_SHARED)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # synthetic tables only: no data folder needed
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -95,7 +92,7 @@ def main() -> None:
         terms = record.importances[record.importances["kind"] != "total"]
         nonnegative = bool((record.resamples.to_numpy() >= 0).all())
         for name, rule in RULES.items():
-            rec = Interpretation(**{**record.__dict__, "importances": with_intervals(terms, record.resamples, rule, nonnegative)})
+            rec = dataclasses.replace(record, importances=with_intervals(terms, record.resamples, rule, nonnegative))
             rows.append({**base, "rule": name, **analysis.interval_scores(truth, rec)})
         for kind in ("main", "total"):
             if (record.importances["kind"] == kind).any():
