@@ -25,8 +25,8 @@ Where it differs from Optuna's fANOVA and MDI, and why:
   is filled at the low end of its domain beside an activity indicator, and the indicator's importance is
   credited to the parameter(s) it marks (split equally when one indicator marks several); every trial is used.
   A parameter whose range changes between trials is read over the union of its ranges.
-* small studies: each surrogate needs ``min_rows`` trials with a finite value (its YAML): ``ebm`` and
-  ``ebm_fast`` 20 (EBM's early stopping holds out 15 % of the rows), ``gam`` 10 (GCV picks the smoothing
+* small studies: each surrogate needs ``min_rows`` trials with a finite value (its YAML): ``ebm``,
+  ``ebm_fast`` and ``ebm_quick`` 20 (EBM's early stopping holds out 15 % of the rows), ``gam`` 10 (GCV picks the smoothing
   blindly below), every other shipped surrogate 2. A study with fewer, or one where the surrogate credits
   none of the value's variation to the parameters (a tree with ``min_samples_leaf=2`` cannot split 3 trials),
   is answered by ``fallback`` (``linear``: ridge regression, which fits any two trials) with a warning naming

@@ -5,6 +5,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from harness.explainers import Explainer
+from harness.explainers.base import refit_replicates
 from harness.explainers.importance_only import importance_record
 
 
@@ -13,11 +14,15 @@ class PredictionRankCorrelation(Explainer):
 
     name = "rank_correlation"
 
+    def __init__(self, refits: int = 10, random_state: int = 0):
+        super().__init__(refits=refits, random_state=random_state)
+
     def explain(self, est, data, feed="raw"):
-        X, _ = data.features(feed)
-        predicted = est.predict(X)
-        importance = {f: abs(spearmanr(data.scaled()[f], predicted)[0]) if data.X[f].nunique() > 1 else 0.0
-                      for f in data.schema.names}
-        return importance_record(data, {f: float(np.nan_to_num(v)) for f, v in importance.items()},
-                                 method="|Spearman rho| of each hyperparameter with the predictions",
-                                 measure="|Spearman rho|")
+        def measure(model, rows):  # on the fitted model, and on each bootstrap refit (the interval's replicates)
+            predicted = model.predict(rows.features(feed)[0])
+            return {f: float(np.nan_to_num(abs(spearmanr(rows.scaled()[f], predicted)[0])))
+                    if rows.X[f].nunique() > 1 else 0.0 for f in rows.schema.names}
+
+        return importance_record(data, measure(est, data), method="|Spearman rho| of each hyperparameter with the "
+                                 "predictions", measure="|Spearman rho|",
+                                 replicates=refit_replicates(est, data, feed, measure, self.params))

@@ -75,7 +75,7 @@ def test_a_sampled_explanation_is_recorded_cached_apart_and_close_to_the_full_on
     assert again.cached == 2 and again.computed == 0
     full = _run(ds, tmp_path, ExplainSample(mode="off"))[1]  # the fits are cached, the full explanation is not
     assert full.computed == 2 and list(full.rows["explain_rows"]) == [600, 600]
-    assert "sample" not in full.interpretation(cells[0]).method
+    assert "explained on a seeded sample" not in full.interpretation(cells[0]).method
     for cell in cells:
         s, f = (r.interpretation(cell).importances.set_index("term")["importance"] for r in (sampled, full))
         assert list(s.sort_values().index[-2:]) == list(f.sort_values().index[-2:])  # the same leading terms

@@ -64,6 +64,7 @@ explainer: {_target_: recipe_method.PredictionRankCorrelation}
     imp = result.tables["importances"].query("surrogate == 'rank_correlation'")
     assert (result.rows.status == "ok").all() and set(imp.measure) == {"|Spearman rho|"}
     assert imp.set_index("feature_a").importance.between(0, 1).all()
+    assert imp[["lower", "upper"]].notna().all().all() and (imp.lower <= imp.importance).all()  # its 90 % intervals
 
 
 def test_recipe_3_a_reader_is_a_class_a_registry_line_and_a_yaml_file(tmp_path, monkeypatch):
