@@ -1,22 +1,27 @@
 """How numbers and names are written for people: one formatter per kind of text, one escape per format.
 
-Every markdown table, HTML page and CSV file goes through these, so a value
-reads the same everywhere and a hostile name (a ``|`` that would split a table
-cell, a ``=`` that a spreadsheet would run as a formula) is written as plain
-text. (Figures draw every label as plain text: ``harness.render.figures.pyplot``.)
+Every markdown table, HTML page, figure and CSV file goes through these, so a
+value reads the same everywhere (``num``: significant digits) and a hostile name
+(a ``|`` that would split a table cell, ``<script>`` or ``**`` that a markdown
+viewer would run or set in bold, a ``=`` that a spreadsheet would run as a
+formula) is written as plain text. (Figures draw every label as plain text:
+``harness.render.figures.pyplot``.) They sit below both ``harness.render`` and
+``harness.paper``, which write numbers into the same reports.
 """
 from __future__ import annotations
 
 import html
 import math
+import re
 
 import pandas as pd
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def fmt_value(v) -> str:
-    """A hyperparameter value as people write it: 10000 → 10k, 0.0003 → 3e-4, 512 → 512; text as is."""
+def fmt_value(v, sig: int = 3) -> str:
+    """A hyperparameter value as people write it: 10000 → 10k, 0.0003 → 3e-4, 512 → 512, 0.265389 → 0.265
+    (``sig`` significant digits, never fewer than the integer digits); text as is."""
     try:
         x = float(v)
     except (TypeError, ValueError):
@@ -24,27 +29,97 @@ def fmt_value(v) -> str:
     if not math.isfinite(x):
         return str(v)
     if x != 0 and abs(x) < 0.01:
-        mantissa, exponent = f"{x:.2e}".split("e")
+        mantissa, exponent = f"{x:.{sig - 1}e}".split("e")
         return f"{float(mantissa):g}e{int(exponent)}"
     if abs(x) >= 1000 and x % 1000 == 0:
         return f"{x / 1000:g}k"
-    return f"{x:g}"
+    return f"{x:.{max(sig, _integer_digits(x))}g}"
 
 
-def pm(mean, std=float("nan"), digits: int = 2, failed: int = 0) -> str:
-    """``mean ± std`` (the std left out where undefined), "–" for no value, and how many cells failed."""
+def value_labels(values, sig: int = 3) -> list[str]:
+    """``fmt_value`` of each value, with as many more significant digits as it takes to tell distinct values apart."""
+    return _distinct(values, lambda v, s: fmt_value(v, s), sig)
+
+
+def num(x, sig: int = 3, sign: bool = False) -> str:
+    """A measured number in ``sig`` significant digits: 0.0172, 3.87, 14.5, 1234 (never rounded into its integer
+    digits), 1.23e-4 below 0.001; "–" for none; ``sign``: "+" before a positive one (a difference).
+    The one formatter of numbers in every table, text and figure."""
+    if x is None or pd.isna(x):
+        return "–"
+    if sign and float(x) > 0:
+        return "+" + num(x, sig)
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    rounded = float(f"{x:.{sig - 1}e}")  # rounding first: 9.996 is 10.0, not 10.00
+    exponent = math.floor(math.log10(abs(rounded)))
+    if exponent < -3:
+        mantissa, exp = f"{x:.{sig - 1}e}".split("e")
+        return f"{mantissa}e{int(exp)}"
+    if exponent >= sig - 1:
+        return f"{x:.0f}"
+    return f"{rounded:.{max(sig - 1 - exponent, 0)}f}"
+
+
+def nums(values, sig: int = 3) -> list[str]:
+    """``num`` of each value, with as many more significant digits as it takes to tell distinct values apart (a
+    ranking reads 0.0172 > 0.0168, never 0.02 > 0.02)."""
+    return _distinct(values, num, sig)
+
+
+def _distinct(values, write, sig: int, most: int = 6) -> list[str]:
+    values = list(values)
+    wanted = len({_key(v) for v in values})
+    for s in range(sig, most + 1):
+        labels = [write(v, s) for v in values]
+        if len(set(labels)) == wanted:
+            break
+    return labels
+
+
+def _key(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _integer_digits(x: float) -> int:
+    return len(str(int(abs(x)))) if abs(x) >= 1 else 1
+
+
+def pm(mean, std=float("nan"), sig: int = 3, failed: int = 0) -> str:
+    """``mean ± std`` (mean in ``sig`` significant digits, the std in 2), the ± left out where there is no spread
+    (one seed: the std is undefined), "–" for no value, and how many cells failed."""
     if pd.isna(mean):
         return f"failed ({int(failed)})" if failed else "–"
-    text = f"{mean:.{digits}f} ± {std:.{digits}f}" if pd.notna(std) else f"{mean:.{digits}f}"
+    text = f"{num(mean, sig)} ± {num(std, 2)}" if pd.notna(std) else num(mean, sig)
     return text + (f" ({int(failed)} failed)" if failed else "")
 
 
-def md_cell(text) -> str:
-    """Text for one markdown table cell: a ``|`` would end the cell, a newline the row."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+# Characters that make markdown of plain text: each gets a backslash (CommonMark renders a backslash-escaped
+# ASCII punctuation character as itself; ``>`` makes markup only at a line's start, as a quote). Some only where
+# they would make markup, so that names and numbers stay readable in the raw file: ``]`` where it would close a
+# link or an image (``](``, ``][``, ``]:``; 0.81 [0.75–0.88] stays), ``_`` where it could open or close emphasis
+# (learning_rate stays), ``#`` where it could make or close a heading (#embed stays), ``&`` before an entity,
+# and at the start a list's mark (``- x``, ``1. x``).
+_MARKDOWN = re.compile(r"[\\`*<|$~]|\](?=[(\[:])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#(?=\s|$)|&(?=#?[A-Za-z0-9]+;)"
+                       r"|^[-+](?=\s|$)|(?:(?<=^\d)|(?<=^\d\d)|(?<=^\d\d\d))[.)](?=\s|$)")
+
+
+def md_text(text) -> str:
+    """Text (a name, a level, a reason) as markdown that shows it as it is, in a table cell or in running text: its
+    markup characters escaped (``2**13`` stays 2**13; ``<script>`` is shown, never run) and a newline, which would
+    end a table row, made a space. The one escape of every name that reaches a markdown file."""
+    flat = str(text).replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return _MARKDOWN.sub(lambda m: "\\" + m.group(0), flat)
 
 
 def html_text(text) -> str:
+    """Text as HTML that shows it as it is (quotes too, so it may stand in an attribute)."""
     return html.escape(str(text), quote=True)
 
 

@@ -44,3 +44,15 @@ def test_old_aggregate_command_still_runs(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr  # an empty folder: the aggregation's own one-line error
     assert "harness.aggregate" in proc.stderr and proc.stderr.strip().splitlines()[-1].startswith("error:")
+
+
+def test_a_method_selected_as_a_surrogate_warns_and_is_the_same_method():
+    """``surrogate=mdi`` (an importance method, now ``method=mdi``) still composes, with a warning, to the spec that
+    ``method=mdi`` gives: the same cells, the same cache entries."""
+    from harness.config import compose
+    from harness.experiments import setup_of
+
+    new = setup_of(compose(["+experiment=interpret", "pairs=[zh-en]", "surrogate=[linear]", "method=[mdi]"]))
+    with pytest.warns(DeprecationWarning, match=r"surrogate=mdi: mdi is an importance method, selected with method=mdi"):
+        old = setup_of(compose(["+experiment=interpret", "pairs=[zh-en]", "surrogate=[linear,mdi]"]))
+    assert old.surrogates == new.surrogates

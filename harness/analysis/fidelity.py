@@ -86,6 +86,14 @@ def failed_fits(scored: pd.DataFrame) -> pd.Series:
     return scored[scored["status"] != "ok"].groupby("surrogate").size()
 
 
+def summary_means(scored: pd.DataFrame) -> dict[str, pd.DataFrame | pd.Series]:
+    """What the summary writes of the scored fits: each method's means over every table (``overall``), its means
+    per sampling of the skew pairs (``skew``: against the table's truth and the global one, then test R²), and
+    the failed fits per method (``failed``)."""
+    return {"overall": method_means(scored), "skew": method_means(scored, by=("surrogate", "sampling"), cols=SKEW),
+            "failed": failed_fits(scored)}
+
+
 def is_factorial(summary: pd.DataFrame) -> bool:
     """Whether the tables cover every combination of the grid's values (a named grid deals them out instead)."""
     points = summary[list(GRID)].drop_duplicates()

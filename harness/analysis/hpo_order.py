@@ -16,6 +16,11 @@ def regret_curve(ds, split, order, seed: int, method: str) -> pd.DataFrame:
     })
 
 
+def regret_stats(regret: pd.DataFrame) -> pd.DataFrame:
+    """Regret after k evaluations, mean and std over seeds, per (dataset, order_method, k) in first-seen order."""
+    return regret.groupby(["dataset", "order_method", "k"], sort=False)["regret"].agg(["mean", "std"]).reset_index()
+
+
 def mean_regret(regret: pd.DataFrame) -> pd.Series:
     """Regret after k evaluations, mean over seeds, indexed by (dataset, order_method, k) in first-seen order."""
     return regret.groupby(["dataset", "order_method", "k"], sort=False)["regret"].mean()

@@ -83,6 +83,18 @@ def agreement_means(agree: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return per_table, agree.groupby("surrogate", sort=False)[cols].mean()
 
 
+def agreement_squares(matrix: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The agreement matrix between methods as methods × methods Spearman tables: first the mean over tables
+    ("mean over tables"), then one per table; methods in the order they ran."""
+    methods = list(dict.fromkeys(matrix["method_a"]))
+
+    def square(frame: pd.DataFrame) -> pd.DataFrame:
+        mean = frame.groupby(["method_a", "method_b"], sort=False)["spearman"].mean()
+        return mean.unstack().reindex(index=methods, columns=methods)
+
+    return {"mean over tables": square(matrix), **{d: square(g) for d, g in matrix.groupby("dataset", sort=False)}}
+
+
 def feature_labels(features: pd.DataFrame | None) -> dict[str, dict[str, str]]:
     """Each table's feature labels from its schema (the ``features`` tidy table); a feature without one keeps its name."""
     if features is None or not len(features):

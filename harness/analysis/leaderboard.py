@@ -173,6 +173,15 @@ def judged(fits: pd.DataFrame, boot: pd.DataFrame, measures=VERDICT) -> pd.DataF
     return pd.DataFrame(out, columns=["band", "measure", "surrogate", "best", "p_vs_best", "overlap", "indistinguishable"])
 
 
+def outcomes(pairs: pd.DataFrame) -> pd.Series:
+    """Per row of ``paired``: whether the reference is "better", "worse" or "no different" from the method (the
+    paired test decides at ``LEVEL``; better follows the measure's direction)."""
+    significant = pairs["p"] < LEVEL
+    better = pairs["measure"].map(DIRECTION) * pairs["difference"] > 0
+    return pd.Series(np.where(~significant, "no different", np.where(better, "better", "worse")), index=pairs.index,
+                     name="outcome")
+
+
 def verdicts(judgement: pd.DataFrame) -> pd.DataFrame:
     """Per score and method: the least size from which it is indistinguishable from the best at every larger size
     (``from_n``; NaN = not at the largest size), and at how many sizes it is the best."""

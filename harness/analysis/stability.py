@@ -140,6 +140,13 @@ def stable_sizes(stab: pd.DataFrame, fraction: float) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def earliest_stable(stable: pd.DataFrame) -> pd.DataFrame:
+    """Per table and sampling method, the surrogate whose top-k is stable (against its own full-data fit) from the
+    fewest rows: its row of ``stable`` (none where no surrogate became stable)."""
+    own = stable[(stable["reference"] == "full")].dropna(subset=["stable_rows"])
+    return own.loc[own.groupby(["dataset", "order_method"], sort=False)["stable_rows"].idxmin()]
+
+
 def size_text(pct, rows) -> str:
     """A stable size as ``stable_sizes`` means it, in words: "185 rows (30 %)", or "never" where no size qualified."""
     return "never" if pd.isna(pct) else f"{int(rows)} rows ({pct:g} %)"

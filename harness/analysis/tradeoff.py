@@ -132,6 +132,28 @@ def trades(means: pd.DataFrame) -> pd.DataFrame:
     return wide.assign(net=wide["trade"] - wide["gain"])
 
 
+def fit_r2(rows: pd.DataFrame) -> pd.DataFrame:
+    """In-sample R² per fitted target (an objective, or an axis: ``trade: a vs b``) and surrogate, mean over tables
+    and seeds of the fits that succeeded: targets × surrogates, in the order they ran."""
+    ok = rows[rows["status"] == "ok"]
+    ok = ok.assign(versus=ok["versus"].astype(object).fillna(""))
+    ok = ok.assign(target=np.where(ok["axis"] == "objective", ok["objective"], ok["axis"] + ": " + ok["objective"] + " vs " + ok["versus"]))
+    return ok.groupby(["target", "surrogate"], sort=False)["r2"].mean().unstack("surrogate")
+
+
+def same_top_driver(drive: pd.DataFrame, reference: str) -> pd.Series:
+    """Per surrogate but the reference: the share of (table, objective) whose top driver is the reference's (empty
+    where only the reference ran)."""
+    top = drive[drive["rank"] == 1].pivot_table(index=["dataset", "objective"], columns="surrogate", values="feature",
+                                                 aggfunc="first", sort=False)
+    return pd.Series({s: (top[s] == top[reference]).mean() for s in top.columns if s != reference}, dtype=float)
+
+
+def objective_values(values: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """One table's rows × objectives (the values of ``values.csv`` side by side)."""
+    return values[values["dataset"] == dataset].pivot_table(index="row", columns="objective", values="value")
+
+
 def axis_table(ds: Dataset, a: Objective, b: Objective, kind: str) -> Dataset:
     """The table with ``(u ± v) / 2`` as target (u, v: the objectives' z-scores, higher = better); rows holding both."""
     u, v = (pd.to_numeric(ds.column(o.name), errors="coerce").to_numpy(dtype=float) for o in (a, b))

@@ -216,7 +216,7 @@ def summarise(rows: pd.DataFrame, out: Path, scores=None, shape_errors=None, imp
     if tables is not None and len(tables):
         atomic_write_text(out / "tables.md", render.tables_markdown(tables))
     threshold = scores["pair_threshold"].iloc[0] if scores is not None and len(scores) else DEFAULT_THRESHOLD
-    text = render.document(scored, summary, setting, tables, threshold, board)
+    text = render.document(analysis.summary_means(scored), summary, setting, tables, threshold, board)
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     return summary
@@ -233,7 +233,8 @@ def _leaderboard(rows: pd.DataFrame, scored: pd.DataFrame, out: Path) -> str:
     for name, frame in frames.items():
         write_csv(frame.assign(experiment=NAME)[["experiment", *frame.columns]], out / f"{name}.csv")
     board_render.figures(frames["leaderboard"], frames["leaderboard_by_size"], out)
-    text = board_render.document(frames["leaderboard"], frames["paired"], frames["verdicts"], reference, fits,
+    judged = frames["paired"].assign(outcome=leaderboard.outcomes(frames["paired"]))
+    text = board_render.document(frames["leaderboard"], judged, frames["verdicts"], reference, fits,
                                  analysis.method_senses(scored), leaderboard.unexplained(scored))
     atomic_write_text(out / "leaderboard.md", text)
     return text

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.analysis.hpo_order import regret_curve
+from harness.analysis.hpo_order import mean_regret, regret_curve, regret_stats
 from harness.analysis.summary import explain_sample_note, mean_std
 from harness.cells import run_cells
 from harness.experiments.base import ModuleExperiment
@@ -96,9 +96,9 @@ def summarise(rows: pd.DataFrame, out: Path, hpo_regret: pd.DataFrame | None = N
     for ds, part in summary.groupby("dataset", sort=False):
         render.hpo_order_curves(part, out / f"hpo_order_{ds}.png", title=f"{ds}: test MSE by HPO sampling order")
     if hpo_regret is not None and len(hpo_regret):
-        lines += render.regret_section(hpo_regret)
+        lines += render.regret_section(mean_regret(hpo_regret))
         lines += [f"- {line}" for line in render.approximations(hpo_regret)]
-        render.regret_curves(hpo_regret, out / "hpo_regret.png")
+        render.regret_curves(regret_stats(hpo_regret), out / "hpo_regret.png")
     lines += explain_sample_note(rows).splitlines()
     # the paper's claims are about its NMT tables (it studied sw-en), not a user's
     claims = [c for ds in on_paper_data(dict.fromkeys(summary["dataset"])) for c in paper.claims(summary, ds)]

@@ -31,6 +31,8 @@ import pandas as pd
 from harness.analysis import across_tasks
 from harness.analysis.interpret import (
     RECORD_KEYS,
+    agreement_means,
+    agreement_squares,
     agreement_table,
     explained,
     feature_labels,
@@ -118,7 +120,9 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     refuse_duplicates(rows, KEYS, "interpret metrics")
     fit = fit_table(rows)
     write_csv(fit, out / "summary.csv")
-    parts = [render.TITLE, *render.fit_section(fit)]
+    tables = list(dict.fromkeys(rows["dataset"]))
+    paper_run = len(on_paper_data(tables)) == len(tables)  # the paper's words only on its own tables
+    parts = [render.title(paper.CITE if paper_run else ""), *render.fit_section(fit)]
     if importances is None or not len(importances):
         atomic_write_text(out / "summary.md", "\n".join(parts + ["No interpretation was recorded (every fit failed).\n"]))
         write_claims([], out)
@@ -138,20 +142,24 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None, inte
     write_csv(agree, out / "agreement.csv")
     parts += render.ranking_section(means, spread, reference, datasets, labels, unit)
     parts += render.conditional_section(means, surrogates, datasets, labels)
-    parts += render.agreement_section(agree, reference)
+    parts += render.agreement_section(*agreement_means(agree), reference)
     if len(surrogates) > 1:
         matrix = method_agreement(means, surrogates, datasets, NAME)
         write_csv(matrix, out / "method_agreement.csv")
-        parts += render.method_agreement_section(matrix)
-        render.agreement_heatmaps(matrix, out / "method_agreement.png")
+        squares = agreement_squares(matrix)
+        section = render.method_agreement_section(matrix, squares)
+        atomic_write_text(out / "method_agreement.md", "\n".join(section))  # the reproduction report's methods section
+        parts += section
+        render.agreement_heatmaps(squares, out / "method_agreement.png")
     if len(datasets) > 1:
         parts += _across_tasks(importances, surrogates, reference, labels, out)
     claims = []
     if paper_pairs and reference in ebm_surrogates(rows):
         claims = paper.claims({d: means[reference, d] for d in paper_pairs if (reference, d) in means})
     claims_text = write_claims(claims, out, title=f"The paper's case-study claims, checked on {reference} (seed mean)")
-    parts += ["#" + claims_text]  # a section of the summary
-    parts += render.method_section(means, surrogates, datasets[0])
+    if claims_text:
+        parts += ["#" + claims_text]  # a section of the summary
+    parts += render.method_section(means, surrogates, datasets[0], paper.METHOD_CITE if paper_run else "")
     parts += explain_sample_note(rows).splitlines()
     text = "\n".join(parts)
     atomic_write_text(out / "summary.md", text)

@@ -28,7 +28,7 @@ from harness.experiments.base import Experiment, ExperimentResult
 from harness.experiments.options import ReproduceOptions
 from harness.experiments.setup import COMMON_KEYS, Setup
 from harness.paths import config_root, parts_store
-from harness.results import write_json
+from harness.results import read_table, write_json
 from harness.timing import fit_floor
 
 log = logging.getLogger("harness")
@@ -227,8 +227,11 @@ def run(setup):
     write_json({"parts": parts, "titles": titles, "overrides": _shared(overrides), "seconds": timings, "reused": reused, "n_jobs": opts.n_jobs,
                 "fit_floor_seconds": sum(f for f, _ in floor), "cells_computed": sum(n for _, n in floor)},
                opts.output_dir / "reproduce.json")
+    from harness.paper.claims import checked_once, write_claims
     from harness.render.report import build_report
 
+    checked = [read_table(f) for p in parts if (f := opts.output_dir / p / "claims.csv").exists()]
+    write_claims(checked_once(checked), opts.output_dir, title="Claims of the paper, checked")  # each claim once
     build_report(opts.output_dir)
     log.info("reproduce: all parts in %.1f s; report in %s", timings["total"], opts.output_dir / "REPORT.md")
     return ExperimentResult("reproduce", opts.output_dir)

@@ -11,6 +11,8 @@ below this module reads the config.
 from __future__ import annotations
 
 import dataclasses
+import logging
+import warnings
 from typing import Any, Optional
 
 from harness.config import RunOptions, distinct, flag, seeds_of, to_plain
@@ -20,12 +22,14 @@ from harness.experiments.options import ExperimentOptions, TablesOptions
 from harness.options import Options, option
 from harness.surrogates.registry import SurrogateSpec, load_spec
 
+log = logging.getLogger("harness")
+
 # The keys of the primary config (conf/config.yaml, where their values are declared) that are not an
 # experiment's own: how a run executes (RunOptions), what it computes on (data, surrogate, seed, split) and
 # whether fits are explained.
 RUN_KEYS = ("n_jobs", "threads", "cache", "cache_dir", "progress", "executor", "executor_address", "explain_sample",
             "output_dir")
-COMMON_KEYS = ("task", "data", "surrogate", "seed", "split", "explain", *RUN_KEYS)
+COMMON_KEYS = ("task", "data", "surrogate", "method", "seed", "split", "explain", *RUN_KEYS)
 
 
 @dataclasses.dataclass
@@ -72,7 +76,7 @@ def resolve(cfg, run: RunOptions, options_type: type[ExperimentOptions]) -> Setu
         task=str(plain.get("task")),
         options=options,
         tables=tables_of(options, data),
-        surrogates=surrogates_of(plain.get("surrogate")),
+        surrogates=surrogates_of(plain.get("surrogate"), plain.get("method")),
         seeds=tuple(seeds_of(plain)),
         split=split,
         explain=flag(plain.get("explain", True), "explain"),
@@ -100,11 +104,21 @@ def tables_of(options: ExperimentOptions, data: ReaderOptions) -> tuple[ReaderOp
     return tuple(data.replace(pair=check_pair(p)) for p in distinct(list(pairs), "pairs"))
 
 
-def surrogates_of(selected: Any) -> tuple[SurrogateSpec, ...]:
-    """The surrogates selected by the ``surrogate`` config group, in the order given."""
-    selected = selected or {}
-    if not selected:
-        raise ConfigError("surrogate: select at least one (e.g. surrogate=ebm or surrogate=[ebm,gam])")
-    return tuple(load_spec(name, selected) for name in selected)
+def surrogates_of(surrogates: Any, methods: Any = None) -> tuple[SurrogateSpec, ...]:
+    """The surrogates selected by the ``surrogate`` config group, then the importance methods of the ``method``
+    group, each in the order given. A method selected the old way (``surrogate=mdi``) is taken with a warning."""
+    surrogates, methods = dict(surrogates or {}), dict(methods or {})
+    for name, node in surrogates.items():
+        if isinstance(node, dict) and node.get("role") == "method":
+            message = (f"surrogate={name}: {name} is an importance method, selected with method={name}; "
+                       "surrogate= will stop taking it in the next release")
+            warnings.warn(message, DeprecationWarning, stacklevel=2)
+            log.warning("%s", message)
+            surrogates[name] = {k: v for k, v in node.items() if k != "role"}
+    if not surrogates and not methods:
+        raise ConfigError("surrogate: select at least one surrogate (e.g. surrogate=ebm or surrogate=[ebm,gam]) "
+                          "or importance method (method=[fanova,permutation])")
+    return (tuple(load_spec(name, surrogates) for name in surrogates)
+            + tuple(load_spec(name, methods) for name in methods))
 
 

@@ -60,7 +60,7 @@ def summarise(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
     summary = mean_std(rows, ["dataset", "surrogate", "size_pct", "n_train"])
     write_csv(summary, out / "summary.csv")
     on_paper = on_paper_data(dict.fromkeys(summary["dataset"]))
-    text = render.table2_markdown(summary, paper.beside(on_paper) if on_paper else None)
+    text = render.table2_markdown(summary, paper.beside(on_paper) if on_paper else None, paper.CITES if on_paper else ("", ""))
     claims = paper.claims(summary) if on_paper else []
     if claims:
         text += paper.claims_markdown(claims)
@@ -69,7 +69,7 @@ def summarise(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     for ds, part in summary.groupby("dataset"):
-        render.size_curves(part, out / f"size_sweep_{ds}.png", title=f"{ds}: test metrics vs training size (mean ± std over seeds)")
+        render.size_curves(part, out / f"size_sweep_{ds}.png", title=f"{ds}: test metrics vs training size")
     return summary
 
 

@@ -100,7 +100,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, shapes=None) -> p
     need = render.requirement(fraction, stab["seed"].nunique())
     render.figures(summary, stable, fraction, need, out)
     text = render.document(summary, stable, analysis.reference_spread(importances, reference), reference, fraction, need,
-                           claims_text) + explain_sample_note(rows)
+                           claims_text, analysis.earliest_stable(stable)) + explain_sample_note(rows)
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     return summary

@@ -137,11 +137,12 @@ def summarise(rows: pd.DataFrame, out: Path, importances=None, objectives=None, 
     write_csv(drive, out / "drivers.csv")
     write_csv(trade, out / "trades.csv")
     labels = feature_labels(features)
-    parts += render.fit_section(rows, reference)
-    parts += render.drivers_section(drive, objectives, reference, labels)
+    parts += render.fit_section(analysis.fit_r2(rows), reference)
+    parts += render.drivers_section(drive, objectives, reference, labels, analysis.same_top_driver(drive, reference))
     parts += render.trades_section(trade, along, reference, labels)
     for d in objectives["dataset"].unique():
-        render.figure(d, values, objectives, members, drive, trade, reference, labels.get(d, {}), out)
+        render.figure(d, analysis.objective_values(values, d), objectives, members, drive, trade, reference,
+                      labels.get(d, {}), out)
     text = "\n".join(parts)
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)

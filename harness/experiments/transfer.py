@@ -126,7 +126,7 @@ def summarise(rows: pd.DataFrame, out: Path, importances: pd.DataFrame | None = 
     feeds = [f for f in FEEDS if f in set(rows["feed"])]
     order, how = task_order(summary, analysis.pair_order(rows), surrogates, ebms, feeds)
     on_paper = on_paper_data(order)
-    md = render.header(order, how, sorted(rows["seed"].unique()), surrogates, feeds)
+    md = render.header(order, how, sorted(rows["seed"].unique()), surrogates, feeds, paper.CITE if on_paper else "")
     sim_tables, pooled_tables = [], []
     for feed in feeds:
         s_feed = summary[summary["feed"] == feed]

@@ -202,6 +202,7 @@ def average(records: list[Interpretation]) -> Interpretation:
         shapes=mean("shapes", ["feature", "value"])[SHAPE_COLUMNS],
         interactions=mean("interactions", ["feature_a", "feature_b", "value_a", "value_b"])[INTERACTION_COLUMNS],
         active=_mean_shares(records),
+        measure=first.measure,  # what the method measures is the same for every fit of it
     )
 
 

@@ -56,10 +56,38 @@ def claims_frame(claims: list[Claim]) -> pd.DataFrame:
 
 
 def write_claims(claims: list[Claim], out: Path, title: str = "The paper's claims") -> str:
-    """Write ``claims.csv`` and ``claims.md`` into ``out``; return the markdown."""
-    write_csv(claims_frame(claims), Path(out) / "claims.csv")
+    """Write ``claims.csv`` into ``out`` (empty where no claim applies: a run on other tables than the paper's) and,
+    where claims apply, ``claims.md``; return its markdown ("" for none: such a run says nothing of the paper)."""
+    out = Path(out)
+    write_csv(claims_frame(claims), out / "claims.csv")
+    if not claims:
+        (out / "claims.md").unlink(missing_ok=True)
+        return ""
     counts = pd.Series([c.verdict for c in claims], dtype=object).value_counts()
-    tally = ", ".join(f"{n} {v}" for v, n in counts.items()) or "no claim applies to this run"
-    text = "\n".join([f"# {title}\n", f"{tally}.\n", *[c.markdown() for c in claims], ""])
-    atomic_write_text(Path(out) / "claims.md", text)
+    tally = ", ".join(f"{n} {v}" for v, n in counts.items())
+    experiments = list(dict.fromkeys(c.experiment for c in claims))
+    lines = [f"# {title}\n", f"{len(claims)} claim{'s' if len(claims) > 1 else ''}: {tally}.\n"]
+    for e in experiments:  # claims of several experiments (a reproduction's) under a heading each
+        lines += [f"## {e}\n"] if len(experiments) > 1 else []
+        lines += [c.markdown() for c in claims if c.experiment == e] + ([""] if len(experiments) > 1 else [])
+    text = "\n".join([*lines, ""])
+    atomic_write_text(out / "claims.md", text)
     return text
+
+
+def checked_once(frames: list[pd.DataFrame]) -> list[Claim]:
+    """The claims of several parts' ``claims.csv`` (in the parts' order), each claim once: a claim is one
+    (experiment, claim_id), and a reproduction checks some twice (the interpret and interpret_methods parts both
+    run the interpret experiment on the paper's pairs). The first part's verdict stands; where a later part came
+    to another, its evidence says so."""
+    table = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
+    if table is None:
+        return []
+    claims = []
+    for _, g in table.groupby(["experiment", "claim_id"], sort=False):
+        first = g.iloc[0]
+        other = g[g["verdict"] != first["verdict"]]
+        evidence = str(first["evidence"]) + "".join(
+            f" (checked again by another part: {r.verdict}; {r.evidence})" for r in other.itertuples())
+        claims.append(Claim(*(str(first[c]) for c in COLUMNS[:-1]), evidence))
+    return claims

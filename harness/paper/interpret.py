@@ -19,6 +19,8 @@ from harness.text import fmt_value
 
 NAME = "interpret"
 UNIT = "BLEU"  # the NMT tables' target: dev BLEU
+CITE = " case study (paper §4)"  # the summary's title on the paper's tables (``render.interpret.title``)
+METHOD_CITE = "paper §4.2.1; "  # where the paper defines importance (``render.interpret.method_section``)
 NO_PAIR = "the EBM has no #embed × lr pair term on en-ja (not among its selected pairs)"
 
 

@@ -10,6 +10,7 @@ from harness.paper.claims import Claim, verdict
 from harness.paper.numbers import table2
 
 PAIR = "sw-en"  # the table the paper swept
+CITES = (" (paper Table 2)", " (paper §5.2)")  # the summary's title and std note on the paper's data (render.size_sweep)
 
 
 def beside(datasets) -> dict[str, tuple[str, dict]]:

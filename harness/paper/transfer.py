@@ -14,6 +14,7 @@ from harness.paper.claims import NOT_EVALUATED, Claim, verdict
 from harness.text import pm
 
 EXPERIMENT = "transfer"
+CITE = " (paper §5.4, Figure 7)"  # the summary's title on the paper's pairs (render.transfer.header)
 K_MSE = 2.0  # a transfer A→B is poor if its MSE exceeds K_MSE × B's own in-domain MSE, good otherwise
 SRC_POOR = 0.5  # ... and, in the ranking view, poor if its SRC is below this, good otherwise
 

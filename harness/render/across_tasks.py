@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from harness.render.drawing import drawn
-from harness.render.figures import plt, save, suptitle
+from harness.render.figures import save, subplots, suptitle
 from harness.render.markdown import table
+from harness.text import md_text, num
 
 FILE = "importance_over_tasks"
 
@@ -31,8 +32,8 @@ def figure(shares: pd.DataFrame, over: pd.DataFrame, surrogates: list[str], refe
     median, line = range, dots = tasks), drawn from the analysis' own quartiles."""
     features = feature_order(over, reference)
     n_tasks = shares["dataset"].nunique()
-    fig, axes = plt.subplots(1, len(surrogates), figsize=(3.4 * len(surrogates) + 1.0, 0.42 * len(features) + 1.6),
-                             squeeze=False, sharey=True)
+    fig, axes = subplots(1, len(surrogates), figsize=(3.4 * len(surrogates) + 1.0, 0.42 * len(features) + 1.6),
+                         squeeze=False, sharey=True)
     y = np.arange(len(features))[::-1]
     for ax, sur in zip(axes[0], surrogates):
         own = shares[(shares["surrogate"] == sur) & shares["share"].notna()]
@@ -54,7 +55,6 @@ def figure(shares: pd.DataFrame, over: pd.DataFrame, surrogates: list[str], refe
         ax.set_title(sur, fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     suptitle(fig, f"Hyperparameter importance across {n_tasks} tasks (seed means; box = interquartile range)")
-    fig.tight_layout()
     return save(fig, path)
 
 
@@ -67,12 +67,12 @@ def section(over: pd.DataFrame, surrogates: list[str], reference: str, labels: d
         for s in surrogates:
             r = cells.loc[(s, f)] if (s, f) in cells.index else None
             row.append("–" if r is None or pd.isna(r["median"]) else
-                       f"{r['median']:.2f} [{r['q25']:.2f}–{r['q75']:.2f}]" + ("" if r["tasks"] == n_tasks else
+                       f"{num(r['median'])} [{num(r['q25'])}–{num(r['q75'])}]" + ("" if r["tasks"] == n_tasks else
                                                                                f" ({r['tasks']} tasks)"))
         rows.append(row)
     return [f"## Importance across the {n_tasks} tasks (van Rijn & Hutter, KDD 2018)\n",
             "Each hyperparameter's share of its task's summed single-feature importance (seed means), over the "
             "tasks: median [first–third quartile]. Shares, because the tasks' scores are on different scales; the "
-            f"order is {reference}'s, most important first.\n",
+            f"order is {md_text(reference)}'s, most important first.\n",
             table(["hyperparameter", *surrogates], rows), "",
             f"Every surrogate with the raw medians (target units) and ranks: `{FILE}.csv`; box plots: `{FILE}.png`.\n"]

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.analysis.fidelity import MEASURES, SKEW, TOP_K, at_setting, failed_fits, method_means
+from harness.analysis.fidelity import MEASURES, SKEW, TOP_K, at_setting
 from harness.interpretation import Interpretation
 from harness.render.drawing import drawn
-from harness.render.figures import curves, plt, save, suptitle
+from harness.render.figures import axes_legend, curves, save, subplots, suptitle
 from harness.render.interpret import shape_grid
 from harness.render.markdown import table
-from harness.text import pm
+from harness.text import md_text, pm
 
 LABELS = {"spearman": "Spearman ρ of importances vs truth", "kendall": "Kendall τ of importances vs truth",
           f"top{TOP_K}_overlap": f"top-{TOP_K} overlap with truth", "importance_error": "importance error (relative)",
@@ -35,8 +35,8 @@ def grid_curves(summary: pd.DataFrame, metric: str, label: str, path: Path, titl
                 rows: str = "sampling", cols: str = "snr", x: str = "n_rows") -> Path:
     """One panel per (``rows``, ``cols``) value, ``metric`` vs ``x``, one line per surrogate (mean over seeds; no bands)."""
     rvals, cvals = list(dict.fromkeys(summary[rows])), sorted(summary[cols].unique())
-    fig, axes = plt.subplots(len(rvals), len(cvals), figsize=(3.8 * len(cvals), 3.0 * len(rvals)), squeeze=False,
-                             sharex=True, sharey=True)
+    fig, axes = subplots(len(rvals), len(cvals), figsize=(3.8 * len(cvals), 3.0 * len(rvals) + 0.4), squeeze=False,
+                         sharex=True, sharey=True)
     for i, r in enumerate(rvals):
         for j, c in enumerate(cvals):
             ax = axes[i][j]
@@ -48,9 +48,8 @@ def grid_curves(summary: pd.DataFrame, metric: str, label: str, path: Path, titl
             ax.set_title(f"{rows} {r}, {cols} {c:g}", fontsize=9)
             ax.set_xlabel(x if i == len(rvals) - 1 else "")
             ax.set_ylabel(label if j == 0 else "", fontsize=9)
-    axes[0][0].legend(fontsize=8)
+    axes_legend(fig, axes[0][0])
     suptitle(fig, title)
-    fig.tight_layout()
     return save(fig, path)
 
 
@@ -70,34 +69,34 @@ def tables_markdown(tables: pd.DataFrame) -> str:
     return "# The generated tables\n\n" + text + "\n"
 
 
-def document(scored: pd.DataFrame, summary: pd.DataFrame, setting: dict | None, tables: pd.DataFrame | None,
+def document(means: dict, summary: pd.DataFrame, setting: dict | None, tables: pd.DataFrame | None,
              threshold: float, board: str = "") -> str:
     """summary.md: the leaderboard, a reading, the whole grid, skew, the tables, the method; with a factorial grid
-    (``setting`` given) also one setting and each surrogate's grid."""
+    (``setting`` given) also one setting and each surrogate's grid. ``means``: ``analysis.fidelity.summary_means``."""
     parts = ["# Fidelity: explanations scored against the known truth of synthetic tables\n"]
     if board:
         parts += [board, ""]
-    parts += ["## Skew, in words\n", _reading(scored), ""]
+    parts += ["## Skew, in words\n", _reading(means["skew"]), ""]
     if setting is not None:
         parts += [f"## At one setting: {_setting_text(setting)} (mean ± std over seeds)\n", _setting_markdown(summary, setting), ""]
-    parts += ["## Over the whole grid (mean over every table)\n", _overall_markdown(scored), "",
-              "## Skew: mean over sizes and noise levels, by how the rows were sampled\n", _skew_markdown(scored), ""]
+    parts += ["## Over the whole grid (mean over every table)\n", _overall_markdown(means["overall"], means["failed"]), "",
+              "## Skew: mean over sizes and noise levels, by how the rows were sampled\n", _skew_markdown(means["skew"]), ""]
     if setting is not None:
         sampling = {v: i for i, v in enumerate(dict.fromkeys(summary["sampling"]))}
         for sur, g in summary.groupby("surrogate", sort=False):
             g = g.sort_values(["sampling", "snr", "n_rows"], key=lambda c: c.map(sampling) if c.name == "sampling" else c)
-            parts += [f"## {sur}: mean over seeds per grid point\n", _surrogate_markdown(g), ""]
+            parts += [f"## {md_text(sur)}: mean over seeds per grid point\n", _surrogate_markdown(g), ""]
     if tables is not None and len(tables):
         parts += ["## The tables\n",
                   f"{len(tables)} tables over {tables['seed'].nunique()} seed(s), each described in tables.md with its "
                   "complete settings (tables.csv: settings JSON; `harness.synthetic.generate(json.loads(settings))` "
-                  "rebuilds it). The first:\n", tables["description"].iloc[0], ""]
+                  "rebuilds it). The first:\n", md_text(tables["description"].iloc[0]), ""]
     parts.append(_method_note(threshold))
     return "\n".join(parts)
 
 
 def _setting_text(s: dict) -> str:
-    return f"n_rows = {s['n_rows']}, snr = {s['snr']:g}, sampling = {s['sampling']}"
+    return f"n_rows = {s['n_rows']}, snr = {s['snr']:g}, sampling = {md_text(s['sampling'])}"
 
 
 def _setting_markdown(summary: pd.DataFrame, s: dict) -> str:
@@ -106,28 +105,25 @@ def _setting_markdown(summary: pd.DataFrame, s: dict) -> str:
     return table(["surrogate", *HEAD], rows)
 
 
-def _overall_markdown(scored: pd.DataFrame) -> str:
-    mean = method_means(scored)
+def _overall_markdown(mean: pd.DataFrame, failed: pd.Series) -> str:
     text = table(["surrogate", *HEAD], [[s, *[pm(v) for v in r]] for s, r in mean.iterrows()])
-    failed = failed_fits(scored)
     if len(failed):
-        text += "\n\nFailed fits (not averaged): " + ", ".join(f"{s} {n}" for s, n in failed.items())
+        text += "\n\nFailed fits (not averaged): " + ", ".join(f"{md_text(s)} {n}" for s, n in failed.items())
     return text
 
 
-def _reading(scored: pd.DataFrame) -> str:
+def _reading(mean: pd.DataFrame) -> str:
     """Per surrogate, in words: how its shapes and predictions move from uniform rows to each HPO-skewed sampling."""
-    mean = method_means(scored, by=("surrogate", "sampling"), cols=SKEW)
     samplings = list(dict.fromkeys(mean.index.get_level_values("sampling")))
     base, skewed = samplings[0], samplings[1:]
     if not skewed:
-        return f"Only {base} sampling ran: see the tables for the effect of size and noise."
+        return f"Only {md_text(base)} sampling ran: see the tables for the effect of size and noise."
     lines = [f"Mean over sizes, noise levels and seeds; shape error 0 = exact, 1 = no better than drawing no effect. "
-             f"From {base} rows to {' / '.join(skewed)}:\n"]
+             f"From {md_text(base)} rows to {' / '.join(map(md_text, skewed))}:\n"]
     for sur in dict.fromkeys(mean.index.get_level_values("surrogate")):
         def moved(col: str) -> str:
             return f"{pm(mean.at[(sur, base), col])} → " + " / ".join(pm(mean.at[(sur, m), col]) for m in skewed)
-        lines.append(f"- **{sur}**: shape error against the truth of the rows it saw {moved('shape_nrmse')}, against the "
+        lines.append(f"- **{md_text(sur)}**: shape error against the truth of the rows it saw {moved('shape_nrmse')}, against the "
                      f"truth over the whole space {moved('global_shape_nrmse')}; test R² {moved('r2')}.")
     lines.append("\nWhere the first stays flat and the second grows, the explanation is faithful to the skewed rows but not "
                  "to the search space: on a sample an HPO method chose, part of an interaction shows up as main effect, and "
@@ -135,9 +131,8 @@ def _reading(scored: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _skew_markdown(scored: pd.DataFrame) -> str:
+def _skew_markdown(mean: pd.DataFrame) -> str:
     """Against the table's own truth and the global one: does skew mislead about the function, or only about the rows?"""
-    mean = method_means(scored, by=("surrogate", "sampling"), cols=SKEW)
     surrogates, samplings = (dict.fromkeys(mean.index.get_level_values(k)) for k in ("surrogate", "sampling"))
     rows = []
     for sur, m in product(surrogates, samplings):  # surrogate by surrogate

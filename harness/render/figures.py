@@ -1,5 +1,11 @@
-"""Figures as PNG files (matplotlib, headless): the atomic writer and the metric-vs-size curves several experiments draw.
+"""Figures as PNG files (matplotlib, headless): the atomic writer, what every figure shares, and the
+metric-vs-size curves several experiments draw.
 
+What every figure shares is decided here, not per figure: figures are laid out by matplotlib's constrained
+layout (``subplots``, ``figure``), so no title, label or legend is drawn over another, and a legend of the
+whole figure stands outside its panels (``legend``); a log axis is labelled in plain text whatever the
+mathtext setting (``finish``); levels are placed and labelled in value order with just the digits that tell
+them apart (``positions``, ``level_ticks``, ``value_order``); every number is written by ``harness.text.num``.
 Experiment-specific figures live beside this module (``render.size_sweep``, ``render.interpret`` …).
 """
 from __future__ import annotations
@@ -11,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.text import fmt_value
+from harness.text import fmt_value, value_labels
 from harness.timing import stage
 
 METRIC_LABELS = {"mse": "test MSE", "src": "SRC (Spearman)", "mrr": "MRR (1/rank)", "regret": "top-1 regret"}
@@ -47,11 +53,87 @@ class _Pyplot:
 plt = _Pyplot()
 
 
+def subplots(*args, **kwargs):
+    """``plt.subplots`` laid out by constrained layout: titles, labels, colorbars and outside legends never overlap."""
+    return plt.subplots(*args, layout="constrained", **kwargs)
+
+
+def figure(**kwargs):
+    """``plt.figure`` laid out by constrained layout (for figures built on a gridspec)."""
+    return plt.figure(layout="constrained", **kwargs)
+
+
+def legend(fig, handles, labels, where: str = "lower", **kwargs):
+    """One legend for the whole figure, outside its panels, so it covers none of them: below them in one row
+    (``where="lower"``), or at their right in one column (``"right"``). Never above: constrained layout stacks
+    an upper legend on the figure's title, not under it."""
+    loc = {"lower": "outside lower center", "right": "outside right upper"}[where]
+    ncol = 1 if where == "right" else min(len(labels), 6)
+    return fig.legend(handles, labels, loc=loc, ncol=ncol, fontsize=8, frameon=False, **kwargs)
+
+
+def axes_legend(fig, ax, where: str = "lower", **kwargs):
+    """``legend`` of the lines and patches drawn in ``ax`` (the same in every panel)."""
+    handles, labels = ax.get_legend_handles_labels()
+    return legend(fig, handles, labels, where, **kwargs) if handles else None
+
+
+def has_spread(values) -> bool:
+    """Whether a spread is there to show (a std over several seeds): some value finite and above 0. One seed has
+    none (its std is undefined), and then no "±" is drawn or written."""
+    v = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float) if values is not None else []
+    return bool(np.any(np.isfinite(v) & (v > 0))) if len(v) else False
+
+
+def finish(fig):
+    """What every figure gets before it is drawn: each log axis (colour bars too) labelled in plain text.
+
+    matplotlib labels a log axis with mathtext ($\\mathdefault{10^{-4}}$), which shows as that raw text where
+    mathtext is off (``pyplot``: it is, for users' names) and needs a TeX parser where it is on; here the
+    labels are the values as ``fmt_value`` writes them (1e-4, 0.01, 1, 10k), on the ticks matplotlib chose.
+    A formatter a figure set itself is kept."""
+    from matplotlib import ticker
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() != "log":
+                continue
+            for current, put in ((axis.get_major_formatter(), axis.set_major_formatter),
+                                 (axis.get_minor_formatter(), axis.set_minor_formatter)):
+                if type(current) in (ticker.LogFormatterSciNotation, ticker.LogFormatterMathtext):
+                    put(_plain_log(labelOnlyBase=current.labelOnlyBase, minor_thresholds=current.minor_thresholds))
+    return fig
+
+
+@functools.cache
+def _plain_log_class():
+    from matplotlib import ticker
+
+    class PlainLog(ticker.LogFormatter):
+        """matplotlib's choice of labelled ticks on a log axis, each written by ``fmt_value``; between decades,
+        where matplotlib labels 2, 3, 4 and 6 × 10^k (crowded on a narrow panel), 2 and 5 × 10^k."""
+
+        def set_locs(self, locs=None):
+            super().set_locs(locs)
+            if self._sublabels is not None and self._sublabels == {1, 2, 3, 4, 6, 10}:
+                self._sublabels = {1, 2, 5, 10}
+
+        def _num_to_string(self, x, vmin, vmax):
+            return fmt_value(x)
+
+    return PlainLog
+
+
+def _plain_log(**kwargs):
+    return _plain_log_class()(**kwargs)
+
+
 def save(fig, path: Path) -> Path:
     """Write atomically (cropped to what is drawn, as ``bbox_inches="tight"`` does) and close the figure."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
+    finish(fig)
     with stage("figures"):  # rendering is most of a figure's cost
         _save_tight(fig, tmp)
     plt.close(fig)
@@ -113,7 +195,7 @@ def _placed_beyond(fig) -> bool:
 
 
 def curves(ax, summary: pd.DataFrame, metric: str, line_key: str, x: str = "size_pct", styles: dict | None = None):
-    """One line per ``line_key`` value with a ±std band."""
+    """One line per ``line_key`` value with a ±std band where there is a spread."""
     for name, g in summary.groupby(line_key, sort=False):
         g = g.sort_values(x)
         kw = (styles or {}).get(name, {})
@@ -129,6 +211,17 @@ def curves(ax, summary: pd.DataFrame, metric: str, line_key: str, x: str = "size
 
 MAX_DISCRETE = 12  # a feature with at most this many values is drawn at evenly spaced positions
 MAX_TICKS = 12
+
+
+def value_order(values) -> list:
+    """``values`` (a feature's levels) in value order: by number where every one is a number (as written in a
+    CSV: "0.25", "1e-3"), else as given (a categorical's declared order)."""
+    values = list(values)
+    try:
+        keys = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return values
+    return [values[i] for i in sorted(range(len(values)), key=keys.__getitem__)]
 
 
 def positions(values: list) -> tuple[np.ndarray, bool]:
@@ -150,7 +243,7 @@ def level_ticks(ax, x: np.ndarray, values: list, axis: str = "x", fontsize: int 
     """Tick labels for evenly spaced levels, thinned to at most MAX_TICKS so many levels stay legible."""
     step = max(1, -(-len(values) // MAX_TICKS))
     shown = list(range(0, len(values), step))
-    labels = [fmt_value(values[i]) for i in shown]
+    labels = value_labels([values[i] for i in shown])
     if axis == "x":
         ax.set_xticks([x[i] for i in shown], labels, fontsize=fontsize, rotation=30 if len(shown) > 6 else 0)
     else:

@@ -5,11 +5,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.analysis.hpo_order import mean_regret
 from harness.render.drawing import drawn
-from harness.render.figures import curves, plt, save, suptitle
+from harness.render.figures import axes_legend, curves, has_spread, save, subplots, suptitle
 from harness.render.markdown import table
-from harness.text import pm
+from harness.text import md_text, num, pm
 
 TITLE = "# HPO sampling orders: test MSE of surrogates trained on the first p % of each method's order\n"
 REGRET_KS = (5, 10, 20, 50, 100)
@@ -19,9 +18,10 @@ def mse_sections(summary: pd.DataFrame) -> list[str]:
     """Per table, per surrogate: test MSE mean ± std by sampling method (rows) and training size (columns)."""
     lines = []
     for ds, part in summary.groupby("dataset", sort=False):
-        lines.append(f"## {ds}\n")
+        lines.append(f"## {md_text(ds)}\n")
+        spread = "mean ± std over seeds" if has_spread(part["mse_std"]) else "one seed"
         for sur, g in part.groupby("surrogate", sort=False):
-            lines += [f"### {sur}: test MSE, mean ± std over seeds\n", _method_table(g), ""]
+            lines += [f"### {md_text(sur)}: test MSE, {spread}\n", _method_table(g), ""]
     return lines
 
 
@@ -34,10 +34,9 @@ def _method_table(g: pd.DataFrame) -> str:
     return table(["method", *[f"{s:g} %" for s in sizes]], rows)
 
 
-def regret_section(regret: pd.DataFrame, ks=REGRET_KS) -> list[str]:
-    """The HPO view: mean regret after k evaluations per table and method."""
-    mean = mean_regret(regret)
-    rows = [[ds, m, *[f"{g.droplevel([0, 1]).get(k, float('nan')):.2f}" for k in ks]]
+def regret_section(mean: pd.Series, ks=REGRET_KS) -> list[str]:
+    """The HPO view: mean regret after k evaluations per table and method (``analysis.hpo_order.mean_regret``)."""
+    rows = [[ds, m, *[num(g.droplevel([0, 1]).get(k, float('nan'))) for k in ks]]
             for (ds, m), g in mean.groupby(level=[0, 1], sort=False)]
     text = table(["dataset", "method", *[f"k={k}" for k in ks]], rows)
     return ["## The HPO view: regret of the best configuration found after k evaluations\n",
@@ -49,7 +48,7 @@ def approximations(regret: pd.DataFrame) -> list[str]:
     if "approximation" not in regret:
         return []
     used = regret.loc[regret["approximation"].fillna("").astype(str) != "", ["dataset", "approximation"]]
-    return [f"order approximated on {', '.join(dict.fromkeys(g['dataset']))}: {line}"
+    return [f"order approximated on {', '.join(map(md_text, dict.fromkeys(g['dataset'])))}: {md_text(line)}"
             for line, g in used.drop_duplicates().groupby("approximation", sort=False)]
 
 
@@ -57,25 +56,24 @@ def approximations(regret: pd.DataFrame) -> list[str]:
 def hpo_order_curves(summary: pd.DataFrame, path: Path, title: str) -> Path:
     """Figure 6: MSE vs size per HPO method, one panel per surrogate (the first, EBM, largest)."""
     surrogates = list(dict.fromkeys(summary["surrogate"]))
-    fig, axes = plt.subplots(1, len(surrogates), figsize=(4.2 * len(surrogates), 3.6), squeeze=False)
+    fig, axes = subplots(1, len(surrogates), figsize=(4.2 * len(surrogates), 4.0), squeeze=False)
     for ax, sur in zip(axes[0], surrogates):
         curves(ax, summary[summary["surrogate"] == sur], "mse", "order_method")
         ax.set_title(sur)
-    axes[0][0].legend(title="order", fontsize=8)
-    suptitle(fig, title)
-    fig.tight_layout()
+    axes_legend(fig, axes[0][0], title="order", title_fontsize=8)
+    spread = "mean ± std over seeds" if has_spread(summary["mse_std"]) else "one seed"
+    suptitle(fig, f"{title} ({spread})")
     return save(fig, path)
 
 
 @drawn
-def regret_curves(regret: pd.DataFrame, path: Path) -> Path:
-    """The HPO view: regret of the best configuration found after k evaluations, mean ± std over seeds."""
-    datasets = list(dict.fromkeys(regret["dataset"]))
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.6), squeeze=False)
+def regret_curves(stats: pd.DataFrame, path: Path) -> Path:
+    """The HPO view: regret of the best configuration found after k evaluations, mean ± std over seeds where
+    several ran (``stats``: ``analysis.hpo_order.regret_stats``)."""
+    datasets = list(dict.fromkeys(stats["dataset"]))
+    fig, axes = subplots(1, len(datasets), figsize=(5 * len(datasets), 4.2), squeeze=False)
     for ax, ds in zip(axes[0], datasets):
-        part = regret[regret["dataset"] == ds]
-        stats = part.groupby(["order_method", "k"], sort=False)["regret"].agg(["mean", "std"]).reset_index()
-        for m, g in stats.groupby("order_method", sort=False):
+        for m, g in stats[stats["dataset"] == ds].groupby("order_method", sort=False):
             ax.plot(g["k"], g["mean"], label=m)
             ax.fill_between(g["k"], g["mean"] - g["std"].fillna(0), g["mean"] + g["std"].fillna(0), alpha=0.15,
                             color=ax.lines[-1].get_color())
@@ -84,6 +82,7 @@ def regret_curves(regret: pd.DataFrame, path: Path) -> Path:
         ax.set_ylabel("regret (pool best − best found)")
         ax.set_title(ds)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+    axes_legend(fig, axes[0][0], title="order", title_fontsize=8)
+    spread = "mean ± std over seeds" if has_spread(stats["std"]) else "one seed"
+    suptitle(fig, f"Regret of the best configuration found after k evaluations ({spread})")
     return save(fig, path)

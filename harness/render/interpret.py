@@ -12,37 +12,51 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.analysis.interpret import TOP_K, agreement_means, term_label, term_rank
+from harness.analysis.interpret import TOP_K, term_label
 from harness.interpretation import Interpretation
+from harness.interpretation.record import MEAN_ABS
 from harness.render.drawing import drawn
-from harness.render.figures import level_ticks, log_scaled, plt, positions, save, suptitle
+from harness.render.figures import (
+    figure, has_spread, legend, level_ticks, log_scaled, plt, positions, save, subplots, suptitle, value_order, wrap,
+)
 from harness.render.markdown import table
-from harness.text import pm
+from harness.text import md_text, num, nums, pm
 
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
+LABEL_CHARS = 28  # a term's label wrapped to lines of this many characters (a conditional's label is long)
+
+
+def measure_label(measure: str, unit: str) -> str:
+    """What a method's importance measures, as an axis or a heading names it: in the target's unit for a mean
+    |centred term|, else in the method's own terms (fANOVA's fraction of variance, MDI's share of impurity decrease)."""
+    return f"{measure} ({unit})" if measure == MEAN_ABS else measure
 
 
 @drawn
-def importance_bars(records: list[Interpretation], labels: dict, path: Path, title: str, top: int = 12,
+def importance_bars(records: list[Interpretation], labels: dict, path: Path, title: str, unit: str = "target", top: int = 12,
                     spread: pd.Series | None = None) -> Path:
-    """Figure 2: the ``top`` terms of each record by importance, singles and pairs coloured apart; one panel per record.
+    """Figure 2: the ``top`` terms of each record by importance, singles and pairs coloured apart; one panel per
+    record, each on its method's own measure.
 
     ``spread`` (indexed by surrogate and term, e.g. the std over seeds) draws error bars where it is defined.
     """
-    fig, axes = plt.subplots(1, len(records), figsize=(3.6 * len(records), 0.32 * top + 1.4), squeeze=False)
-    for ax, rec in zip(axes[0], records):
-        r = rec.ranking().head(top).iloc[::-1]
-        names = [term_label(t, labels) for t in r["term"]]
+    shown = [rec.ranking().head(top).iloc[::-1] for rec in records]
+    names = [[wrap(term_label(t, labels), LABEL_CHARS / 10, 10) for t in r["term"]] for r in shown]
+    lines = max((n.count("\n") + 1 for ns in names for n in ns), default=1)
+    width = max((len(line) for ns in names for n in ns for line in n.split("\n")), default=10)
+    fig, axes = subplots(1, len(records), figsize=((2.6 + 0.06 * width) * len(records), (0.14 + 0.12 * lines) * top + 1.6),
+                         squeeze=False)
+    for ax, rec, r, ns in zip(axes[0], records, shown, names):
         err = None if spread is None else [spread.get((rec.surrogate, t), np.nan) for t in r["term"]]
-        ax.barh(names, r["importance"], xerr=err, color=[COLORS[k] for k in r["kind"]], ecolor="black", capsize=2)
+        ax.barh(ns, r["importance"], xerr=err if has_spread(err) else None, color=[COLORS[k] for k in r["kind"]],
+                ecolor="black", capsize=2)
         ax.set_title(rec.surrogate, fontsize=10)
-        ax.set_xlabel(rec.measure)
+        ax.set_xlabel(measure_label(rec.measure, unit))
         ax.tick_params(axis="y", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLORS.values()]
-    fig.legend(handles, ["single feature", "pair"], loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, 0))
+    legend(fig, handles, ["single feature", "pair"])
     suptitle(fig, title)
-    fig.tight_layout(rect=(0, 0.3 / fig.get_figheight(), 1, 1))  # the legend's band: 0.3 inch at the bottom
     return save(fig, path)
 
 
@@ -53,10 +67,10 @@ def shape_grid(reference: Interpretation, others: list[Interpretation], labels: 
     features = list(pd.unique(reference.shapes["feature"]))
     ncol = min(3, len(features))
     nrow = math.ceil(len(features) / ncol)
-    fig = plt.figure(figsize=(4.4 * ncol, 4.1 * nrow))
-    outer = fig.add_gridspec(nrow, ncol, hspace=0.35, wspace=0.3)
+    fig = figure(figsize=(4.4 * ncol, 4.1 * nrow + 0.4))
+    outer = fig.add_gridspec(nrow, ncol)
     for i, f in enumerate(features):
-        cell = outer[divmod(i, ncol)].subgridspec(2, 1, height_ratios=[3, 1], hspace=0.06)
+        cell = outer[divmod(i, ncol)].subgridspec(2, 1, height_ratios=[3, 1])
         ax = fig.add_subplot(cell[0])
         dens = fig.add_subplot(cell[1], sharex=ax)
         ref = reference.shapes[reference.shapes["feature"] == f]
@@ -70,7 +84,7 @@ def shape_grid(reference: Interpretation, others: list[Interpretation], labels: 
             s = rec.shapes[(rec.shapes["feature"] == f) & rec.shapes["value"].astype(str).isin(at)]
             ax.plot([at[str(v)] for v in s["value"]], s["contribution"], marker=".", lw=1, alpha=0.8, label=rec.surrogate)
         ax.axhline(0, color="grey", lw=0.6)
-        ax.set_title(labels.get(f, f), fontsize=10)
+        ax.set_title(wrap(labels.get(f, f), 4.4, 10), fontsize=10)
         ax.set_ylabel(f"contribution ({unit})", fontsize=8)
         ax.grid(alpha=0.3)
         ax.tick_params(labelbottom=False)
@@ -81,7 +95,7 @@ def shape_grid(reference: Interpretation, others: list[Interpretation], labels: 
         elif log_scaled(x):
             dens.set_xscale("log")
     handles, names = fig.axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=8, bbox_to_anchor=(0.5, 0.95), frameon=False)
+    legend(fig, handles, names)
     suptitle(fig, title)
     return save(fig, path)
 
@@ -96,50 +110,61 @@ def _density(ax, x: np.ndarray, rows: np.ndarray, discrete: bool) -> None:
     ax.hist(x, bins=edges, weights=rows, color="tab:grey")
 
 
+def in_value_order(surface: pd.DataFrame) -> pd.DataFrame:
+    """A pair term's value_a × value_b table with both axes in value order (``value_order``)."""
+    return surface.reindex(index=value_order(surface.index), columns=value_order(surface.columns))
+
+
 @drawn
 def interaction_heatmaps(record: Interpretation, pairs: list[tuple[str, str]], labels: dict, unit: str, path: Path,
                          title: str) -> Path:
-    """Figures 4/10: each pair term as a value_a × value_b heatmap with its numbers written in."""
-    fig, axes = plt.subplots(1, max(len(pairs), 1), figsize=(4.6 * max(len(pairs), 1), 3.9), squeeze=False)
+    """Figures 4/10: each pair term as a value_a × value_b heatmap, both axes in value order, its numbers written in."""
+    fig, axes = subplots(1, max(len(pairs), 1), figsize=(4.8 * max(len(pairs), 1), 4.4), squeeze=False)
     for ax, (a, b) in zip(axes[0], pairs):
-        s = record.surface(a, b)
-        im = ax.imshow(s.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
+        s = in_value_order(record.surface(a, b))
+        values = s.to_numpy(dtype=float)
+        im = ax.imshow(values, cmap="viridis", aspect="auto", origin="lower")
         level_ticks(ax, np.arange(s.shape[1]), list(s.columns))
         level_ticks(ax, np.arange(s.shape[0]), list(s.index), axis="y")
-        ax.set_xlabel(labels.get(b, b))
-        ax.set_ylabel(labels.get(a, a))
+        ax.set_xlabel(wrap(labels.get(b, b), 4.0, 10))
+        ax.set_ylabel(wrap(labels.get(a, a), 3.6, 10))
         if s.size <= 64:
-            for (i, j), v in np.ndenumerate(s.to_numpy(dtype=float)):
+            middle = np.nanmean(values)
+            for (i, j), v in np.ndenumerate(values):
                 if np.isfinite(v):
-                    ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v < np.nanmean(s) else "black")
+                    ax.text(j, i, num(v, 2), ha="center", va="center", fontsize=7, color="white" if v < middle else "black")
         fig.colorbar(im, ax=ax, label=f"pair term ({unit})")
-        ax.set_title(f"{labels.get(a, a)} × {labels.get(b, b)}", fontsize=10)
+        ax.set_title(wrap(f"{labels.get(a, a)} × {labels.get(b, b)}", 4.4, 10), fontsize=10)
     if not pairs:
         axes[0][0].text(0.5, 0.5, "no pair terms", ha="center", va="center")
         axes[0][0].set_axis_off()
     suptitle(fig, title)
-    fig.tight_layout()
     return save(fig, path)
 
 
 def case_figures(records: list[Interpretation], labels: dict, unit: str, spread: pd.Series, out: Path,
                  dataset: str) -> None:
     """One table's three figures; ``records[0]`` is the reference (its band drawn, its pair terms shown). The
-    shape grid, the costliest, is handed aside first."""
+    shape grid, the costliest, is handed aside first. A "±" is promised only where there is a spread to draw."""
     ref = records[0]
+    band = " with ± band" if ref.shapes["lower"].notna().any() else ""
+    overlaid = "; others overlaid" if len(records) > 1 else ""
     shape_grid(ref, records[1:], labels, unit, out / f"shapes_{dataset}.png",
-               title=f"{dataset}: shape of each hyperparameter ({ref.surrogate} with ± band; others overlaid)")
+               title=f"{dataset}: shape of each hyperparameter ({ref.surrogate}{band}{overlaid})")
     top = ref.ranking("pair").head(TOP_K)
     interaction_heatmaps(ref, list(zip(top["feature_a"], top["feature_b"])), labels, unit,
                          out / f"interactions_{dataset}.png", title=f"{dataset}: top-{TOP_K} pair terms of {ref.surrogate}")
-    importance_bars(records, labels, out / f"importance_{dataset}.png", spread=spread,
-                    title=f"{dataset}: term importance (mean |centred term| in {unit} unless a panel says otherwise; "
-                          "bars ± std over seeds)")
+    bars = "; bars ± std over seeds" if has_spread(spread) else ""
+    importance_bars(records, labels, out / f"importance_{dataset}.png", unit=unit, spread=spread,
+                    title=f"{dataset}: term importance, each method in its own measure{bars}")
 
 
 # ---------------------------------------------------------------- markdown sections
 
-TITLE = "# Interpretation case study (paper §4): every surrogate fitted on all rows of each table\n"
+
+def title(cite: str = "") -> str:
+    """The summary's first line; ``cite`` names the paper's section on its own data (``harness.paper.interpret``)."""
+    return f"# Interpretation{cite}: every surrogate fitted on all rows of each table\n"
 
 
 def fit_section(fit: pd.DataFrame) -> list[str]:
@@ -148,7 +173,7 @@ def fit_section(fit: pd.DataFrame) -> list[str]:
     rows = []
     for d, g in fit.groupby("dataset", sort=False):
         g = g.set_index("surrogate")
-        rows.append([d, *[f"{g.at[s, 'r2_mean']:.3f} / {g.at[s, 'mse_mean']:.2f}"
+        rows.append([d, *[f"{num(g.at[s, 'r2_mean'])} / {num(g.at[s, 'mse_mean'])}"
                           if s in g.index and pd.notna(g.at[s, "r2_mean"]) else "failed" for s in surrogates]])
     text = table(["table", *[f"{s} R² / MSE" for s in surrogates]], rows)
     return ["## In-sample fit (mean over seeds)\n", text + "\n\nIn-sample: every model is scored on the rows it was "
@@ -157,23 +182,39 @@ def fit_section(fit: pd.DataFrame) -> list[str]:
 
 def ranking_section(means: dict, spread: pd.Series, reference: str, datasets: list[str], labels: dict[str, dict],
                     unit: str) -> list[str]:
-    """The reference's single-feature ranking per table (seed mean ± std where several seeds ran) and its top pair."""
-    rows = []
+    """The reference's single-feature ranking per table (seed mean ± std where several seeds ran) and its top pair;
+    each importance with the digits that tell it from its neighbours."""
+    rows, measures = [], []
     for d in datasets:
         if (reference, d) not in means:
             continue
         rec, names = means[reference, d], labels.get(d, {})
+        measures.append(rec.measure)
         singles = rec.ranking("main")
         pairs = rec.ranking("pair")
-        top_pair = (f"{term_label(pairs['term'].iloc[0], names)} ({pairs['importance'].iloc[0]:.2f}, "
-                    f"rank {term_rank(rec, pairs['term'].iloc[0])} of all terms)") if len(pairs) else "–"
-        rows.append([d, " > ".join(f"{names.get(f, f)} ({pm(v, spread.get((reference, d, f), np.nan))}{_on_rows(rec, f)})"
-                                   for f, v in zip(singles["feature_a"], singles["importance"])), top_pair])
-    head = (f"## Single-feature importance ranking of {reference} (seed mean{' ± std' if spread.notna().any() else ''}; "
-            f"mean |centred term| in {unit})\n")
+        top_pair = (f"{term_label(pairs['term'].iloc[0], names)} ({num(pairs['importance'].iloc[0])}, "
+                    f"rank {_rank(rec, pairs['term'].iloc[0])} of all terms)") if len(pairs) else "–"
+        values = nums(singles["importance"])
+        rows.append([d, " > ".join(f"{names.get(f, f)} ({_with_spread(v, spread.get((reference, d, f), np.nan))}"
+                                   f"{_on_rows(rec, f)})" for f, v in zip(singles["feature_a"], values)), top_pair])
+    measure = measure_label(measures[0], unit) if len(set(measures)) == 1 else "each table in its method's measure"
+    head = (f"## Single-feature importance ranking of {md_text(reference)} (seed mean{' ± std' if has_spread(spread) else ''}; "
+            f"{measure})\n")
     note = ([f"A conditional hyperparameter is measured over the rows where it is set ({CONDITIONAL_NOTE})."]
             if any(means[reference, d].active for d in datasets if (reference, d) in means) else [])
-    return [head, table(["table", "singles, most important first", "top pair term"], rows), "", *note, *([""] * len(note))]
+    return [head, table(["table", "singles, most important first", "top pair term"], rows), "", *note,
+            *([""] * len(note))]
+
+
+def _with_spread(value: str, std) -> str:
+    """A ranking's importance (already written) and, where several seeds ran, its std."""
+    return f"{value} ± {num(std, 2)}" if pd.notna(std) else value
+
+
+def _rank(rec: Interpretation, term: str) -> int | None:
+    """Rank of a term among all terms of the record's ranking (singles and pairs), 1 = most important."""
+    r = rec.ranking().set_index("term")["rank"]
+    return int(r[term]) if term in r.index else None
 
 
 CONDITIONAL_NOTE = "its importance is the mean |centred term| over those rows, its shape drawn from them alone"
@@ -206,17 +247,17 @@ def conditional_section(means: dict, surrogates: list[str], datasets: list[str],
             "The share is also the column active_share of importances.csv (1.0 for a term measured over all rows).", ""]
 
 
-def agreement_section(agree: pd.DataFrame, reference: str) -> list[str]:
-    """Each surrogate's agreement with the reference per table, and over all tables (bold)."""
-    head = f"## Agreement with {reference} (per seed, then mean over seeds)\n"
-    if not len(agree):
+def agreement_section(per_table: pd.DataFrame, overall: pd.DataFrame, reference: str) -> list[str]:
+    """Each surrogate's agreement with the reference per table, and over all tables (bold): the means
+    ``harness.analysis.interpret.agreement_means`` took (``per_table`` empty: only the reference ran)."""
+    head = f"## Agreement with {md_text(reference)} (per seed, then mean over seeds)\n"
+    if not len(per_table):
         return [head, "Only the reference ran: nothing to compare.\n", ""]
-    per_table, overall = agreement_means(agree)
     k = f"top{TOP_K}_overlap"
-    rows = [[d, s, f"{r['spearman']:.2f}", f"{r['kendall']:.2f}", f"{r[k]:.2f}",
-             f"{r['shape_r_mean']:.2f} ({r['shape_r_features']:.0f})"] for (d, s), r in per_table.iterrows()]
+    rows = [[d, s, num(r["spearman"]), num(r["kendall"]), num(r[k]), f"{num(r['shape_r_mean'])} ({r['shape_r_features']:.0f})"]
+            for (d, s), r in per_table.iterrows()]
     bold = [(len(rows) + i, j) for i in range(len(overall)) for j in (0, 1)]
-    rows += [["all", s, f"{r['spearman']:.2f}", f"{r['kendall']:.2f}", f"{r[k]:.2f}", f"{r['shape_r_mean']:.2f}"]
+    rows += [["all", s, num(r["spearman"]), num(r["kendall"]), num(r[k]), num(r["shape_r_mean"])]
              for s, r in overall.iterrows()]
     text = table(["table", "surrogate", "Spearman", "Kendall", f"top-{TOP_K} overlap", "mean shape r (features)"], rows, bold)
     note = (f"\nRank correlations and top-{TOP_K} overlap compare single-feature importances; the shape r is the "
@@ -225,18 +266,22 @@ def agreement_section(agree: pd.DataFrame, reference: str) -> list[str]:
     return [head, text + "\n" + note, ""]
 
 
-def method_agreement_section(matrix: pd.DataFrame) -> list[str]:
-    """The agreement matrix between methods: Spearman averaged over tables (methods × methods), then per table and pair."""
-    methods = list(dict.fromkeys(matrix["method_a"]))
-    mean = matrix.groupby(["method_a", "method_b"], sort=False)["spearman"].mean()
+MEAN_PANEL = "mean over tables"  # the first of ``analysis.interpret.agreement_squares``
+
+
+def method_agreement_section(matrix: pd.DataFrame, squares: dict[str, pd.DataFrame]) -> list[str]:
+    """The agreement matrix between methods: Spearman averaged over tables (``squares``' first: methods × methods),
+    then per table and pair (``matrix``: method_agreement.csv)."""
+    mean = squares[MEAN_PANEL]
+    methods = list(mean.index)
     k = f"top{TOP_K}_overlap"
     head = (f"## Agreement between methods (Spearman ρ of the single-feature importances; mean over "
-            f"{matrix['dataset'].nunique()} table(s))\n")
-    square = table(["", *methods], [[a, *[pm(mean.get((a, b))) for b in methods]] for a in methods])
+            f"{len(squares) - 1} table(s))\n")
+    square = table(["", *methods], [[a, *[num(mean.at[a, b]) for b in methods]] for a in methods])
     pairs = matrix[matrix["method_a"].map(methods.index) < matrix["method_b"].map(methods.index)]
     tables = list(dict.fromkeys(pairs["dataset"]))
     cells = pairs.set_index(["method_a", "method_b", "dataset"])
-    rows = [[f"{a} · {b}", *[f"{pm(cells.at[(a, b, d), 'spearman'])} / {pm(cells.at[(a, b, d), k])}"
+    rows = [[f"{a} · {b}", *[f"{num(cells.at[(a, b, d), 'spearman'])} / {num(cells.at[(a, b, d), k])}"
                             if (a, b, d) in cells.index else "–" for d in tables]]
             for (a, b) in dict.fromkeys(zip(pairs["method_a"], pairs["method_b"]))]
     note = (f"Per table: Spearman ρ / top-{TOP_K} overlap of each pair's seed-mean importances (method_agreement.csv). "
@@ -246,15 +291,14 @@ def method_agreement_section(matrix: pd.DataFrame) -> list[str]:
 
 
 @drawn
-def agreement_heatmaps(matrix: pd.DataFrame, path: Path) -> Path:
-    """One methods × methods Spearman heatmap per table, and their mean."""
-    methods = list(dict.fromkeys(matrix["method_a"]))
-    panels = [("mean over tables", matrix), *matrix.groupby("dataset", sort=False)]
+def agreement_heatmaps(squares: dict[str, pd.DataFrame], path: Path) -> Path:
+    """One methods × methods Spearman heatmap per table, and their mean (``analysis.interpret.agreement_squares``)."""
+    panels = list(squares.items())
     cols = min(len(panels), 3)
-    fig, axes = plt.subplots(math.ceil(len(panels) / cols), cols, figsize=(4.2 * cols, 3.8 * math.ceil(len(panels) / cols)),
-                             squeeze=False)
-    for ax, (name, g) in zip(axes.flat, panels):
-        m = g.groupby(["method_a", "method_b"])["spearman"].mean().unstack().reindex(index=methods, columns=methods)
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), squeeze=False)
+    for ax, (name, m) in zip(axes.flat, panels):
+        methods = list(m.index)
         im = ax.imshow(m.to_numpy(dtype=float), vmin=-1, vmax=1, cmap="RdBu")
         ax.set_xticks(range(len(methods)), methods, rotation=45, ha="right", fontsize=7)
         ax.set_yticks(range(len(methods)), methods, fontsize=7)
@@ -266,10 +310,13 @@ def agreement_heatmaps(matrix: pd.DataFrame, path: Path) -> Path:
     return save(fig, path)
 
 
-def method_section(means: dict, surrogates: list[str], first: str) -> list[str]:
-    """How importance is measured, and each surrogate's method in words (from its record on the first table)."""
+def method_section(means: dict, surrogates: list[str], first: str, cite: str = "") -> list[str]:
+    """How importance is measured, and each surrogate's method in words (from its record on the first table);
+    ``cite`` names the paper's section on its own data."""
     return ["## How importance is measured\n",
             "Importance of a term = mean |term contribution| over the rows the model was fitted on, each term centred "
-            "to mean 0 over those rows, in target units (paper §4.2.1; InterpretML's term_importances()); a conditional "
-            "hyperparameter's term, over the rows where it is set. Per surrogate:\n",
-            *[f"- **{s}**: {means[s, first].method}" for s in surrogates if (s, first) in means], ""]
+            f"to mean 0 over those rows, in target units ({cite}InterpretML's term_importances()); a conditional "
+            "hyperparameter's term, over the rows where it is set. A method that measures importance another way "
+            "(fANOVA: fraction of variance; MDI: share of impurity decrease; permutation: increase of the error) "
+            "says so below and on its figure's axis. Per surrogate:\n",
+            *[f"- **{md_text(s)}**: {md_text(means[s, first].method)}" for s in surrogates if (s, first) in means], ""]

@@ -8,9 +8,9 @@ import pandas as pd
 
 from harness.analysis.leaderboard import ALL, BOARD, DIRECTION, LEVEL, N_BOOT, VERDICT, band_labels
 from harness.render.drawing import drawn
-from harness.render.figures import plt, save, suptitle
+from harness.render.figures import axes_legend, save, subplots, suptitle
 from harness.render.markdown import table
-from harness.text import pm
+from harness.text import md_text, num
 
 NAMES = {"spearman": "Spearman", "top3_overlap": "top-3", "pair_recall": "pair recall", "pair_precision": "pair precision",
          "shape_nrmse": "shape nRMSE", "seconds": "s per explanation"}
@@ -18,13 +18,9 @@ HEADLINE = ("spearman", "pair_recall", "seconds")  # method × size band
 CURVES = ("spearman", "pair_recall", "shape_nrmse", "seconds")
 
 
-def interval(mean, lo, hi, digits: int = 2) -> str:
+def interval(mean, lo, hi, sig: int = 2) -> str:
     """``mean [lo, hi]``; "–" without a value."""
-    return "–" if pd.isna(mean) else f"{pm(mean, digits=digits)} [{pm(lo, digits=digits)}, {pm(hi, digits=digits)}]"
-
-
-def _digits(measure: str) -> int:
-    return 1 if measure == "seconds" else 2
+    return "–" if pd.isna(mean) else f"{num(mean, sig)} [{num(lo, sig)}, {num(hi, sig)}]"
 
 
 def _cell(stats: pd.DataFrame, band, surrogate: str, measure: str) -> str:
@@ -32,7 +28,7 @@ def _cell(stats: pd.DataFrame, band, surrogate: str, measure: str) -> str:
     if key not in stats.index:
         return "–"
     r = stats.loc[key]
-    return interval(r["mean"], r["lo"], r["hi"], _digits(measure))
+    return interval(r["mean"], r["lo"], r["hi"])
 
 
 def _order(boot: pd.DataFrame) -> list[str]:
@@ -47,7 +43,7 @@ def figures(boot: pd.DataFrame, by_size: pd.DataFrame, out: Path) -> None:
     bootstrap per table size)."""
     methods = _order(boot)
     whole = boot[boot["band"] == ALL].set_index(["surrogate", "measure"])
-    fig, axes = plt.subplots(1, len(BOARD), figsize=(2.6 * len(BOARD), 0.45 * len(methods) + 1.6), sharey=True)
+    fig, axes = subplots(1, len(BOARD), figsize=(2.6 * len(BOARD), 0.45 * len(methods) + 1.6), sharey=True)
     y = np.arange(len(methods))[::-1]
     for ax, m in zip(axes, BOARD):
         r = whole.reindex([(s, m) for s in methods])
@@ -60,10 +56,9 @@ def figures(boot: pd.DataFrame, by_size: pd.DataFrame, out: Path) -> None:
             ax.set_xscale("log")
     axes[0].set_yticks(y, methods)
     suptitle(fig, f"Every method over every table: mean and 95 % bootstrap interval ({N_BOOT} resamples of the tables)")
-    fig.tight_layout()
     save(fig, out / "leaderboard.png")
     sized = by_size[by_size["band"] != ALL].astype({"band": float})
-    fig, axes = plt.subplots(1, len(CURVES), figsize=(4.2 * len(CURVES), 3.6))
+    fig, axes = subplots(1, len(CURVES), figsize=(4.2 * len(CURVES), 4.0))
     for ax, m in zip(axes, CURVES):
         for s in methods:
             g = sized[(sized["surrogate"] == s) & (sized["measure"] == m)].sort_values("band")
@@ -78,9 +73,8 @@ def figures(boot: pd.DataFrame, by_size: pd.DataFrame, out: Path) -> None:
         ax.grid(alpha=0.3)
         if m == "seconds":
             ax.set_yscale("log")
-    axes[0].legend(fontsize=7)
+    axes_legend(fig, axes[0])
     suptitle(fig, "Score vs table size per method (mean over tables, 95 % bootstrap band)")
-    fig.tight_layout()
     save(fig, out / "leaderboard_by_size.png")
 
 
@@ -97,22 +91,22 @@ def document(boot: pd.DataFrame, pairs: pd.DataFrame, verdicts: pd.DataFrame, re
                     for s in methods]), ""]
     if len(missing):
         parts += ["Not explained, so not averaged (the paired comparisons use the tables both methods scored): "
-                  + "; ".join(f"{r.surrogate} on {r.n} table(s) ({r.reason.removeprefix('not explained: ')})"
+                  + "; ".join(f"{md_text(r.surrogate)} on {r.n} table(s) ({md_text(r.reason.removeprefix('not explained: '))})"
                               for r in missing.itertuples()), ""]
     sizes = ", ".join(f"{label[b]} rows: {fits.loc[fits['band'] == b, 'table'].nunique()}" for b in bands)
     parts += [f"## Per table size (tables per size band: {sizes})\n"]
     for m in HEADLINE:
         parts += [f"**{NAMES[m]}**\n", table(["method", *[f"n = {label[b]}" for b in bands]],
                                              [[s, *[_cell(stats, b, s, m) for b in bands]] for s in methods]), ""]
-    parts += [f"## {reference} against each method, per table size (paired over the tables both scored)\n",
+    parts += [f"## {md_text(reference)} against each method, per table size (paired over the tables both scored)\n",
               _paired_markdown(pairs, bands, label),
-              f"Win rate: share of tables where {reference} scores better (ties count half); p: two-sided Wilcoxon "
-              f"signed-rank test of the per-table differences; Δ = {reference} − method.", "",
+              f"Win rate: share of tables where {md_text(reference)} scores better (ties count half); p: two-sided Wilcoxon "
+              f"signed-rank test of the per-table differences; Δ = {md_text(reference)} − method.", "",
               "## Verdicts: from which table size is each method indistinguishable from the best?\n",
               _verdict_markdown(verdicts, methods), "",
               f"In a size band, the best method has the best mean; another is indistinguishable from it when the paired Wilcoxon "
               f"p ≥ {LEVEL:g} and the 95 % intervals overlap. \"from n = k\": in the band from k rows and every larger band; \"never\": not in the largest band.", "",
-              f"## Reading: {reference} against the other methods\n", _reading(pairs, reference, label), "",
+              f"## Reading: {md_text(reference)} against the other methods\n", _reading(pairs, reference, label), "",
               _sense_note(senses)]
     return "\n".join(parts)
 
@@ -124,7 +118,8 @@ def _paired_markdown(pairs: pd.DataFrame, bands: list, label: dict) -> str:
         g = pairs[pairs["measure"] == m].set_index(["surrogate", "band"])
         if not len(g):
             continue
-        cells = {k: f"{pm(r['win_rate'])} (p {r['p']:.2g}, Δ {r['difference']:+.2f}, {int(r['n_tables'])})" for k, r in g.iterrows()}
+        cells = {k: f"{num(r['win_rate'], 2)} (p {num(r['p'], 2)}, Δ {num(r['difference'], 2, sign=True)}, {int(r['n_tables'])})"
+                 for k, r in g.iterrows()}
         others = list(dict.fromkeys(g.index.get_level_values("surrogate")))
         parts += [f"**{NAMES[m]}**: win rate (p, Δ, tables)\n",
                   table(["method", *[f"n = {label[b]}" for b in bands], "all"],
@@ -145,7 +140,8 @@ def _verdict_markdown(verdicts: pd.DataFrame, methods: list[str]) -> str:
 
 
 def _reading(pairs: pd.DataFrame, reference: str, label: dict) -> str:
-    """Per other method and score: the sizes where the reference is better, no different or worse (p < LEVEL decides)."""
+    """Per other method and score: the sizes where the reference is better, no different or worse (``pairs``'
+    outcome: ``analysis.leaderboard.outcomes``, where p < LEVEL decides)."""
     lines = []
     for s, g in pairs.groupby("surrogate", sort=False):
         said = []
@@ -154,16 +150,18 @@ def _reading(pairs: pd.DataFrame, reference: str, label: dict) -> str:
             whole = g[(g["measure"] == m) & (g["band"] == ALL)]
             if not len(h):
                 continue
-            sig, better = h["p"] < LEVEL, DIRECTION[m] * h["difference"] > 0
-            words = [f"{k} at n = " + ", ".join(f"{label[r.band]} (Δ {r.difference:+.2f}, p {r.p:.2g})" for r in grp.itertuples())
-                     for k, grp in (("better", h[sig & better]), ("worse", h[sig & ~better])) if len(grp)]
-            if (~sig).any():
-                words.append("no different at n = " + ", ".join(label[b] for b in h.loc[~sig, "band"]))
+            words = [f"{k} at n = " + ", ".join(f"{label[r.band]} (Δ {num(r.difference, 2, sign=True)}, p {num(r.p, 2)})"
+                                                for r in grp.itertuples())
+                     for k in ("better", "worse") if len(grp := h[h["outcome"] == k])]
+            same = h[h["outcome"] == "no different"]
+            if len(same):
+                words.append("no different at n = " + ", ".join(label[b] for b in same["band"]))
             for r in whole.itertuples():
-                words.append(f"over all {r.n_tables} tables Δ {r.difference:+.2f} (p {r.p:.2g}, win rate {pm(r.win_rate)})")
+                words.append(f"over all {r.n_tables} tables Δ {num(r.difference, 2, sign=True)} (p {num(r.p, 2)}, "
+                             f"win rate {num(r.win_rate, 2)})")
             said.append(f"{NAMES[m]}: " + "; ".join(words))
-        lines.append(f"- **{reference} vs {s}** — " + ". ".join(said) + ".")
-    return "\n".join(lines) if lines else f"No other method was compared with {reference}."
+        lines.append(f"- **{md_text(reference)} vs {md_text(s)}** — " + ". ".join(said) + ".")
+    return "\n".join(lines) if lines else f"No other method was compared with {md_text(reference)}."
 
 
 def _sense_note(senses: pd.DataFrame) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-
 from harness.interpretation import Interpretation
-from harness.render.figures import level_ticks, log_scaled, plt, positions, save, suptitle
+from harness.render.figures import figure, finish, level_ticks, log_scaled, positions, save, suptitle
 
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
 
@@ -16,8 +15,8 @@ def record_figure(record: Interpretation, path: str | Path | None = None, top: i
     features = list(record.ranking("main")["feature_a"])
     ncol = min(3, max(len(features), 1))
     nrow = math.ceil(len(features) / ncol) if features else 0
-    fig = plt.figure(figsize=(4.2 * (ncol + 1.3), max(3.2 * nrow, 0.32 * top + 1.4)))
-    grid = fig.add_gridspec(max(nrow, 1), ncol + 1, width_ratios=[1.3] + [1] * ncol, hspace=0.5, wspace=0.35)
+    fig = figure(figsize=(4.2 * (ncol + 1.3), max(3.2 * nrow, 0.32 * top + 1.4)))
+    grid = fig.add_gridspec(max(nrow, 1), ncol + 1, width_ratios=[1.3] + [1] * ncol)
     bars = fig.add_subplot(grid[:, 0])
     r = record.ranking().head(top).iloc[::-1]
     names = [t.replace(" x ", " × ") for t in r["term"]]
@@ -43,5 +42,5 @@ def record_figure(record: Interpretation, path: str | Path | None = None, top: i
         ax.grid(alpha=0.3)
     suptitle(fig, f"{record.surrogate} on {record.dataset}")
     if path is None:
-        return fig
+        return finish(fig)
     return save(fig, Path(path))

@@ -1,21 +1,27 @@
 """One report for a full reproduction: REPORT.md and a self-contained REPORT.html.
 
 It gathers what the parts wrote — their summaries (with the paper's numbers
-side by side), every claim verdict with its evidence, and every figure — and
-states the provenance: library versions, machine and timings.
+side by side), the claims the run checked (each once: ``claims.md``, which the
+reproduction writes beside the parts) and every figure — and states the
+provenance: library versions, machine and timings. It computes nothing: every
+section is a part's own markdown or table.
+
+The HTML is markdown-it-py's CommonMark with tables, raw HTML off (a name
+holding markup is shown, never run), every figure inlined as a data URI so the
+page moved or mailed still shows them.
 """
 from __future__ import annotations
 
+import base64
 import json
+import mimetypes
 import re
 from pathlib import Path
+from urllib.parse import quote, unquote
 
-import pandas as pd
-
-from harness.render.interpret import method_agreement_section
 from harness.render.stability import per_method_markdown, requirement
 from harness.results import atomic_write_text, read_table
-from harness.text import html_text, md_cell
+from harness.text import html_text, md_text
 
 def _demote(md: str, levels: int = 1) -> str:
     return re.sub(r"^(#+)", lambda m: "#" * min(len(m.group(1)) + levels, 6), md, flags=re.M)
@@ -33,31 +39,46 @@ def build_report(run_dir: Path) -> Path:
     env = _read_json(run_dir / "environment.json")
     meta = _read_json(run_dir / "reproduce.json")
     parts = meta.get("parts") or [p.name for p in sorted(run_dir.iterdir()) if (p / "summary.md").exists()]
-    claims = [read_table(run_dir / p / "claims.csv") for p in parts if (run_dir / p / "claims.csv").exists()]
-    lines = ["# Reproduction report: glassbox surrogates of the NMT HPO tables", ""]
+    claims = run_dir / "claims.md"  # each claim the parts checked, once (written only where claims apply: the paper's data)
+    of = "the NMT HPO tables" if claims.exists() else "this run's tables"
+    lines = [f"# Reproduction report: glassbox surrogates of {of}", ""]
     lines += _provenance(env, meta)
-    if claims:
-        table = pd.concat(claims, ignore_index=True)
-        counts = table["verdict"].value_counts().to_dict()
-        lines += ["## Claims of the paper, checked", "",
-                  "Verdicts: " + ", ".join(f"{v}: {n}" for v, n in counts.items()), "",
-                  "| experiment | claim | verdict | evidence |", "|---|---|---|---|"]
-        for r in table.itertuples():
-            lines.append(f"| {md_cell(r.experiment)} | {md_cell(r.claim)} | **{r.verdict}** | {md_cell(r.evidence)} |")
-        lines.append("")
+    if claims.exists():
+        lines += [_demote(claims.read_text().strip()), ""]
     lines += _methods_section(run_dir, parts)
     for p in parts:
         summary = run_dir / p / "summary.md"
         if not summary.exists():
             continue
-        lines += [f"## {meta.get('titles', {}).get(p, p)}", "", f"Outputs: `{p}/`", ""]
-        lines += [_demote(summary.read_text().strip(), 2), ""]
+        lines += [f"## {md_text(meta.get('titles', {}).get(p, p))}", "", f"Outputs: `{p}/`", ""]
+        text = summary.read_text().strip()
+        lines += [_demote(_without_claims(text) if claims.exists() else text, 2), ""]
         for fig in sorted((run_dir / p).glob("*.png")):
-            lines += [f"![{fig.stem}]({p}/{fig.name})", ""]
+            lines += [_image(fig.stem, f"{p}/{fig.name}"), ""]
     md = "\n".join(lines) + "\n"
     atomic_write_text(run_dir / "REPORT.md", md)
-    atomic_write_text(run_dir / "REPORT.html", to_html(md))
+    atomic_write_text(run_dir / "REPORT.html", to_html(md, run_dir, title="Reproduction report"))
     return run_dir / "REPORT.md"
+
+
+CLAIMS_HEADING = re.compile(r"^(#+) The paper's\b.*\bclaims?\b", flags=re.M)
+CLAIMS_ONCE = "The paper's claims this part checked are listed once, with their evidence, under *Claims of the paper, checked*."
+
+
+def _without_claims(summary: str) -> str:
+    """A part's summary without its section of the paper's claims (from its heading to the next heading of the
+    same level or above): the report lists every claim once, in its own section."""
+    m = CLAIMS_HEADING.search(summary)
+    if m is None:
+        return summary
+    level = len(m.group(1))
+    end = re.compile(rf"^#{{1,{level}}} ", flags=re.M).search(summary, m.end())
+    return summary[:m.start()] + CLAIMS_ONCE + "\n\n" + (summary[end.start():] if end else "")
+
+
+def _image(alt: str, path: str) -> str:
+    """A markdown image of a file in the run folder (its path relative to the report, percent-encoded)."""
+    return f"![{md_text(alt)}]({quote(path)})"
 
 
 # The parts the importance methods' section gathers: the leaderboard on known truths, then the real tables
@@ -68,7 +89,7 @@ def _methods_section(run_dir: Path, parts: list[str]) -> list[str]:
     """The leaderboard (means with 95 % intervals, paired tests, verdicts), the agreement matrix between methods on
     the real tables and the rows until each method's top-3 is stable — from the parts that ran."""
     board = run_dir / LEADERBOARD / "leaderboard.md"
-    agree = run_dir / AGREEMENT / "method_agreement.csv"
+    agree = run_dir / AGREEMENT / "method_agreement.md"
     stable = run_dir / STABILITY / "stable_sizes.csv"
     found = [f for f, p in ((board, LEADERBOARD), (agree, AGREEMENT), (stable, STABILITY)) if p in parts and f.exists()]
     if not found:
@@ -77,13 +98,13 @@ def _methods_section(run_dir: Path, parts: list[str]) -> list[str]:
     if board in found:
         lines += [f"### The leaderboard on synthetic tables with a known truth (`{LEADERBOARD}/`)", "",
                   _demote(board.read_text().strip(), 2), ""]
-        lines += [f"![{f}]({LEADERBOARD}/{f}.png)" for f in ("leaderboard", "leaderboard_by_size")
+        lines += [_image(f, f"{LEADERBOARD}/{f}.png") for f in ("leaderboard", "leaderboard_by_size")
                   if (run_dir / LEADERBOARD / f"{f}.png").exists()] + [""]
     if agree in found:
-        section = method_agreement_section(read_table(agree))
-        lines += [f"### {section[0].lstrip('# ').strip()} (`{AGREEMENT}/`)", "", *section[1:]]
+        head, _, body = agree.read_text().strip().partition("\n")
+        lines += [f"### {head.lstrip('# ').strip()} (`{AGREEMENT}/`)", "", body.strip(), ""]
         if (run_dir / AGREEMENT / "method_agreement.png").exists():
-            lines += [f"![method_agreement]({AGREEMENT}/method_agreement.png)", ""]
+            lines += [_image("method_agreement", f"{AGREEMENT}/method_agreement.png"), ""]
     if stable in found:
         frame = read_table(stable)
         need = requirement(float(frame["stable_fraction"].iloc[0]), int(frame["n_seeds"].max()))
@@ -125,56 +146,34 @@ def _provenance(env: dict, meta: dict) -> list[str]:
     return out
 
 
-def _inline(text: str) -> str:
-    text = html_text(text)
-    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}"
+         "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 6px}"
+         "th{background:#f3f3f3}img{max-width:100%}code{background:#f6f6f6}")
 
 
-def _cells(row: str) -> list[str]:
-    """A markdown table row's cells: split on the pipes ``md_cell`` did not escape, then unescape."""
-    inner = row.strip()[1:-1] if row.strip().endswith("|") else row.strip()[1:]
-    return [re.sub(r"\\(.)", r"\1", c).strip() for c in re.split(r"(?<!\\)\|", inner)]
+def to_html(md: str, folder: Path | None = None, title: str = "Report") -> str:
+    """A whole HTML page of ``md``: CommonMark with tables (markdown-it-py), raw HTML off, so markup in the text
+    is shown as text; an image whose path names a file in ``folder`` is inlined as a data URI (the page stands
+    alone), any other image keeps its path."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = parser.parse(md)
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "image" and folder is not None:
+                child.attrSet("src", _data_uri(Path(folder), child.attrGet("src")))
+    body = parser.renderer.render(tokens, parser.options, {})
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html_text(title)}</title>"
+            f"<style>{STYLE}</style></head><body>\n{body}</body></html>\n")
 
 
-def to_html(md: str) -> str:
-    """A small converter for the markdown this report writes (headings, tables, lists, images by relative path)."""
-    body, table, in_list = [], [], False
-
-    def flush_table():
-        if not table:
-            return
-        rows = [_cells(r) for r in table if not re.match(r"^\|[-| :]+\|$", r.strip())]
-        head, *rest = rows
-        body.append("<table><thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr></thead><tbody>"
-                    + "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in rest) + "</tbody></table>")
-        table.clear()
-
-    for line in md.splitlines():
-        if line.startswith("|"):
-            table.append(line)
-            continue
-        flush_table()
-        if in_list and not line.startswith("- "):
-            body.append("</ul>")
-            in_list = False
-        if m := re.match(r"^(#{1,6}) (.*)", line):
-            n = len(m.group(1))
-            body.append(f"<h{n}>{_inline(m.group(2))}</h{n}>")
-        elif m := re.match(r"^!\[(.*?)\]\((.*?)\)", line):
-            src, alt = html_text(m.group(2)), html_text(m.group(1))
-            body.append(f'<figure><img src="{src}" alt="{alt}"><figcaption>{alt}</figcaption></figure>')
-        elif line.startswith("- "):
-            if not in_list:
-                body.append("<ul>")
-                in_list = True
-            body.append(f"<li>{_inline(line[2:])}</li>")
-        elif line.strip():
-            body.append(f"<p>{_inline(line)}</p>")
-    flush_table()
-    if in_list:
-        body.append("</ul>")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}"
-             "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 6px}"
-             "th{background:#f3f3f3}img{max-width:100%}figure{margin:1em 0}code{background:#f6f6f6}")
-    return f"<!doctype html><html><head><meta charset='utf-8'><title>Reproduction report</title><style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+def _data_uri(folder: Path, src: str | None) -> str:
+    """``src`` as a data URI of the file it names below ``folder``; as it was where it names none."""
+    if not src or ":" in src.split("/")[0]:
+        return src or ""
+    path = (folder / unquote(src)).resolve()
+    if not path.is_file() or not path.is_relative_to(folder.resolve()):
+        return src
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

@@ -8,9 +8,9 @@ import pandas as pd
 
 from harness.analysis.stability import FULL, REFERENCES, SAME, TOP_K, seeds_needed, size_text
 from harness.render.drawing import drawn
-from harness.render.figures import curves, plt, save, suptitle, wrap
+from harness.render.figures import axes_legend, curves, legend, plt, save, subplots, suptitle, wrap
 from harness.render.markdown import table
-from harness.text import pm
+from harness.text import md_text, num, pm
 
 HEAD = "# Explanation stability: from how many rows can each surrogate's explanation be trusted?\n"
 NOTHING = HEAD + "\nNo explanation was recorded (every fit failed).\n"
@@ -29,8 +29,8 @@ def agreement_curves(summary: pd.DataFrame, fraction: float, path: Path, title: 
     No ± std bands: five surrogates' bands hide each other (the spread is in the summary tables).
     """
     methods = list(dict.fromkeys(summary["order_method"]))
-    fig, axes = plt.subplots(len(AGREEMENT_PANELS), len(methods), figsize=(4.4 * len(methods), 3.2 * len(AGREEMENT_PANELS)),
-                             squeeze=False, sharey="row")
+    fig, axes = subplots(len(AGREEMENT_PANELS), len(methods), figsize=(4.4 * len(methods), 3.2 * len(AGREEMENT_PANELS) + 0.4),
+                         squeeze=False, sharey="row")
     for i, (metric, label) in enumerate(AGREEMENT_PANELS):
         for j, m in enumerate(methods):
             ax = axes[i][j]
@@ -40,9 +40,8 @@ def agreement_curves(summary: pd.DataFrame, fraction: float, path: Path, title: 
                 ax.axhline(fraction, color="grey", ls="--", lw=1)
             if i == 0:
                 ax.set_title(f"sampling: {m}")
-    axes[0][0].legend(fontsize=8)
+    axes_legend(fig, axes[0][0])
     suptitle(fig, title)
-    fig.tight_layout()
     return save(fig, path)
 
 
@@ -56,7 +55,7 @@ def stable_bars(stable: pd.DataFrame, path: Path, title: str) -> Path:
     surrogates = list(dict.fromkeys(own["surrogate"]))
     methods = list(dict.fromkeys(own["order_method"]))
     width = 0.8 / max(len(methods), 1)
-    fig, ax = plt.subplots(figsize=(1.5 + 1.3 * len(surrogates), 4.2))
+    fig, ax = subplots(figsize=(max(1.5 + 1.3 * len(surrogates), 4.0), 4.6))
     handles = []
     for j, m in enumerate(methods):
         g = own[own["order_method"] == m].set_index("surrogate").reindex(surrogates)
@@ -79,10 +78,9 @@ def stable_bars(stable: pd.DataFrame, path: Path, title: str) -> Path:
         ax.axhline(full.max(), color="grey", lw=0.8, ls=":")
     ax.set_xticks(range(len(surrogates)), surrogates)
     ax.set_ylabel("training rows")
-    ax.legend(handles=handles, title="sampling", fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    legend(fig, handles, [h.get_label() for h in handles], title="sampling", title_fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(wrap(title, fig.get_figwidth(), 10), fontsize=10)
-    fig.tight_layout()  # the legend below the axes included
     return save(fig, path)
 
 
@@ -101,22 +99,24 @@ def figures(summary: pd.DataFrame, stable: pd.DataFrame, fraction: float, need: 
 
 
 def document(summary: pd.DataFrame, stable: pd.DataFrame, spread: pd.DataFrame, reference: str, fraction: float,
-             need: str, claims: str) -> str:
-    """summary.md: per dataset a plain reading and the tables, then the claims' markdown and how it is measured."""
+             need: str, claims: str, earliest: pd.DataFrame) -> str:
+    """summary.md: per dataset a plain reading and the tables, then the claims' markdown (none: "", a run on other
+    tables than the paper's) and how it is measured. ``earliest``: ``analysis.stability.earliest_stable``."""
     parts = [HEAD]
     if summary["dataset"].nunique() > 1:
         parts += [f"## Rows until each method's top-{TOP_K} is stable, per table (against its own full-data fit, ≥ {need})\n",
                   per_method_markdown(stable), ""]
     for ds in dict.fromkeys(summary["dataset"]):
         part, st = summary[summary["dataset"] == ds], stable[stable["dataset"] == ds]
-        parts += [f"## {ds}\n", "### Reading\n", _reading(st, part, reference, need), "",
+        parts += [f"## {md_text(ds)}\n", "### Reading\n", _reading(st, part, reference, need, earliest[earliest["dataset"] == ds]), "",
                   f"### Rows until the ranking is stable (top-{TOP_K} set = the full-data top-{TOP_K} in ≥ {need}, "
                   f"at that size and every larger one below 100 %)\n", _stable_markdown(st), "",
                   "### Agreement with the full-data explanations, per size (mean ± std over seeds)\n",
                   _agreement_markdown(part), "",
-                  f"### The reference {reference}'s single-feature importances by size (random order; mean [min–max] over seeds)\n",
+                  f"### The reference {md_text(reference)}'s single-feature importances by size (random order; mean [min–max] over seeds)\n",
                   _spread_markdown(spread[spread["dataset"] == ds] if len(spread) else spread), ""]
-    parts += ["#" + claims, _method_note(reference, fraction, need)]
+    parts += ["#" + claims] if claims else []
+    parts += [_method_note(reference, fraction, need)]
     return "\n".join(parts)
 
 
@@ -156,7 +156,7 @@ def _stable_markdown(stable: pd.DataFrame) -> str:
 
 
 AGREEMENT_ROWS = (("τ vs own full", "full_kendall", 2, True), (f"top-{TOP_K} share", f"full_{SAME}", 1, False),
-                  ("τ vs EBM full", "ebm_kendall", 2, True))  # label, column, digits, with its std
+                  ("τ vs EBM full", "ebm_kendall", 2, True))  # label, column, significant digits, with its std
 
 
 def _agreement_markdown(summary: pd.DataFrame) -> str:
@@ -167,10 +167,10 @@ def _agreement_markdown(summary: pd.DataFrame) -> str:
         rows = []
         for m, mg in g.groupby("order_method", sort=False):
             mg = mg.set_index("size_pct")
-            for label, col, digits, spread in AGREEMENT_ROWS:
-                rows.append([m, label, *[pm(mg.at[s, f"{col}_mean"], mg.at[s, f"{col}_std"] if spread else np.nan, digits)
+            for label, col, sig, spread in AGREEMENT_ROWS:
+                rows.append([m, label, *[pm(mg.at[s, f"{col}_mean"], mg.at[s, f"{col}_std"] if spread else np.nan, sig)
                                          if s in mg.index else "–" for s in sizes]])
-        lines += [f"**{sur}** — Kendall τ of the single-feature importances; top-{TOP_K} share = share of seeds whose "
+        lines += [f"**{md_text(sur)}** — Kendall τ of the single-feature importances; top-{TOP_K} share = share of seeds whose "
                   f"top-{TOP_K} set is the full-data one\n",
                   table(["order", "measure", *[f"{s:g} % ({n[s]})" for s in sizes]], rows), ""]
     return "\n".join(lines)
@@ -183,14 +183,14 @@ def _spread_markdown(spread: pd.DataFrame) -> str:
     rows = []
     for term, g in spread.sort_values(["size_pct", "importance_mean"], ascending=[False, False]).groupby("term", sort=False):
         g = g.set_index("size_pct")
-        rows.append([term, *[f"{g.at[s, 'importance_mean']:.2f} [{g.at[s, 'importance_min']:.2f}–{g.at[s, 'importance_max']:.2f}]"
+        rows.append([term, *[f"{num(g.at[s, 'importance_mean'])} [{num(g.at[s, 'importance_min'])}–{num(g.at[s, 'importance_max'])}]"
                              if s in g.index else "–" for s in sizes]])
     return (table(["feature", *[f"{s:g} %" for s in sizes]], rows)
             + "\n\nImportance = mean |centred term| over the fitting rows, in target units; all terms and their rank "
             "ranges are in importance_spread.csv.")
 
 
-def _reading(stable: pd.DataFrame, summary: pd.DataFrame, reference: str, need: str) -> str:
+def _reading(stable: pd.DataFrame, summary: pd.DataFrame, reference: str, need: str, per: pd.DataFrame) -> str:
     """Plain language: from how many rows each surrogate's explanation can be trusted, and under which sampling."""
     own = stable[stable["reference"] == "full"]
     mse = summary.set_index(["surrogate", "order_method", "size_pct"])["mse_mean"]
@@ -201,18 +201,16 @@ def _reading(stable: pd.DataFrame, summary: pd.DataFrame, reference: str, need: 
                  for m, r in zip(held["order_method"], held.itertuples())]
         never = list(g.loc[g["stable_pct"].isna(), "order_method"])
         if never:
-            parts.append(f"never below the full split under {' / '.join(never)}")
-        lines.append(f"- **{s}**: its top-{TOP_K} hyperparameters can be trusted — {'; '.join(parts)}.")
-    best = own.dropna(subset=["stable_rows"])
-    if len(best):
-        per = best.loc[best.groupby("order_method", sort=False)["stable_rows"].idxmin()]
+            parts.append(f"never below the full split under {' / '.join(map(md_text, never))}")
+        lines.append(f"- **{md_text(s)}**: its top-{TOP_K} hyperparameters can be trusted — {'; '.join(parts)}.")
+    if len(per):
         lines.append("- Earliest stable per sampling method: "
-                     + "; ".join(f"{m}: {s} ({size_text(p, n)})" for m, s, p, n in
+                     + "; ".join(f"{md_text(m)}: {md_text(s)} ({size_text(p, n)})" for m, s, p, n in
                                  zip(per["order_method"], per["surrogate"], per["stable_pct"], per["stable_rows"])) + ".")
     vs_ebm = stable[(stable["reference"] == "ebm") & (stable["surrogate"] != reference)]
     if len(vs_ebm):
-        lines.append(f"- Naming {reference}'s full-data top-{TOP_K} (the paper's model on all rows): " + "; ".join(
-            f"{s} " + ", ".join(f"{m} {size_text(p, n)}" for m, p, n in zip(g["order_method"], g["stable_pct"], g["stable_rows"]))
+        lines.append(f"- Naming {md_text(reference)}'s full-data top-{TOP_K} (the reference model on all rows): " + "; ".join(
+            f"{md_text(s)} " + ", ".join(f"{md_text(m)} {size_text(p, n)}" for m, p, n in zip(g["order_method"], g["stable_pct"], g["stable_rows"]))
             for s, g in vs_ebm.groupby("surrogate", sort=False)) + ".")
     return "\n".join([f"\"Trusted\" means: fitted on that many rows, the surrogate names the same top-{TOP_K} hyperparameters "
                       f"as when fitted on the whole training split in ≥ {need}, and keeps doing so with more rows.\n", *lines])
@@ -220,7 +218,7 @@ def _reading(stable: pd.DataFrame, summary: pd.DataFrame, reference: str, need: 
 
 def _mse_text(mse: pd.Series, s: str, m: str, pct) -> str:
     here, full = mse.get((s, m, pct), np.nan), mse.get((s, m, FULL), np.nan)
-    return f" (test MSE {here:.2f} there, {full:.2f} on all rows)" if pd.notna(here) and pd.notna(full) else ""
+    return f" (test MSE {num(here)} there, {num(full)} on all rows)" if pd.notna(here) and pd.notna(full) else ""
 
 
 def _method_note(reference: str, fraction: float, need: str) -> str:

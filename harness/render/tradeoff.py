@@ -6,6 +6,7 @@ Every number comes ready-made from ``harness.analysis.tradeoff``; each objective
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,9 @@ import pandas as pd
 
 from harness.analysis.tradeoff import AXES, FRONT_KEYS
 from harness.render.drawing import drawn
-from harness.render.figures import plt, save, suptitle
+from harness.render.figures import legend, save, subplots, suptitle
 from harness.render.markdown import table
+from harness.text import md_text, num
 
 TITLE = "# Trade-offs between objectives: Pareto fronts, hypervolume, and which hyperparameters drive and trade them\n"
 TOP = 3  # hyperparameters named per objective and per front
@@ -22,13 +24,17 @@ ALONG = 0.5  # |Spearman ρ| from which a hyperparameter is said to change along
 
 
 def amount(value, unit: str = "") -> str:
-    """A value in its unit, about three significant digits, large counts in k / M / G: 24.1 BLEU, 352 s, 61.2M params."""
+    """A value in its unit, three significant digits (``num``), large counts in k / M / G: 24.1 BLEU, 352 s, 61.2M params."""
     if pd.isna(value):
         return "–"
     v = float(value)
     scale, suffix = next(((s, p) for s, p in ((1e9, "G"), (1e6, "M"), (1e4, "k")) if abs(v) >= s), (1.0, ""))
-    x = v / (1e3 if suffix == "k" else scale)
-    return f"{x:.3g}{suffix} {unit}".strip() if abs(x) < 100 else f"{x:.0f}{suffix} {unit}".strip()
+    return f"{num(v / (1e3 if suffix == 'k' else scale))}{suffix} {unit}".strip()
+
+
+def tick(value) -> str:
+    """An axis' tick label: ``amount`` without the trailing zeros a table keeps (14, not 14.0; 1.2M)."""
+    return re.sub(r"(\.\d*?)0+(?=[kMG]?$)", r"\1", amount(value)).replace(".k", "k").replace(".M", "M").replace(".G", "G").rstrip(".")
 
 
 def _objective_info(objectives: pd.DataFrame) -> dict[tuple[str, str], dict]:
@@ -61,8 +67,8 @@ def fronts_section(front: pd.DataFrame, objectives: pd.DataFrame) -> list[str]:
     for r in front.to_dict("records"):
         a, b = info[r["dataset"], r["objective"]], info[r["dataset"], r["versus"]]
         ua, ub = a["unit"], b["unit"]
-        rows.append([r["dataset"], f"{a['label']} vs {b['label']}", r["n_rows"], r["n_front"], f"{r['hypervolume']:.3f}",
-                     f"{r['fill']:.2f}" if pd.notna(r["fill"]) else "–",
+        rows.append([r["dataset"], f"{a['label']} vs {b['label']}", r["n_rows"], r["n_front"], num(r["hypervolume"]),
+                     num(r["fill"]),
                      f"{amount(r['best_objective'], ua)} at {amount(r['best_objective_versus'], ub)}",
                      f"{amount(r['best_versus'], ub)} at {amount(r['best_versus_objective'], ua)}",
                      f"{amount(r['knee_objective'], ua)} at {amount(r['knee_versus'], ub)} (row {r['knee_row'] + 1})"])
@@ -77,19 +83,17 @@ def fronts_section(front: pd.DataFrame, objectives: pd.DataFrame) -> list[str]:
     return ["## Pareto fronts\n", text + "\n\n" + note, ""]
 
 
-def fit_section(rows: pd.DataFrame, reference: str) -> list[str]:
-    """In-sample R² per fitted target and surrogate (mean over tables and seeds)."""
-    ok = rows[rows["status"] == "ok"]
-    ok = ok.assign(versus=ok["versus"].astype(object).fillna(""))
-    ok = ok.assign(target=np.where(ok["axis"] == "objective", ok["objective"], ok["axis"] + ": " + ok["objective"] + " vs " + ok["versus"]))
-    r2 = ok.groupby(["target", "surrogate"], sort=False)["r2"].mean().unstack("surrogate")
-    body = [[t, *[f"{v:.3f}" for v in r]] for t, r in r2.iterrows()]
-    return [f"## In-sample fit (R², mean over tables and seeds; {reference} is the reference)\n",
+def fit_section(r2: pd.DataFrame, reference: str) -> list[str]:
+    """In-sample R² per fitted target and surrogate (``analysis.tradeoff.fit_r2``: mean over tables and seeds)."""
+    body = [[t, *[num(v) for v in r]] for t, r in r2.iterrows()]
+    return [f"## In-sample fit (R², mean over tables and seeds; {md_text(reference)} is the reference)\n",
             table(["fitted target", *r2.columns], body), ""]
 
 
-def drivers_section(drive: pd.DataFrame, objectives: pd.DataFrame, reference: str, labels: dict) -> list[str]:
-    """Per table, each objective's top hyperparameters by the reference's main-term importance (share of the total)."""
+def drivers_section(drive: pd.DataFrame, objectives: pd.DataFrame, reference: str, labels: dict,
+                    same: pd.Series) -> list[str]:
+    """Per table, each objective's top hyperparameters by the reference's main-term importance (share of the total),
+    and how often another surrogate's top driver is the reference's (``same``: ``analysis.tradeoff.same_top_driver``)."""
     info = _objective_info(objectives)
     ref = drive[drive["surrogate"] == reference]
     names = list(dict.fromkeys(objectives.sort_values("position", kind="stable")["objective"]))
@@ -102,15 +106,12 @@ def drivers_section(drive: pd.DataFrame, objectives: pd.DataFrame, reference: st
             cells.append(" > ".join(f"{labels.get(d, {}).get(f, f)} {amount(i, unit)} ({s:.0%})"
                                     for f, i, s in zip(top["feature"], top["importance"], top["share"])) or "–")
         rows.append([d, *cells])
-    head = f"## What drives each objective ({reference}: mean |centred term| in the objective's unit, share of the total)\n"
+    head = f"## What drives each objective ({md_text(reference)}: mean |centred term| in the objective's unit, share of the total)\n"
     named = {o: _name(next(v for (_, n), v in info.items() if n == o)) for o in names}
     parts = [head, table(["table", *[named[o] for o in names]], rows), ""]
-    top = drive[drive["rank"] == 1].pivot_table(index=["dataset", "objective"], columns="surrogate", values="feature",
-                                                 aggfunc="first", sort=False)
-    if top.shape[1] > 1:
-        same = {s: f"{(top[s] == top[reference]).mean():.0%}" for s in top.columns if s != reference}
-        parts += ["Top driver the same as " + reference + "'s (share of table × objective): "
-                  + ", ".join(f"{s} {v}" for s, v in same.items()), ""]
+    if len(same):
+        parts += ["Top driver the same as " + md_text(reference) + "'s (share of table × objective): "
+                  + ", ".join(f"{md_text(s)} {v:.0%}" for s, v in same.items()), ""]
     return parts
 
 
@@ -121,13 +122,13 @@ def trades_section(trade: pd.DataFrame, along: pd.DataFrame, reference: str, lab
     for (d, a, b), g in ref.groupby(FRONT_KEYS, sort=False):
         name = labels.get(d, {})
         g = g.sort_values("net", ascending=False)
-        moves = " > ".join(f"{name.get(f, f)} {n:+.2f}" for f, n in zip(g["feature"], g["net"]) if n > 0)
-        gains = " > ".join(f"{name.get(f, f)} {n:+.2f}" for f, n in zip(g["feature"][::-1], g["net"][::-1]) if n < 0)
+        moves = " > ".join(f"{name.get(f, f)} {num(n, sign=True)}" for f, n in zip(g["feature"], g["net"]) if n > 0)
+        gains = " > ".join(f"{name.get(f, f)} {num(n, sign=True)}" for f, n in zip(g["feature"][::-1], g["net"][::-1]) if n < 0)
         seen = along[(along["dataset"] == d) & (along["objective"] == a) & (along["versus"] == b)]
         seen = seen[seen["rho"].abs() >= ALONG].sort_values("rho", key=abs, ascending=False)
         rows.append([d, f"{a} vs {b}", moves or "–", gains or "–",
-                     ", ".join(f"{name.get(f, f)} {r:+.2f}" for f, r in zip(seen["feature"], seen["rho"])) or "–"])
-    head = f"## Which hyperparameters move a configuration along the front ({reference})\n"
+                     ", ".join(f"{name.get(f, f)} {num(r, 2, sign=True)}" for f, r in zip(seen["feature"], seen["rho"])) or "–"])
+    head = f"## Which hyperparameters move a configuration along the front ({md_text(reference)})\n"
     text = table(["table", "front", "trade (net > 0, most first)", "improve both (net < 0, most first)",
                   f"change along the observed front (Spearman ρ, |ρ| ≥ {ALONG})"], rows)
     note = ("net = importance on the trade axis (u − v)/2 minus importance on the gain axis (u + v)/2, u and v the two "
@@ -139,16 +140,16 @@ def trades_section(trade: pd.DataFrame, along: pd.DataFrame, reference: str, lab
 
 
 @drawn
-def figure(dataset: str, values: pd.DataFrame, objectives: pd.DataFrame, members: pd.DataFrame, drive: pd.DataFrame,
+def figure(dataset: str, wide: pd.DataFrame, objectives: pd.DataFrame, members: pd.DataFrame, drive: pd.DataFrame,
            trade: pd.DataFrame, reference: str, labels: dict, out: Path) -> Path:
-    """Top: each front over all rows, knee starred; bottom: importance shares per objective, trade and gain per front."""
+    """Top: each front over all rows (``wide``: ``analysis.tradeoff.objective_values``), knee starred; bottom:
+    importance shares per objective, trade and gain per front."""
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
     info = _objective_info(objectives)
     fronts = members[members["dataset"] == dataset].groupby(["objective", "versus"], sort=False)
     ncol = max(len(fronts), 2)
-    fig, axes = plt.subplots(2, ncol, figsize=(5.2 * ncol, 9), squeeze=False)
-    wide = values[values["dataset"] == dataset].pivot_table(index="row", columns="objective", values="value")
+    fig, axes = subplots(2, ncol, figsize=(5.2 * ncol, 9.6), squeeze=False)
     for ax, ((a, b), m) in zip(axes[0], fronts):
         ax.scatter(wide[b], wide[a], s=9, color="tab:grey", alpha=0.5, label="configurations")
         m = m.sort_values("value_versus")  # the staircase bounding what the front dominates
@@ -160,12 +161,11 @@ def figure(dataset: str, values: pd.DataFrame, objectives: pd.DataFrame, members
         if (finite > 0).all() and finite.max() / finite.min() >= 10:
             ax.set_xscale("log")
         for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(FuncFormatter(lambda v, _: amount(v)))
+            axis.set_major_formatter(FuncFormatter(lambda v, _: tick(v)))
             axis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(f"{_name(info[dataset, b])}, {_better(info[dataset, b]['maximize'])} is better")
         ax.set_ylabel(f"{_name(info[dataset, a])}, {_better(info[dataset, a]['maximize'])} is better")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
     _bars(axes[1][0], drive[(drive["dataset"] == dataset) & (drive["surrogate"] == reference)], "objective", "share",
           labels, "share of the objective's main-term importance")
     sub = trade[(trade["dataset"] == dataset) & (trade["surrogate"] == reference)]
@@ -174,8 +174,9 @@ def figure(dataset: str, values: pd.DataFrame, objectives: pd.DataFrame, members
     _bars(axes[1][1], long, "group", "sd", labels, "main-term importance on the axis (standard deviations)")
     for ax in list(axes[0][len(fronts):]) + list(axes[1][2:]):
         ax.set_axis_off()
+    handles, names = axes[0][0].get_legend_handles_labels()
+    legend(fig, handles, names)
     suptitle(fig, f"{dataset}: Pareto fronts, what drives each objective and what trades ({reference})")
-    fig.tight_layout()
     return save(fig, out / f"tradeoff_{dataset}.png")
 
 
@@ -191,4 +192,4 @@ def _bars(ax, frame: pd.DataFrame, group: str, value: str, labels: dict, xlabel:
     ax.invert_yaxis()
     ax.set_xlabel(xlabel, fontsize=9)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(groups), 2), frameon=False)

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from harness.render.drawing import drawn
-from harness.render.figures import plt, save, suptitle
+from harness.render.figures import has_spread, plt, save, subplots, suptitle
 from harness.render.markdown import table
-from harness.text import pm
+from harness.text import md_text, num, pm
 
 TRAINED_ON = "trained on"
 TESTED_ON = "tested on"
@@ -26,13 +26,13 @@ LABELLED = 50  # up to this many tasks every one is named on the axes; beyond, e
 
 
 def heatmap(ax, mean: pd.DataFrame, std: pd.DataFrame | None, title: str, cmap: str = "viridis",
-            log: bool = False, digits: int = 2, vmin=None, vmax=None) -> None:
+            log: bool = False, sig: int = 2, vmin=None, vmax=None) -> None:
     """Columns = trained on (x), rows = tested on (y), as in the paper's Fig. 7; the in-domain diagonal is boxed.
 
     Legible up to about 50 tasks: numbers are written into the cells only up to ``ANNOTATED`` tasks, names
     shrink with the count and are thinned beyond ``LABELLED``.
     """
-    from matplotlib import colors, ticker  # pyplot, and so matplotlib, is loaded: ax was drawn by it
+    from matplotlib import colors  # pyplot, and so matplotlib, is loaded: ax was drawn by it
 
     values = mean.to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
@@ -42,10 +42,7 @@ def heatmap(ax, mean: pd.DataFrame, std: pd.DataFrame | None, title: str, cmap: 
         norm = colors.Normalize(vmin=finite.min() if vmin is None and finite.size else vmin,
                                 vmax=finite.max() if vmax is None and finite.size else vmax)
     im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="equal")
-    bar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    if isinstance(norm, colors.LogNorm):  # plain-text labels: mathtext is off (render.figures.pyplot), 10^k would show as $...$
-        bar.ax.yaxis.set_major_formatter(ticker.LogFormatter())
-        bar.ax.yaxis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)  # a log colour bar is labelled as every log axis (figures.finish)
     n = max(mean.shape)
     size = 8 if n <= ANNOTATED else 6 if n <= 30 else 5
     step = -(-n // LABELLED)
@@ -65,7 +62,7 @@ def heatmap(ax, mean: pd.DataFrame, std: pd.DataFrame | None, title: str, cmap: 
             if n > ANNOTATED or not np.isfinite(v):
                 continue
             # the std stacked under the mean: a cell is too narrow for both on one line
-            text = pm(v, np.nan if std is None else std.at[test, train], digits).replace(" ± ", "\n±")
+            text = pm(v, np.nan if std is None else std.at[test, train], sig).replace(" ± ", "\n± ")
             r, g, b, _ = cm(norm(v))
             ax.text(j, i, text, ha="center", va="center", fontsize=6.5,
                     color="black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white")
@@ -80,11 +77,10 @@ def panel_inches(n: int) -> float:
 def heatmaps(panels: list[dict], path: Path, title: str) -> Path:
     """One figure of side-by-side heatmaps; each panel is the keyword arguments of :func:`heatmap`."""
     side = panel_inches(max(max(p["mean"].shape) for p in panels))
-    fig, axes = plt.subplots(1, len(panels), figsize=((side + 0.3) * len(panels), side), squeeze=False)
+    fig, axes = subplots(1, len(panels), figsize=((side + 0.3) * len(panels), side), squeeze=False)
     for ax, panel in zip(axes[0], panels):
         heatmap(ax, **panel)
     suptitle(fig, title)
-    fig.tight_layout()
     return save(fig, path)
 
 
@@ -95,7 +91,7 @@ POINTS_NAMED = 60  # cells named beside their points in the scatter (seven or ei
 def similarity_scatter(table: pd.DataFrame, predictors: dict[str, str], target: str, target_label: str,
                        path: Path, title: str, stats: dict[str, str]) -> Path:
     """One point per off-diagonal (train, test) cell: a similarity of the two tasks against transfer quality."""
-    fig, axes = plt.subplots(1, len(predictors), figsize=(4.6 * len(predictors), 4.0), squeeze=False)
+    fig, axes = subplots(1, len(predictors), figsize=(4.6 * len(predictors), 4.0), squeeze=False)
     for ax, (col, label) in zip(axes[0], predictors.items()):
         ax.scatter(table[col], table[target], s=18)
         named = table if len(table) <= POINTS_NAMED else table.iloc[:0]
@@ -108,7 +104,6 @@ def similarity_scatter(table: pd.DataFrame, predictors: dict[str, str], target: 
         ax.set_title(stats.get(col, ""), fontsize=9)
         ax.grid(alpha=0.3)
     suptitle(fig, title)
-    fig.tight_layout()
     return save(fig, path)
 
 
@@ -125,7 +120,8 @@ def surrogate_heatmaps(mats: dict, path: Path, surrogate: str) -> Path:
                  vmin=0, vmax=1),
         ],
         path,
-        f"{surrogate}: trained on one task, tested on another (mean ± std over seeds)",
+        f"{surrogate}: trained on one task, tested on another"
+        + (" (mean ± std over seeds)" if has_spread(mats["mse"][1].to_numpy().ravel()) else " (one seed)"),
     )
 
 
@@ -147,7 +143,7 @@ PREDICTOR_LABELS = {
 
 def similarity_figure(sim: pd.DataFrame, corr: pd.DataFrame, path: Path, ebm: str) -> Path:
     """The scatter of each candidate predictor against transfer SRC, its correlations in the panel titles."""
-    stats = {r["predictor"]: f"Spearman {r['spearman']:.2f}, Pearson {r['pearson']:.2f} (n={r['cells']})"
+    stats = {r["predictor"]: f"Spearman {num(r['spearman'], 2)}, Pearson {num(r['pearson'], 2)} (n={r['cells']})"
              for _, r in corr.iterrows() if pd.notna(r["spearman"])}
     labels = {p: PREDICTOR_LABELS[p] for p in corr["predictor"]}
     return similarity_scatter(sim, labels, "src_mean", "transfer SRC (mean over seeds)", path,
@@ -157,25 +153,26 @@ def similarity_figure(sim: pd.DataFrame, corr: pd.DataFrame, path: Path, ebm: st
 # --- markdown ------------------------------------------------------------------------------------------
 
 
-def header(order, how: str, seeds, surrogates, feeds) -> list[str]:
-    """The summary's opening: what ran, and in which order the tasks are listed (``how``)."""
+def header(order, how: str, seeds, surrogates, feeds, cite: str = "") -> list[str]:
+    """The summary's opening: what ran, and in which order the tasks are listed (``how``); ``cite`` names the
+    paper's section and figure on its own data."""
     return [
-        "# Transfer (paper §5.4, Figure 7)\n",
-        f"{len(order)} tasks ({how}): {', '.join(order)}; seeds {', '.join(map(str, seeds))}; "
-        f"surrogates {', '.join(surrogates)}; feed {', '.join(feeds)}. Each model is fitted once on a task's "
+        f"# Transfer{cite}\n",
+        f"{len(order)} tasks ({how}): {', '.join(map(md_text, order))}; seeds {', '.join(map(str, seeds))}; "
+        f"surrogates {', '.join(map(md_text, surrogates))}; feed {', '.join(feeds)}. Each model is fitted once on a task's "
         "training split and scored on every task's test split (the same seeded 80/20 splits as the other "
         "experiments); numbers are mean ± sample std over seeds. Matrices: rows = tested on, columns = "
-        "trained on (the paper's Fig. 7 has trained-on on the x-axis); the diagonal is in-domain.\n",
+        "trained on (trained-on on the x-axis, as in the heatmaps); the diagonal is in-domain.\n",
     ]
 
 
-def matrix_md(mean: pd.DataFrame, std: pd.DataFrame | None = None, digits: int = 2) -> list[str]:
+def matrix_md(mean: pd.DataFrame, std: pd.DataFrame | None = None) -> list[str]:
     """A matrix as a markdown table, mean ± std per cell, the in-domain diagonal in bold; above ``ANNOTATED``
     tasks a pointer to its CSV instead (a 50 × 50 table is read in a spreadsheet, not in prose)."""
     if max(mean.shape) > ANNOTATED:
         return [f"({mean.shape[0]} × {mean.shape[1]}: too large to print here; the `transfer_*.csv` matrices hold "
                 "every cell.)\n"]
-    rows = [[test, *(pm(mean.at[test, train], np.nan if std is None else std.at[test, train], digits)
+    rows = [[test, *(pm(mean.at[test, train], np.nan if std is None else std.at[test, train])
                      for train in mean.columns)] for test in mean.index]
     bold = [(i, j + 1) for i, test in enumerate(mean.index) for j, train in enumerate(mean.columns)
             if test == train and pd.notna(mean.at[test, train])]
@@ -183,15 +180,15 @@ def matrix_md(mean: pd.DataFrame, std: pd.DataFrame | None = None, digits: int =
 
 
 def ebm_matrices_md(surrogate: str, mats: dict) -> list[str]:
-    return [f"### {surrogate}: test MSE\n", *matrix_md(*mats["mse"]),
-            f"### {surrogate}: SRC\n", *matrix_md(*mats["src"], digits=3),
-            f"### {surrogate}: MRR\n", *matrix_md(*mats["mrr"], digits=3)]
+    return [f"### {md_text(surrogate)}: test MSE\n", *matrix_md(*mats["mse"]),
+            f"### {md_text(surrogate)}: SRC\n", *matrix_md(*mats["src"]),
+            f"### {md_text(surrogate)}: MRR\n", *matrix_md(*mats["mrr"])]
 
 
 def overview_md(overviews: dict[str, dict], suffix: str) -> list[str]:
     """Every surrogate's in-domain and median cross-task scores (``analysis.transfer.overview``), one row each."""
-    rows = [[sur, f"{o['in_domain_mse']:.2f}", f"{o['cross_mse']:.2f}", f"{o['in_domain_src']:.3f}",
-             f"{o['cross_src']:.3f}", f"{o['cross_mrr']:.3f}"] for sur, o in overviews.items()]
+    rows = [[sur, num(o['in_domain_mse']), num(o['cross_mse']), num(o['in_domain_src']),
+             num(o['cross_src']), num(o['cross_mrr'])] for sur, o in overviews.items()]
     head = ["surrogate", "in-domain MSE", "cross-task MSE (median)", "in-domain SRC", "cross-task SRC (median)",
             "cross-task MRR (median)"]
     return ["### Every surrogate at a glance (in-domain = mean over the diagonal)\n", table(head, rows), "",
@@ -221,14 +218,14 @@ def unseen_md(ood: pd.DataFrame, extrap: pd.DataFrame, feed: str, note: str = FE
 
 def decomposition_md(ebm: str, share: pd.DataFrame, stats: dict) -> list[str]:
     """The shift² share of MSE (``analysis.transfer.shift2_share``)."""
-    return [f"### {ebm}: MSE = shift² + residual variance\n",
+    return [f"### {md_text(ebm)}: MSE = shift² + residual variance\n",
             "shift² = (mean(pred − true))² over the test split, the part of MSE a constant BLEU offset between the "
             "tasks explains; the rest (`resid_var` = MSE − shift²) is what no offset could remove. Share of MSE that "
             "is shift² (seed means):\n",
             *matrix_md(share),
-            f"Across the {stats['cells']} cross-task cells the shift² share has median {stats['median']:.2f} "
-            f"(range {stats['min']:.2f}–{stats['max']:.2f}); on the diagonal its mean is "
-            f"{stats['diagonal_mean']:.3f}. Matrices: `transfer_shift2_{ebm}*.csv`, `transfer_resid_var_{ebm}*.csv`.\n"]
+            f"Across the {stats['cells']} cross-task cells the shift² share has median {num(stats['median'])} "
+            f"(range {num(stats['min'])}–{num(stats['max'])}); on the diagonal its mean is "
+            f"{num(stats['diagonal_mean'])}. Matrices: `transfer_shift2_{ebm}*.csv`, `transfer_resid_var_{ebm}*.csv`.\n"]
 
 
 def diagnostics_md(ebm: str, corr: pd.DataFrame, scatter: str | None,
@@ -239,9 +236,9 @@ def diagnostics_md(ebm: str, corr: pd.DataFrame, scatter: str | None,
     tables at hand); ``scatter`` is the figure's file name, if one was drawn.
     """
     rows = [[PREDICTOR_LABELS[r["predictor"]], r["cells"],
-             *((f"{r['spearman']:.3f}", f"{r['spearman_p']:.3g}", f"{r['pearson']:.3f}", f"{r['pearson_p']:.3g}")
+             *((num(r['spearman']), num(r['spearman_p']), num(r['pearson']), num(r['pearson_p']))
                if pd.notna(r["spearman"]) else ("–",) * 4)] for _, r in corr.iterrows()]
-    md = [f"### {ebm}: when does transfer work?\n",
+    md = [f"### {md_text(ebm)}: when does transfer work?\n",
           "For every cross-task cell (train A, test B): the similarity of the EBM fitted on A and the EBM fitted on "
           f"B with the same seed (`harness.interpretation.agreement`) — Spearman of their {importances}, and the mean "
           "over features of the Pearson correlation of their shapes on the raw values both tasks hold (a feature "
@@ -265,11 +262,11 @@ def pooled_md(pooled: pd.DataFrame, sur: str) -> list[str]:
              r.get("best_source", "–"), pm(r.get("best_mse_mean", np.nan), r.get("best_mse_std", np.nan)),
              pm(r.get("best_src_mean", np.nan), r.get("best_src_std", np.nan), 3),
              pm(r.get("best_mrr_mean", np.nan), r.get("best_mrr_std", np.nan), 3),
-             f"{r['in_domain_mse_mean']:.2f} / {r['in_domain_src_mean']:.3f}", f"{r['pooled_ood_share']:.2f}"]
+             f"{num(r['in_domain_mse_mean'])} / {num(r['in_domain_src_mean'])}", num(r['pooled_ood_share'])]
             for _, r in part.iterrows()]
     head = ["held out", "pooled MSE", "pooled SRC", "pooled MRR", "best single source", "its MSE", "its SRC",
             "its MRR", "in-domain MSE / SRC", "pooled rows unseen"]
-    return [f"### {sur}: leave one task out\n",
+    return [f"### {md_text(sur)}: leave one task out\n",
             "Trained on the union of the other tasks' training splits (no task indicator; the pooled schema is the "
             "union of their domains), tested on the held-out task's test split; beside it the best single source "
             "for that task (lowest mean MSE) and the task's own in-domain model. MSE / SRC / MRR, mean ± std:\n",
@@ -278,8 +275,8 @@ def pooled_md(pooled: pd.DataFrame, sur: str) -> list[str]:
 
 def feed_comparison_md(comparison: pd.DataFrame) -> list[str]:
     """Raw vs scaled features (``analysis.transfer.feed_comparison``)."""
-    rows = [[r["surrogate"], r["feed"], f"{r['mse']:.2f}", f"{r['src']:.3f}", f"{r['differ_mse']:.2f}",
-             f"{r['differ_src']:.3f}"] for _, r in comparison.iterrows()]
+    rows = [[r["surrogate"], r["feed"], num(r['mse']), num(r['src']), num(r['differ_mse']),
+             num(r['differ_src'])] for _, r in comparison.iterrows()]
     return ["## raw vs scaled features\n",
             "Medians over the cross-task cells; *different domains* = the cells where either task has values the other "
             "lacks (raw `ood_share` > 0 in one direction) — the only cells where the two feeds can differ by more than "

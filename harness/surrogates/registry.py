@@ -1,10 +1,13 @@
-"""Surrogates are data: one YAML file each, turned into estimators here.
+"""Surrogates and importance methods are data: one YAML file each, turned into estimators here.
 
 A surrogate config names an importable scikit-learn-compatible estimator
 (``estimator._target_``, instantiated by Hydra) and says where the run's seed
 and thread count go, so adding a model is one file under
 ``conf/surrogate/`` and no code unless its library lacks the sklearn
-interface.
+interface. An importance method (``conf/method/``: fANOVA, MDI, permutation,
+PED-ANOVA, SHAP) has the same shape — the model it reads and the explainer
+that reads it — and is selected with ``method=``; both become a
+:class:`SurrogateSpec`, and their cells and rows are alike.
 """
 from __future__ import annotations
 
@@ -58,28 +61,28 @@ def is_ebm_library(library: str) -> bool:
     return str(library).split("==")[0] == EBM_LIBRARY
 
 
-def _conf_dir():
-    return config_root() / "surrogate"
+GROUPS = ("method", "surrogate")  # where a name's file is looked for, in this order (conf/surrogate keeps old spellings)
 
 
 def known_surrogates(cfg_surrogates: Mapping | None = None) -> list[str]:
-    """Names with a YAML file, plus any defined only in the run config."""
-    shipped = {p.name[: -len(".yaml")] for p in _conf_dir().iterdir() if p.name.endswith(".yaml")}
+    """Names with a YAML file (surrogates and methods), plus any defined only in the run config."""
+    shipped = {p.name[: -len(".yaml")] for g in GROUPS for p in (config_root() / g).iterdir() if p.name.endswith(".yaml")}
     return sorted(shipped | set(cfg_surrogates or ()))
 
 
 def load_spec(name: str, cfg_surrogates: Mapping | None = None) -> SurrogateSpec:
-    """The run config's node for ``name`` if it has one, else ``conf/surrogate/<name>.yaml``.
+    """The run config's node for ``name`` if it has one, else ``conf/method/<name>.yaml`` or
+    ``conf/surrogate/<name>.yaml``.
 
-    ``cfg_surrogates`` is the composed ``surrogate`` group (name -> node), so
+    ``cfg_surrogates`` is the composed ``surrogate`` (or ``method``) group (name -> node), so
     command-line overrides of a selected surrogate take effect.
     """
     if cfg_surrogates is not None and name in cfg_surrogates:
         node = cfg_surrogates[name]
         node = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
     else:
-        path = _conf_dir() / f"{name}.yaml"
-        if not path.is_file():
+        path = next((p for g in GROUPS if (p := config_root() / g / f"{name}.yaml").is_file()), None)
+        if path is None:
             known = ", ".join(known_surrogates(cfg_surrogates))
             raise ConfigError(f"unknown surrogate {name!r}; known: {known}")
         node = OmegaConf.to_container(OmegaConf.create(path.read_text(encoding="utf-8")), resolve=True)

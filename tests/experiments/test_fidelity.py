@@ -112,7 +112,7 @@ def fidelity_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fidelity")
     out = tmp / "runs" / "fid"
     harness(tmp, "+experiment=fidelity", "data=synthetic", "seed=[0,1]", "grid={n_rows:[60,150],snr:[4],sampling:[uniform,gb]}",
-            "surrogate=[ebm_fast,linear]", f"hydra.run.dir={out}")
+            "surrogate=[ebm_fast,linear]", "method=[]", f"hydra.run.dir={out}")
     return out
 
 

@@ -9,6 +9,8 @@ import pytest
 from harness.config import compose
 from harness.errors import ConfigError
 from harness.experiments.reproduce import part_overrides
+from harness.analysis.interpret import agreement_squares
+from harness.render.interpret import method_agreement_section
 from harness.render.report import build_report
 from harness.render.stability import per_method_markdown
 from cli import harness as _harness
@@ -20,7 +22,7 @@ TABLES = ["zh-en", "ru-en", "ja-en", "en-ja", "sw-en", "so-en", "fr-en", "zh-en"
 @pytest.mark.parametrize("preset", ["interpret_methods", "stability_methods"])
 def test_presets_run_every_method_on_the_nmt_pairs_and_nmtlc(preset):
     cfg = compose([f"+experiment={preset}"])
-    assert list(cfg.surrogate) == METHODS and [t["pair"] for t in cfg.tables] == TABLES
+    assert [*cfg.surrogate, *cfg.method] == METHODS and [t["pair"] for t in cfg.tables] == TABLES
     assert [t["kind"] for t in cfg.tables] == ["nmt"] * 6 + ["nmtlc"] * 2
     if preset == "stability_methods":
         assert cfg.task == "stability" and list(cfg.methods) == ["random"] and 100 in cfg.sizes
@@ -31,7 +33,7 @@ def methods_run(tmp_path_factory):  # ~45 s of fits and ~50 s of figures on a bu
     tmp = tmp_path_factory.mktemp("methods")
     out = tmp / "runs" / "methods"
     _harness(tmp, "+experiment=interpret_methods", "tables=[{kind:nmt,pair:en-ja},{kind:nmtlc,task:finetune,pair:fr-en}]",
-             "surrogate=[ebm_fast,mdi,ped_anova]", f"hydra.run.dir={out}", cache=tmp / "cache")
+             "surrogate=[ebm_fast]", "method=[mdi,ped_anova]", f"hydra.run.dir={out}", cache=tmp / "cache")
     return out
 
 
@@ -98,6 +100,8 @@ def test_the_report_opens_with_the_methods_section(tmp_path):
                                                     "| ebm | 0.80 [0.75, 0.85] |\n")
     (run / "interpret_methods").mkdir()
     _matrix().to_csv(run / "interpret_methods" / "method_agreement.csv", index=False)
+    section = method_agreement_section(_matrix(), agreement_squares(_matrix()))  # as the interpret part writes it
+    (run / "interpret_methods" / "method_agreement.md").write_text("\n".join(section))
     (run / "stability_methods").mkdir()
     _stable().to_csv(run / "stability_methods" / "stable_sizes.csv", index=False)
     (run / "reproduce.json").write_text('{"parts": ["fidelity", "interpret_methods", "stability_methods"]}')
@@ -105,8 +109,8 @@ def test_the_report_opens_with_the_methods_section(tmp_path):
     section = report.split("## Importance methods: a leaderboard against known truths, and the real tables")[1]
     assert "#### Leaderboard: 2 methods on 24 tables" in section and "| ebm | 0.80 [0.75, 0.85] |" in section
     assert "### Agreement between methods (Spearman ρ of the single-feature importances; mean over 2 table(s))" in section
-    assert "| ebm | 1.00 | 0.85 | 0.45 |" in section  # the mean over the tables
-    assert "| ebm · mdi | 0.90 / 1.00 | 0.80 / 1.00 |" in section
+    assert "| ebm | 1.00 | 0.850 | 0.450 |" in section  # the mean over the tables
+    assert "| ebm · mdi | 0.900 / 1.00 | 0.800 / 1.00 |" in section
     assert "### Rows until each method's top-3 is stable on the real tables" in section and "4 of 5 seeds" in section
     # a run without those parts has no such section
     (run / "reproduce.json").write_text('{"parts": ["interpret_methods"]}')

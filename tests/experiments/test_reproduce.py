@@ -33,7 +33,7 @@ def test_reduced_reproduction_builds_the_report(tmp_path, caplog):
     for img in re.findall(r"!\[.*?\]\((.*?)\)", report):
         assert (out / img).is_file()
     html = (out / "REPORT.html").read_text()
-    assert html.startswith("<!doctype html>") and "<table>" in html and "<img src=\"size_sweep/" in html
+    assert html.startswith("<!doctype html>") and "<table>" in html and "<img src=\"data:image/png;base64," in html and "<img src=\"size_sweep/" not in html  # figures inlined
     assert len(pd.read_csv(out / "size_sweep" / "metrics.csv")) == 4
     assert len(pd.read_csv(out / "hpo_order" / "metrics.csv")) == 12
 

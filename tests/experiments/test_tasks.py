@@ -18,6 +18,7 @@ from harness.analysis import transfer as analysis  # noqa: E402
 from harness.data.readers.nmt import PAIRS  # noqa: E402
 from harness.experiments import transfer  # noqa: E402
 from harness.render import across_tasks as render_tasks  # noqa: E402
+from harness.text import num  # noqa: E402
 from harness.render import transfer as render  # noqa: E402
 
 
@@ -73,7 +74,7 @@ def test_importance_across_tasks_is_median_and_quartiles_of_shares(tmp_path):
     assert got["raw_median"] == pytest.approx(np.median(lr["importance"])) and got["rank"] == 1
     assert list(over["surrogate"]) == ["ebm", "ebm", "linear", "linear"] and list(over["rank"]) == [1, 2, 1, 2]
     md = render_tasks.section(over, ["ebm", "linear"], "ebm", {"lr": "learning rate"}, n_tasks=7)
-    assert f"| learning rate | {got['median']:.2f} [{got['q25']:.2f}–{got['q75']:.2f}] |" in "\n".join(md)
+    assert f"| learning rate | {num(got['median'])} [{num(got['q25'])}–{num(got['q75'])}] |" in "\n".join(md)
     assert render_tasks.figure(shares, over, ["ebm", "linear"], "ebm", {}, tmp_path / "f.png").stat().st_size > 5_000
 
 
