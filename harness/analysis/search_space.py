@@ -9,12 +9,12 @@ declared one where the source declares a space (SMAC3, Optuna) and the range the
 * ``fix`` — it does not matter: its importance (the total effect where the record has one, else the main effect;
   the interval's upper end where there is an interval) is below ``negligible`` × the largest; fixed at its value in
   the best configuration;
-* ``narrow`` — it matters: a number to the range its values span in the best ``good_fraction`` of the rows (at least
-  ``MIN_GOOD`` rows), widened by ``MARGIN`` of that span on each side in its own scale and kept inside the declared
-  range; a categorical to the levels those rows hold;
-* ``keep`` — it matters and the good rows span (nearly) all of it;
-* ``drop`` — a conditional hyperparameter that a fixed parent switches off (never set in the next run); one a fixed
-  parent switches on loses its condition.
+* ``narrow`` — it matters: a number to the range its values span in the best ``good_fraction`` of the rows that set
+  it (at least ``MIN_GOOD`` rows), widened by ``MARGIN`` of that span on each side in its own scale and kept inside
+  the declared range; a categorical to the levels those rows hold;
+* ``keep`` — it matters and the good rows span (nearly) all of it, or fewer than ``MIN_GOOD`` rows set it;
+* ``drop`` — a conditional hyperparameter that its parent's next levels (or fixed value) never switch on; one they
+  always switch on loses its condition, and the others keep it on the levels left.
 
 The tool formats (Optuna, ConfigSpace, Ray Tune) are written from this table by ``harness.render.search_space``.
 """
@@ -28,6 +28,7 @@ import pandas as pd
 from harness.data import configurations as configs
 from harness.data.dataset import Dataset
 from harness.data.infer import ABSENT, active_masks
+from harness.text import fmt_value, num
 
 MIN_GOOD = 5
 MARGIN = 0.1
@@ -64,44 +65,44 @@ def narrowed(ds: Dataset, space: pd.DataFrame, effects: pd.DataFrame, good_fract
     (``harness.analysis.importance.effects``)."""
     score = _scores(effects)
     top = max(score.max() if len(score) else 0.0, 0.0)
-    best = configs.of_row(ds, configs.best_rows(ds, 1)[0])
-    good = _good_rows(ds, good_fraction)
+    order = np.asarray(configs.best_rows(ds, len(ds)), dtype=int)  # every row, best first
     masks = active_masks(ds.X, ds.conditions)
     rows = []
     for s in space.itertuples(index=False):
         h = s.feature
         imp = float(score.get(h, np.nan))
+        setting = order[masks.get(h, np.ones(len(ds), dtype=bool))[order]]  # the rows that set it, best first
         base = {"feature": h, "type": s.type, "scale": s.scale, "low": s.low, "high": s.high, "levels": s.levels,
                 "value": "", "parent": s.parent, "parent_levels": s.parent_levels, "importance": imp}
-        if not np.isnan(imp) and imp < negligible * top:
-            set_in = next((i for i in good if masks.get(h, np.ones(len(ds), dtype=bool))[i]), None)
-            value = best.get(h) if best.get(h) is not None or set_in is None else configs.of_row(ds, set_in)[h]
-            where = "the best configuration's" if best.get(h) is not None else "the best configuration setting it:"
-            base.update(action="fix", value=_text(value),
-                        reason=f"importance {_share(imp, top)} of the largest (below {negligible:.0%}); "
+        if not np.isnan(imp) and imp < negligible * top and len(setting):
+            where = "the best configuration's" if setting[0] == order[0] else "the best configuration setting it:"
+            base.update(action="fix", value=_text(configs.of_row(ds, int(setting[0]))[h]),
+                        reason=f"importance {_share(imp, top)} of the largest (below {fmt_value(100 * negligible)} %); "
                                f"fixed at {where} value")
             rows.append(base)
             continue
-        on = good[masks.get(h, np.ones(len(ds), dtype=bool))[good]]
-        values = ds.X[h].iloc[on]
-        if not len(values):
-            base.update(action="keep", reason="no good row sets it")
-        elif ds.schema[h].is_categorical:
+        k = max(MIN_GOOD, int(np.ceil(good_fraction * len(setting))))
+        if len(setting) < MIN_GOOD:
+            base.update(action="keep", reason=f"set on {len(setting)} rows: too few to narrow")
+            rows.append(base)
+            continue
+        values = ds.X[h].iloc[setting[:k]]
+        good = f"the best {k} rows" + ("" if len(setting) == len(ds) else " setting it")
+        if ds.schema[h].is_categorical:
             held = [v for v in json.loads(s.levels) if v in set(values)]
             if len(held) == len(json.loads(s.levels)):
-                base.update(action="keep", reason=f"the best {len(good)} rows hold every level")
+                base.update(action="keep", reason=f"{good} hold every level")
             else:
-                base.update(action="narrow", levels=json.dumps(held),
-                            reason=f"the levels the best {len(good)} rows hold")
+                base.update(action="narrow", levels=json.dumps(held), reason=f"the levels {good} hold")
         else:
             lo, hi = _widened(ds.schema[h], values.to_numpy(dtype=float), s.type == "int")
             if _span(lo, hi, s.scale) >= KEEP_SPAN * _span(s.low, s.high, s.scale):
-                base.update(action="keep", reason=f"the best {len(good)} rows span its range")
+                base.update(action="keep", reason=f"{good} span its range")
             else:
                 base.update(action="narrow", low=lo, high=hi,
-                            reason=f"the range of the best {len(good)} rows, widened by {MARGIN:.0%} each side")
+                            reason=f"the range of {good}, widened by {MARGIN:.0%} of it each side")
         rows.append(base)
-    return _conditions_settled(pd.DataFrame(rows, columns=NEXT_COLUMNS))
+    return _conditions_narrowed(pd.DataFrame(rows, columns=NEXT_COLUMNS))
 
 
 def _scores(effects: pd.DataFrame) -> pd.Series:
@@ -110,11 +111,6 @@ def _scores(effects: pd.DataFrame) -> pd.Series:
     kind = "total" if effects["total"].notna().any() else "main"
     upper = effects[f"{kind}_upper"].where(effects[f"{kind}_upper"].notna(), effects[kind])
     return pd.Series(upper.to_numpy(dtype=float), index=effects["feature"])
-
-
-def _good_rows(ds: Dataset, fraction: float) -> np.ndarray:
-    k = min(len(ds), max(MIN_GOOD, int(np.ceil(fraction * len(ds)))))
-    return np.asarray(configs.best_rows(ds, k), dtype=int)
 
 
 def _span(lo: float, hi: float, scale: str) -> float:
@@ -136,18 +132,28 @@ def _widened(feature, values: np.ndarray, integer: bool) -> tuple[float, float]:
     return lo, hi
 
 
-def _conditions_settled(table: pd.DataFrame) -> pd.DataFrame:
-    """A child of a fixed parent: dropped where the fixed level switches it off, unconditional where it switches it
-    on."""
-    fixed = dict(zip(table.loc[table["action"] == "fix", "feature"], table.loc[table["action"] == "fix", "value"]))
-    for i, row in table.iterrows():
-        if row["parent"] and row["parent"] in fixed:
-            if fixed[row["parent"]] in json.loads(row["parent_levels"]):
+def _conditions_narrowed(table: pd.DataFrame) -> pd.DataFrame:
+    """Each condition on the levels its parent keeps: a child that none of them switches on is dropped (and its own
+    children with it), one that all of them switch on loses its condition."""
+    while True:
+        alive = table[(table["type"] == "categorical") & (table["action"] != "drop")]
+        kept = {r.feature: [r.value] if r.action == "fix" else json.loads(r.levels) for r in alive.itertuples()}
+        dropped = False
+        for i, row in table.iterrows():
+            parent = row["parent"]
+            if not (isinstance(parent, str) and parent) or row["action"] == "drop":
+                continue
+            allowed = [v for v in json.loads(row["parent_levels"]) if v in kept.get(parent, [])]
+            if not allowed:
+                table.loc[i, ["action", "reason"]] = ["drop", f"never set: {parent} keeps none of the levels that "
+                                                              "switch it on"]
+                dropped = True
+            elif set(allowed) == set(kept[parent]):
                 table.loc[i, ["parent", "parent_levels"]] = ["", "[]"]
             else:
-                table.loc[i, ["action", "reason"]] = ["drop", f"never set with {row['parent']} fixed at "
-                                                             f"{fixed[row['parent']]}"]
-    return table
+                table.loc[i, "parent_levels"] = json.dumps(allowed)
+        if not dropped:
+            return table
 
 
 def _type(ds: Dataset, h: str) -> str:
@@ -164,4 +170,4 @@ def _text(v) -> str:
 
 
 def _share(value: float, top: float) -> str:
-    return f"{value / top:.1%}" if top > 0 else "0 %"
+    return f"{num(100 * value / top)} %" if top > 0 else "0 %"

@@ -69,17 +69,34 @@ def against_benchmark(n_rows: int, surrogates: list[str], table: pd.DataFrame | 
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def holdout(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Per surrogate: held-out R², Spearman and MSE (the mean over folds, with their least and most), the rows
-    scored, and the in-sample R² beside them; from the run's metrics (``eval_on`` train and holdout)."""
-    ok = metrics[metrics["status"] == "ok"]
-    held = ok[ok["eval_on"] == "holdout"]
-    train = ok[ok["eval_on"] == "train"].groupby("surrogate", sort=False)["r2"].mean()
+HOLDOUT_COLUMNS = ["surrogate", "model", "r2", "src", "mse", "n_test", "folds", "r2_train", "poor", "reason"]
+
+
+def holdout(metrics: pd.DataFrame, models: dict[str, list[str]], y: np.ndarray,
+            unfit: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per surrogate: its model's held-out fit from the run's metrics (``eval_on`` holdout): the MSE pooled over the
+    folds (each fold's weighted by its rows) and the R² it makes against the variance of every score ``y`` (the
+    cross-validated R²; with one split, the split's test rows), the Spearman correlation (mean over folds), the
+    rows scored and the in-sample R² beside them;
+    ``models``: the surrogate whose held-out fits a model has -> every surrogate reading that model; ``unfit``: why a
+    model has none. A model whose held-out fits failed has the first failure's reason."""
+    held = metrics[metrics["eval_on"] == "holdout"]
+    train = metrics[(metrics["eval_on"] == "train") & (metrics["status"] == "ok")].groupby("surrogate")["r2"].mean()
     rows = []
-    for s, g in held.groupby("surrogate", sort=False):
-        rows.append({"surrogate": s, "r2": g["r2"].mean(), "r2_min": g["r2"].min(), "r2_max": g["r2"].max(),
-                     "src": g["src"].mean(), "mse": g["mse"].mean(), "n_test": int(g["n_test"].sum()),
-                     "folds": len(g), "r2_train": train.get(s, np.nan),
-                     "poor": bool(g["r2"].mean() < POOR_FIT)})
-    return pd.DataFrame(rows, columns=["surrogate", "r2", "r2_min", "r2_max", "src", "mse", "n_test", "folds",
-                                       "r2_train", "poor"])
+    for model, names in models.items():
+        g = held[held["surrogate"] == model]
+        ok = g[g["status"] == "ok"]
+        for s in names:
+            row = dict.fromkeys(HOLDOUT_COLUMNS, np.nan) | {"surrogate": s, "model": model, "folds": len(g),
+                                                            "r2_train": train.get(s, np.nan), "poor": False,
+                                                            "reason": ""}
+            if len(ok) == len(g) and len(g):
+                mse = float(np.average(ok["mse"], weights=ok["n_test"]))
+                r2 = 1 - mse / float(np.var(y)) if len(ok) > 1 else float(ok["r2"].iloc[0])
+                row.update(r2=r2, src=ok["src"].mean(), mse=mse, n_test=int(ok["n_test"].sum()), poor=bool(r2 < POOR_FIT))
+            elif len(g):
+                row["reason"] = str(g.loc[g["status"] != "ok", "reason"].iloc[0])
+            else:
+                row["reason"] = (unfit or {}).get(model, "not measured")
+            rows.append(row)
+    return pd.DataFrame(rows, columns=HOLDOUT_COLUMNS)

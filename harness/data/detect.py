@@ -15,9 +15,9 @@ from harness.errors import ConfigError, DataError
 
 # The kinds a path may be, in the order they are asked, and what each is in words (for the one-line error).
 DETECTED = {
-    "optuna": "an Optuna storage (a .db/.sqlite file or an RDB URL such as sqlite:///study.db)",
+    "optuna": "an Optuna storage (.db/.sqlite file or RDB URL)",
     "table": "a table file (.csv, .tsv, .parquet)",
-    "smac": "a SMAC3 run folder (runhistory.json and configspace.json)",
+    "smac": "a SMAC3 run folder (runhistory.json, configspace.json)",
     "raytune": "a Ray Tune experiment folder (a params.json per trial)",
 }
 PATH_OPTION = {"optuna": "storage"}  # the option a reader takes the path by, where it is not ``path``
@@ -37,8 +37,8 @@ def detect(path: str | Path) -> str:
     for kind in DETECTED:
         if reader(kind).detect(path):
             return kind
-    raise ConfigError(f"{text}: not a source the harness can read without data.kind; it reads "
-                      + "; ".join(f"{words} ({kind})" for kind, words in DETECTED.items()))
+    words = list(DETECTED.values())
+    raise ConfigError(f"{text}: not a run the harness can read; it reads {', '.join(words[:-1])} or {words[-1]}")
 
 
 def source_options(path: str | Path, kind: str | None = None, **given) -> dict:

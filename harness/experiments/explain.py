@@ -13,6 +13,9 @@ files its tool loads, and ``explain.html``, one self-contained page (``harness.r
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import importance, sampling, search_space, trust
+from harness.analysis.summary import every_surrogate_failed, surrogate_failures
 from harness.cells import Cell, Eval, cell_id, run_cells
 from harness.data import configurations as configs
 from harness.errors import ConfigError
@@ -27,7 +31,8 @@ from harness.experiments.base import Experiment, ExperimentResult
 from harness.experiments.common import datasets_of, split_of
 from harness.experiments.options import ExplainOptions
 from harness.interpretation import Interpretation
-from harness.results import read_table, write_csv, write_json
+from harness.render import failures as render_failures
+from harness.results import atomic_write_text, read_table, write_csv, write_json
 from harness.seeds import Stream, rng
 from harness.timing import stage
 
@@ -55,7 +60,15 @@ def run(setup):
     reference = o.reference or names[0]
     if reference not in names:
         raise ConfigError(f"reference={reference!r} is not among the surrogates ({', '.join(names)})")
-    full, held = cells_of(setup, ds)
+    key = run_key(setup, ds)
+    if opts.cache and current(opts.output_dir, key):
+        log.info("explain: unchanged since the page in %s was written (same run, options and code); nothing "
+                 "recomputed", opts.output_dir)
+        out = opts.output_dir
+        return ExperimentResult(NAME, out, read_table(out / "metrics.csv"),
+                                {name: read_table(out / f"{name}.csv") for name in TABLES[1:]},
+                                read_table(out / "summary.csv"))
+    full, held, unfit = cells_of(setup, ds)
     result = run_cells(full + held, datasets, opts, label=NAME)
     out = opts.output_dir
     write_csv(result.rows, out / "metrics.csv")
@@ -85,36 +98,93 @@ def run(setup):
         frames["next_space"] = (search_space.narrowed(ds, space, effects, o.good_fraction, o.negligible)
                                 if effects is not None else pd.DataFrame(columns=search_space.NEXT_COLUMNS))
         frames["sampling"] = sampling.spread(ds)
-        frames["holdout"] = trust.holdout(result.rows)
+        frames["holdout"] = trust.holdout(result.rows, shared_models(setup.surrogates), ds.y.to_numpy(dtype=float),
+                                          unfit)
         frames["trust"] = trust.against_benchmark(len(ds), names)
         frames["features"] = pd.DataFrame({"dataset": ds.name, "feature": ds.schema.names,
                                            "label": [f.display for f in ds.schema]})
         for name, frame in frames.items():
             write_csv(frame, out / f"{name}.csv")
-        write_json(facts(ds, setup, reference), out / FACTS)
+        write_json(facts(ds, setup, reference) | {"key": key}, out / FACTS)
     log.info("explain: %d fits (%d computed, %d cached) in %.1f s; wrote %s", len(full) + len(held), result.computed,
              result.cached, result.wall_seconds, out)
     return EXPERIMENT.finish(result.rows, opts, **{name: read_table(out / f"{name}.csv") for name in TABLES[1:]})
 
 
-def cells_of(setup, ds) -> tuple[list[Cell], list[Cell]]:
-    """The full-data cells (explained, with the ablation path) and the held-out cells (scored only)."""
+MANIFEST = ".explain-manifest.json"
+OWN = (".hydra", "harness.log", "environment.json", "stages.json", MANIFEST)  # the run's own files, not its outputs
+
+
+def run_key(setup, ds) -> str:
+    """Everything the page is a function of: the options, the surrogates (and their libraries' versions), seeds, split,
+    the data's content and the harness's code."""
+    from harness.experiments.reproduce import source_digest
+    from harness.surrogates.registry import library_version
+
+    blob = {"options": setup.options.as_dict(), "data": setup.data.as_dict(), "fingerprint": ds.fingerprint,
+            "surrogates": [dataclasses.asdict(s) | {"version": library_version(s)} for s in setup.surrogates],
+            "seeds": list(setup.seeds), "split": setup.split.as_dict(), "code": source_digest()}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def outputs(out: Path) -> dict[str, str]:
+    """Every output file of a run folder (not the run's own log, config or timings) and its SHA-256."""
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.relative_to(out).parts[0] not in OWN}
+
+
+def current(out: Path, key: str) -> bool:
+    """Whether ``out`` holds the whole page of a run with this ``key``: its manifest's key, every file it lists
+    unchanged."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("key") == key and manifest.get("files") == outputs(out)
+
+
+def cells_of(setup, ds) -> tuple[list[Cell], list[Cell], dict[str, str]]:
+    """The full-data cells (explained, with the ablation path), the held-out cells (scored only; one per model:
+    methods that read the same model, as fANOVA, permutation and PED-ANOVA read one forest, share its fits), and why
+    a model gets none (its folds leave fewer training rows than it fits on)."""
     seed, rows = setup.seeds[0], tuple(range(len(ds)))
     keys = (("experiment", NAME), ("dataset", ds.name))
     on_train = Eval(dataset=ds.name, rows=rows, keys=(("eval_on", "train"), ("fold", 0)))
     full = [Cell(keys=keys, train=ds.name, train_rows=rows, surrogate=spec, seed=seed, evals=(on_train,), explain=True,
                  explainers=(ABLATION,)) for spec in setup.surrogates]
+    parts = folds(setup, ds)
+    least = min(len(train) for train, _ in parts)
+    models = [spec for spec in setup.surrogates if spec.name in shared_models(setup.surrogates)]
+    unfit = {spec.name: f"not measured: its held-out fits would train on {least} rows, below its min_rows "
+                        f"{spec.min_rows}" for spec in models if least < spec.min_rows}
     held = []
-    for fold, (train, test) in enumerate(folds(setup, ds), start=1):
+    for fold, (train, test) in enumerate(parts, start=1):
         ev = Eval(dataset=ds.name, rows=tuple(int(i) for i in test), keys=(("eval_on", "holdout"), ("fold", fold)))
         held += [Cell(keys=keys, train=ds.name, train_rows=tuple(int(i) for i in train), surrogate=spec, seed=seed,
-                      evals=(ev,)) for spec in setup.surrogates]
-    return full, held
+                      evals=(ev,)) for spec in models if spec.name not in unfit]
+    return full, held, unfit
+
+
+def shared_models(specs) -> dict[str, list[str]]:
+    """The first surrogate of each distinct model -> every surrogate fitting that model (the same estimator, seed
+    and threads; only the explainer differs)."""
+    groups: dict[str, list[str]] = {}
+    for spec in specs:
+        model = json.dumps({k: v for k, v in dataclasses.asdict(spec).items() if k not in ("name", "explainer")},
+                           sort_keys=True, default=str)
+        groups.setdefault(model, []).append(spec.name)
+    return {names[0]: names for names in groups.values()}
+
+
+SMALL = 100  # a run of at most this many rows gets 5-fold cross-validation by default: the split's test rows are few
+AUTO_FOLDS = 5
 
 
 def folds(setup, ds) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(training rows, held-out rows) per fold: the split's, or k seeded folds of the rows."""
+    """(training rows, held-out rows) per fold: k seeded folds of the rows, or the split's."""
     k = setup.options.folds
+    if k is None and len(ds) <= SMALL:
+        k = AUTO_FOLDS
     if k is None:
         split = split_of(setup, ds, setup.seeds[0])
         return [(split.train, split.test)]
@@ -125,7 +195,7 @@ def folds(setup, ds) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.sort(np.concatenate(parts[:i] + parts[i + 1:])), np.sort(part)) for i, part in enumerate(parts)]
 
 
-ABLATION_COLUMNS = ["surrogate", "step", "hyperparameter", "changed", "from", "to", "predicted", "change",
+ABLATION_COLUMNS = ["surrogate", "step", "hyperparameter", "changed", "before", "after", "predicted", "change",
                     "reference_kind", "observed_best", "best_row"]
 
 
@@ -134,10 +204,11 @@ def ablation_rows(surrogate: str, record: Interpretation) -> pd.DataFrame:
     a = record.extras["ablation"]
     common = {"surrogate": surrogate, "reference_kind": a["reference_kind"], "observed_best": a["observed_best"],
               "best_row": a["best_row"] + 1}
-    rows = [{**common, "step": 0, "hyperparameter": "", "changed": "", "from": "", "to": "",
+    rows = [{**common, "step": 0, "hyperparameter": "", "changed": "", "before": "", "after": "",
              "predicted": a["predicted_reference"], "change": np.nan}]
     rows += [{**common, "step": i, "hyperparameter": s["hyperparameter"], "changed": ", ".join(s["changed"]),
-              "from": _values(s["from"]), "to": _values(s["to"]), "predicted": s["predicted"], "change": s["change"]}
+              "before": _values(s["from"]), "after": _values(s["to"]), "predicted": s["predicted"],
+              "change": s["change"]}
              for i, s in enumerate(a["steps"], start=1)]
     return pd.DataFrame(rows, columns=ABLATION_COLUMNS)
 
@@ -170,6 +241,7 @@ def facts(ds, setup, reference: str) -> dict:
                         "active_rows": c.active_rows} for c in ds.conditions],
         "details": dict(ds.details), "has_defaults": bool(ds.defaults),
         "surrogates": [s.name for s in setup.surrogates], "reference": reference, "seed": setup.seeds[0],
+        "models": shared_models(setup.surrogates),
         "folds": o.folds, "train_fraction": setup.split.train_fraction,
         "page": {"title": o.title or f"Explanation of {ds.name}", "pairs": o.pairs, "good_fraction": o.good_fraction,
                  "negligible": o.negligible},
@@ -193,12 +265,27 @@ class Explain(Experiment):
 
         return render.summary(rows, out, **tables)
 
+    def write_summary(self, rows: pd.DataFrame, out: Path, **tables: pd.DataFrame):
+        """``summarise``, then the surrogates that failed (named, with their reason) at the end of explain.md."""
+        from harness.render import explain as render
+
+        failures = surrogate_failures(rows)
+        if every_surrogate_failed(rows, failures):
+            atomic_write_text(out / render.MARKDOWN, render_failures.nothing(self.title, failures))
+            return failures
+        summary = self.summarise(rows, out, **tables)
+        if len(failures):
+            render.failures_section(out, failures)
+        return summary
+
     def finish(self, rows, opts, **tables) -> ExperimentResult:
         result = super().finish(rows, opts, **tables)
         from harness.render import explain as render
 
         with stage("page"):
             render.page(opts.output_dir)
+        key = json.loads((opts.output_dir / FACTS).read_text(encoding="utf-8"))["key"]
+        write_json({"key": key, "files": outputs(opts.output_dir)}, opts.output_dir / MANIFEST)
         return result
 
 

@@ -151,9 +151,9 @@ class ExplainOptions(ExperimentOptions):
 
     reference: Optional[str] = option(None, "the surrogate whose importances order the page and whose shapes, pairs "
                                             "and ablation it shows; null = the first listed")
-    folds: Optional[int] = option(None, "held-out fit: null = one fit on the split's training rows (split.*), "
-                                        "scored on the rest; k >= 2 = k-fold cross-validation (k more fits per "
-                                        "surrogate)", minimum=2)
+    folds: Optional[int] = option(None, "held-out fit: k >= 2 = k-fold cross-validation (k more fits per model); "
+                                        "null = 5 folds for a run of at most 100 rows, else one fit on the split's "
+                                        "training rows (split.*) scored on the rest", minimum=2)
     pairs: int = option(3, "pair surfaces shown (the strongest pairs of the reference surrogate)", minimum=0)
     best: int = option(3, "best configurations listed", minimum=1)
     good_fraction: float = option(0.2, "the next search space narrows each hyperparameter that matters to the range "

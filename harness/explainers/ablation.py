@@ -61,7 +61,7 @@ class Ablation(Explainer):
         source = "the declared default" if how == configs.DEFAULT else "the typical configuration of the rows"
         method = (f"ablation path from {source} to the best row (row {best + 1}): each step the change the model "
                   "predicts to help most; importance = |predicted change| of the step that changed the hyperparameter")
-        return importance_record(data, importance, method, MEASURE, extras)
+        return importance_record(data, importance, method=method, measure=MEASURE, extras=extras)
 
 
 def path(predict, start: dict, goal: dict, rules: list[configs.Activity], maximize: bool,
