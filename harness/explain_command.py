@@ -151,5 +151,5 @@ def _safe(name: str) -> str:
 def quoted(value: str) -> str:
     """A value as a Hydra override reads it back exactly: single-quoted, its quotes and backslashes escaped, and an
     interpolation's ``${`` kept as text."""
-    text = str(value).replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${")
-    return f"'{text}'"
+    text = re.sub(r"(\\+)(?='|$)", lambda m: m.group(1) * 2, str(value))  # a backslash escapes only a quote, or the end
+    return "'" + text.replace("'", "\\'").replace("${", "\\${") + "'"

@@ -75,10 +75,10 @@ def narrowed(ds: Dataset, space: pd.DataFrame, effects: pd.DataFrame, good_fract
         base = {"feature": h, "type": s.type, "scale": s.scale, "low": s.low, "high": s.high, "levels": s.levels,
                 "value": "", "parent": s.parent, "parent_levels": s.parent_levels, "importance": imp}
         if not np.isnan(imp) and imp < negligible * top and len(setting):
-            where = "the best configuration's" if setting[0] == order[0] else "the best configuration setting it:"
+            where = "the best configuration" + ("" if setting[0] == order[0] else " that sets it")
             base.update(action="fix", value=_text(configs.of_row(ds, int(setting[0]))[h]),
                         reason=f"importance {_share(imp, top)} of the largest (below {fmt_value(100 * negligible)} %); "
-                               f"fixed at {where} value")
+                               f"fixed at its value in {where}")
             rows.append(base)
             continue
         k = max(MIN_GOOD, int(np.ceil(good_fraction * len(setting))))
@@ -92,6 +92,8 @@ def narrowed(ds: Dataset, space: pd.DataFrame, effects: pd.DataFrame, good_fract
             held = [v for v in json.loads(s.levels) if v in set(values)]
             if len(held) == len(json.loads(s.levels)):
                 base.update(action="keep", reason=f"{good} hold every level")
+            elif len(held) == 1:
+                base.update(action="fix", value=held[0], reason=f"the one level {good} hold")
             else:
                 base.update(action="narrow", levels=json.dumps(held), reason=f"the levels {good} hold")
         else:

@@ -1,7 +1,7 @@
 """Which reader reads a path given without a kind (``harness explain PATH``, ``harness.explain(PATH)``).
 
 Each reader says whether a path is its kind of source (``Reader.detect``); this module asks them in an order that
-settles the cases two could claim — a storage URL or SQLite file is Optuna's, a table file the table reader's, a
+settles the cases two could claim — a storage URL (the one source named by a URL) or SQLite file is Optuna's, a table file the table reader's, a
 folder with a ``runhistory.json`` a SMAC3 run, a folder with trial ``params.json`` files a Ray Tune experiment — and
 turns the answer into the reader's options (the path under the option that reader names it by). A path no reader
 claims is one line naming the kinds it knows.
@@ -27,13 +27,11 @@ def detect(path: str | Path) -> str:
     """The kind of source ``path`` is (a key of ``DETECTED``); a DataError for a path that is not there, a
     ConfigError naming the known kinds for one no reader claims."""
     text = str(path)
-    if "://" not in text:
-        where = Path(text).expanduser()
-        if not where.exists():
-            raise DataError(f"{text}: no such file or folder")
-        path = where
-    else:
-        path = Path(text)
+    if "://" in text:  # a URL, which a Path would mangle (sqlite:/x): only an Optuna storage is named by one
+        return "optuna"
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise DataError(f"{text}: no such file or folder")
     for kind in DETECTED:
         if reader(kind).detect(path):
             return kind

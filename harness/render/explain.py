@@ -32,9 +32,9 @@ FACTS = "explain.json"
 MARKDOWN, HTML = "explain.md", "explain.html"
 KIND_WORDS = {"smac": "SMAC3 run", "optuna": "Optuna study", "raytune": "Ray Tune experiment", "table": "table",
               "nmt": "NMT HPO table", "nmtlc": "NMTLC table", "synthetic": "synthetic table"}
-SNIPPETS = {"optuna": ("next_space_optuna.py", "python", snippets.optuna_space),
-            "smac": ("next_space_configspace.json", "json", snippets.configspace_json),
-            "raytune": ("next_space_raytune.py", "python", snippets.raytune_space)}
+SNIPPETS = {"optuna": ("next_space_optuna.py", "python", snippets.optuna_space, "Optuna"),
+            "smac": ("next_space_configspace.json", "json", snippets.configspace_json, "SMAC3 (ConfigSpace)"),
+            "raytune": ("next_space_raytune.py", "python", snippets.raytune_space, "Ray Tune")}
 LEVEL = "90 %"
 BEST, WORSE, BAR = "tab:green", "tab:red", "tab:blue"
 ROWS, BAND = "#dbe4ee", "tab:orange"  # the rows behind a shape, and its band
@@ -142,10 +142,17 @@ def in_short(facts: dict, effects: pd.DataFrame, best: pd.DataFrame, path: pd.Da
         lines.append(f"- **Best observed** {md_text(facts['label'])}: {num(best[facts['target']].iloc[0])} "
                      f"(row {int(best['row'].iloc[0])}; {_direction(facts)}).")
     if len(path) > 1:
-        step = path.sort_values("step").iloc[1]
-        lines.append(f"- **Largest predicted gain** from the {'declared default' if step['reference_kind'] == 'default' else 'typical configuration'}: "
-                     f"{_changes(step, labels)} ({num(step['change'], sign=True)} {md_text(facts['label'])}, predicted "
-                     f"by {md_text(facts['reference'])}).")
+        steps_taken = path[path["step"] >= 1]
+        gain = steps_taken["change"] * (1 if facts["maximize"] else -1)
+        start = "declared default" if path["reference_kind"].iloc[0] == "default" else "typical configuration"
+        if gain.max() > 0:
+            step = steps_taken.loc[gain.idxmax()]
+            lines.append(f"- **Largest predicted gain** on the way from the {start} to the best: {_changes(step, labels)} "
+                         f"({num(step['change'], sign=True)} {md_text(facts['label'])}, predicted by "
+                         f"{md_text(facts['reference'])}).")
+        else:
+            lines.append(f"- **No single change** from the {start} towards the best is predicted by "
+                         f"{md_text(facts['reference'])} to help: it predicts the {start} no worse than the best.")
     if len(explained) > 1:
         tops = {s: imp.effects(importances, s)["feature"].iloc[0] for s in explained}
         lines.append("- **Methods**: " + (f"all {len(explained)} rank {_name(top[0], labels)} first."
@@ -527,19 +534,19 @@ def next_section(next_space: pd.DataFrame, facts: dict, labels: dict, out: Path)
         rows.append([_name(r.feature, labels), r.action, what, md_text(r.reason)])
     name = facts["name"]
     files = {}
-    for kind, (file, _, write) in SNIPPETS.items():
+    for kind, (file, _, write, _) in SNIPPETS.items():
         files[kind] = file
         atomic_write_text(out / file, write(next_space, name))
     main = facts["kind"] if facts["kind"] in SNIPPETS else "optuna"
-    file, lang, _ = SNIPPETS[main]
+    file, lang, _, tool = SNIPPETS[main]
     text = (out / file).read_text(encoding="utf-8")
     fence = "`" * max(3, max((len(run) for run in _backtick_runs(text)), default=0) + 1)
     lines += [f"Fix what does not matter at its best value (importance below {facts['page']['negligible']:.0%} of the "
               f"largest), narrow what matters to where the best {facts['page']['good_fraction']:.0%} of the rows are.",
               "", table(["hyperparameter", "next", "search", "why"], rows), "",
-              f"For {KIND_WORDS.get(main, main)}s, `{file}`:", "", f"{fence}{lang}", text.rstrip("\n"), fence, "",
-              "The same space for the other tools: " + ", ".join(f"`{f}`" for k, f in files.items() if k != main)
-              + ".", ""]
+              f"For {tool}, `{file}`:", "", f"{fence}{lang}", text.rstrip("\n"), fence, "",
+              "The same space for " + " and ".join(f"{SNIPPETS[k][3]} (`{f}`)" for k, f in files.items() if k != main)
+              + " is beside this page.", ""]
     return lines
 
 

@@ -75,8 +75,7 @@ def optuna_space(table: pd.DataFrame, name: str) -> str:
               "    params = {}",
               "    for name, distribution in SEARCH_SPACE.items():",
               "        condition = CONDITIONS.get(name)",
-              "        parent = None if condition is None else {**FIXED, **params}.get(condition[0])",
-              "        if condition is not None and parent not in condition[1]:",
+              "        if condition is not None and params.get(condition[0], FIXED.get(condition[0])) not in condition[1]:",
               "            continue",
               "        if isinstance(distribution, CategoricalDistribution):",
               "            params[name] = trial.suggest_categorical(name, distribution.choices)",
@@ -88,7 +87,7 @@ def optuna_space(table: pd.DataFrame, name: str) -> str:
               "log=distribution.log)",
               "    for name, value in FIXED.items():",
               "        condition = CONDITIONS.get(name)",
-              "        if condition is None or {**FIXED, **params}.get(condition[0]) in condition[1]:",
+              "        if condition is None or params.get(condition[0], FIXED.get(condition[0])) in condition[1]:",
               "            params[name] = value",
               "    return params", ""]
     return "\n".join(lines)
