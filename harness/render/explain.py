@@ -66,12 +66,13 @@ def summary(rows: pd.DataFrame, out: Path, importances=None, shapes=None, intera
     record = records[(ref,)]
     unit = facts["unit"] or facts["label"]
     importance_figure(effects, labels, imp.measure(importances, ref), unit, ref, out / "importance.png")
-    best_config = best.iloc[0].to_dict() if best is not None and len(best) else {}
+    best_config = with_indicators(best.iloc[0].to_dict(), facts) if best is not None and len(best) else {}
     shape_panels(record, effects, labels, space, best_config, unit, out / "shapes.png")
     pairs = record.ranking("pair").head(facts["page"]["pairs"])
     if len(pairs):
-        interaction_heatmaps(record, list(zip(pairs["feature_a"], pairs["feature_b"])), labels, unit,
-                             out / "pairs.png", title=f"The strongest pair terms of {ref}")
+        shown = list(zip(pairs["feature_a"], pairs["feature_b"]))
+        interaction_heatmaps(coarse(record, shown), shown, labels, unit, out / "pairs.png",
+                             title=f"The strongest pair terms of {ref}")
     path = ablation[ablation["surrogate"] == ref] if ablation is not None and len(ablation) else pd.DataFrame()
     if len(path) > 1:
         ablation_figure(path, labels, facts, out / "ablation.png")
@@ -132,12 +133,15 @@ def in_short(facts: dict, effects: pd.DataFrame, best: pd.DataFrame, path: pd.Da
     top = list(effects["feature"][:3])
     steps = imp.adjacent(effects, kind)
     first = steps.iloc[0] if len(steps) else None
-    order = ("settled" if first is not None and first["settled"] else "not settled") if imp.has_intervals(effects, kind) \
-        else "not settled: no interval"
+    if first is None:
+        order = ""
+    elif not imp.has_intervals(effects, kind):
+        order = " (no interval: the order is not settled)"
+    else:
+        order = f" (its lead over {_name(first['feature_lo'], labels)} is {'' if first['settled'] else 'not '}settled)"
     lines = ["## In short", "",
              f"- **Matters most** ({md_text(facts['reference'])}, {kind} effects): {_name(top[0], labels)}"
-             + (f", then {', '.join(_name(f, labels) for f in top[1:])}" if len(top) > 1 else "")
-             + (f" (its lead over {_name(first['feature_lo'], labels)}: {order})." if first is not None else ".")]
+             + (f", then {', '.join(_name(f, labels) for f in top[1:])}" if len(top) > 1 else "") + order + "."]
     if best is not None and len(best):
         lines.append(f"- **Best observed** {md_text(facts['label'])}: {num(best[facts['target']].iloc[0])} "
                      f"(row {int(best['row'].iloc[0])}; {_direction(facts)}).")
@@ -260,8 +264,8 @@ def matters(effects: pd.DataFrame, importances: pd.DataFrame, ref: str, labels: 
     orderings are settled."""
     measure = measure_label(imp.measure(importances, ref), unit)
     sense = imp.sense(importances, ref)
-    sense_words = ("over the search space as declared (global)" if sense == imp.GLOBAL
-                   else "near the best: what reaching the top scores takes (local)")
+    sense_words = ("in the global sense (what matters across the search space)" if sense == imp.GLOBAL
+                   else "in the local sense (what it takes to reach the top scores)")
     totals, intervals = imp.has_totals(effects), imp.has_intervals(effects)
     rows = []
     for rank, e in enumerate(effects.itertuples(index=False), start=1):
@@ -323,7 +327,7 @@ def acts(record, effects: pd.DataFrame, labels: dict, best: dict, facts: dict) -
     band = ("; shaded: the band the method gives" if record.shapes["lower"].notna().any() else "")
     return ["## How each hyperparameter acts", "",
             f"Each panel: {md_text(record.surrogate)}'s contribution of one hyperparameter to the predicted "
-            f"{md_text(facts['label'])}, centred on the rows{band}; grey bars: rows at each value; dashed line: the best "
+            f"{md_text(facts['label'])}, centred on the rows{band}; pale bars: rows at each value; dashed line: the best "
             "configuration's value. A conditional hyperparameter is drawn over the rows where it is set.", "",
             "![How each hyperparameter acts](shapes.png)", "",
             table(["hyperparameter", "best value by the model", "in the best configuration", "swing"], rows), "",
@@ -340,7 +344,8 @@ def interact(pairs: pd.DataFrame, importances: pd.DataFrame, ref: str, labels: d
                                                           getattr(p, "upper", np.nan)),
              f"{p.importance / mains.max():.0%}" if mains.max() > 0 else "–"] for p in pairs.itertuples(index=False)]
     return lines + [f"The {len(pairs)} strongest pair terms of {md_text(ref)}: each surface is the pair's joint "
-                    "contribution beyond the two main effects, both axes in value order.", "",
+                    "contribution beyond the two main effects, both axes in value order (a hyperparameter with many "
+                    f"values in {PAIR_BINS} ranges of them, each labelled by its median).", "",
                     "![The strongest pairs](pairs.png)", "",
                     table(["pair", "importance", "of the largest main effect"], rows), ""]
 
@@ -683,6 +688,41 @@ def shape_panels(record, effects: pd.DataFrame, labels: dict, space: pd.DataFram
     legend(fig, [handles[k] for k in order], [words[k] for k in order])
     suptitle(fig, f"How each hyperparameter acts ({record.surrogate}; most important first)")
     return save(fig, path)
+
+
+PAIR_BINS = 10  # a pair surface's axis with more values than this is drawn in this many ranges of them
+
+
+def coarse(record, pairs: list[tuple[str, str]], bins: int = PAIR_BINS):
+    """The record with each shown pair's surface on at most ``bins`` ranges per axis: the values of a many-valued
+    numeric hyperparameter split into ranges holding equally many of them, each range drawn at its median value and
+    holding the mean of its cells (a 32 × 32 grid over a few hundred rows is mostly empty cells)."""
+    from dataclasses import replace
+
+    parts = []
+    for a, b in pairs:
+        s = record.interactions[(record.interactions["feature_a"] == a) & (record.interactions["feature_b"] == b)].copy()
+        for col in ("value_a", "value_b"):
+            values = pd.to_numeric(s[col], errors="coerce")
+            distinct = np.sort(values.dropna().unique())
+            if values.notna().all() and len(distinct) > bins:
+                groups = np.array_split(distinct, bins)
+                centre = {v: float(np.median(g)) for g in groups for v in g}
+                s[col] = values.map(centre)
+        parts.append(s.groupby(["feature_a", "feature_b", "value_a", "value_b"], sort=False, as_index=False)
+                     ["contribution"].mean())
+    return replace(record, interactions=pd.concat(parts, ignore_index=True) if parts else record.interactions)
+
+
+def with_indicators(config: dict, facts: dict) -> dict:
+    """A configuration (a row of best.csv: "" where unset) with each condition's indicator: "True" where its features
+    are set."""
+    out = dict(config)
+    for c in facts["conditions"]:
+        if c["indicator"]:
+            value = config.get(c["features"][0], "")
+            out[c["indicator"]] = "False" if value == "" or (isinstance(value, float) and np.isnan(value)) else "True"
+    return out
 
 
 def _same(a, b) -> bool:

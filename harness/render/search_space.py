@@ -25,7 +25,8 @@ CONFIGSPACE_FORMAT = 0.4  # the format_version of ConfigSpace 1.x's JSON writer 
 def _kept(table: pd.DataFrame) -> pd.DataFrame:
     """The hyperparameters of the next run, unconditional ones first (a parent before the children it switches)."""
     kept = table[table["action"] != "drop"]
-    return pd.concat([kept[kept["parent"].fillna("") == ""], kept[kept["parent"].fillna("") != ""]])
+    conditional = kept["parent"].map(lambda p: isinstance(p, str) and p != "")
+    return pd.concat([kept[~conditional], kept[conditional]])
 
 
 def _value(row) -> object:
