@@ -654,16 +654,6 @@ def shape_panels(record, effects: pd.DataFrame, labels: dict, space: pd.DataFram
         values = list(s["value"])
         x, discrete = positions(values)
         log = scales.get(f) == "log" and not discrete
-        rows_ax = ax.twinx()
-        rows_ax.set_zorder(ax.get_zorder() - 1)
-        ax.patch.set_visible(False)
-        if discrete:
-            handles["rows"] = rows_ax.bar(x, s["density"], width=0.6, color=ROWS)
-        else:
-            edges = (np.geomspace if log else np.linspace)(x.min(), max(x.max(), x.min() * 1.0001 + 1e-12), 31)
-            handles["rows"] = rows_ax.hist(x, bins=edges, weights=s["density"], color=ROWS)[2]
-        rows_ax.set_ylabel("rows", fontsize=7, color="0.5")
-        rows_ax.tick_params(labelsize=7, colors="0.5")
         handles["contribution"] = ax.plot(x, s["contribution"], color="black", lw=1.8, marker="o" if discrete else None,
                                           ms=4)[0]
         if s["lower"].notna().any():
@@ -676,6 +666,7 @@ def shape_panels(record, effects: pd.DataFrame, labels: dict, space: pd.DataFram
         ax.axhline(0, color="grey", lw=0.6)
         if log:
             ax.set_xscale("log")
+        handles["rows"] = _rows_beneath(ax, x, s["density"].to_numpy(dtype=float), discrete, log)
         if discrete:
             level_ticks(ax, x, values)
         ax.set_title(wrap(labels.get(f, f), 4.0, 10), fontsize=10)
@@ -683,11 +674,34 @@ def shape_panels(record, effects: pd.DataFrame, labels: dict, space: pd.DataFram
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     words = {"contribution": f"{record.surrogate}'s contribution", "band": "its band", "best": "best configuration",
-             "rows": "rows at each value (right axis)"}
+             "rows": "rows at each value (the tallest bar's count in the corner)"}
     order = [k for k in ("contribution", "band", "best", "rows") if k in handles]
     legend(fig, [handles[k] for k in order], [words[k] for k in order])
     suptitle(fig, f"How each hyperparameter acts ({record.surrogate}; most important first)")
     return save(fig, path)
+
+
+ROWS_SHARE = 0.25  # the rows' bars fill the bottom quarter of a shape's panel, below the contribution
+
+
+def _rows_beneath(ax, x: np.ndarray, rows: np.ndarray, discrete: bool, log: bool):
+    """The rows at each value as pale bars along the bottom of a shape's panel (a bar per level, or a histogram of
+    30 bins; the count of the tallest written in the corner): one axes per panel, not a second one for the counts."""
+    if discrete:
+        left, width, counts = x - 0.3, np.full(len(x), 0.6), rows
+    else:
+        edges = (np.geomspace if log else np.linspace)(x.min(), max(x.max(), x.min() * 1.0001 + 1e-12), 31)
+        counts, _ = np.histogram(x, bins=edges, weights=rows)
+        left, width = edges[:-1], np.diff(edges)
+    lo, hi = ax.get_ylim()
+    span = hi - lo
+    floor = lo - ROWS_SHARE * span / (1 - ROWS_SHARE)
+    tallest = max(float(np.max(counts)), 1.0)
+    bars = ax.bar(left, counts / tallest * (lo - floor) * 0.95, width=width, bottom=floor, align="edge",
+                  color=ROWS, zorder=0)
+    ax.set_ylim(floor, hi)
+    ax.text(0.99, 0.01, f"{tallest:.0f} rows", transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="0.45")
+    return bars
 
 
 PAIR_BINS = 10  # a pair surface's axis with more values than this is drawn in this many ranges of them
