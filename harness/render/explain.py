@@ -700,7 +700,7 @@ def _rows_beneath(ax, x: np.ndarray, rows: np.ndarray, discrete: bool, log: bool
     bars = ax.bar(left, counts / tallest * (lo - floor) * 0.95, width=width, bottom=floor, align="edge",
                   color=ROWS, zorder=0)
     ax.set_ylim(floor, hi)
-    ax.text(0.99, 0.01, f"{tallest:.0f} rows", transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="0.45")
+    ax.text(0.99, 0.01, f"{tallest:.0f} row{'' if tallest == 1 else 's'}", transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="0.45")
     return bars
 
 
