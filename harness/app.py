@@ -8,7 +8,7 @@ from typing import Sequence
 
 from omegaconf import DictConfig
 
-from harness import experiments
+from harness import experiments, lifeline, rundir
 from harness.config import options_of
 from harness.data import registry
 from harness.errors import ConfigError
@@ -38,6 +38,7 @@ def register_configs() -> None:
 def run(cfg: DictConfig, output_dir: Path | None = None, overrides: Sequence[str] | None = None) -> ExperimentResult:
     """Run the experiment named by ``cfg.task``; outputs go to ``output_dir`` (default: ``cfg.output_dir``, the Hydra
     run dir). ``overrides``: those ``cfg`` was composed from (default: the Hydra command line's)."""
+    lifeline.tie_to_starter()  # a parallel launcher's job ends with the sweep, however the sweep ends
     logging.getLogger("interpret").setLevel(logging.WARNING)  # its per-fit INFO lines drown the run's own log
     opts = options_of(cfg, output_dir, overrides)
     setup = experiments.setup_of(cfg, opts)
@@ -45,7 +46,10 @@ def run(cfg: DictConfig, output_dir: Path | None = None, overrides: Sequence[str
         opts.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in its place, a folder not ours to write
         raise ConfigError(f"output_dir={opts.output_dir} cannot be created: {exc.strerror or exc}") from None
-    write_json({"task": setup.task, **environment()}, opts.output_dir / "environment.json")
-    drawing.warm(opts.n_jobs)  # the figures' side processes import matplotlib while the cells fit
-    with recording(opts.output_dir):  # stages.json: where the run's time and memory went (harness.timing)
-        return experiments.get(setup.task).run(setup)
+    with rundir.claimed(opts.output_dir) as before:  # one run per folder; its earlier files are not this run's
+        write_json({"task": setup.task, **environment()}, opts.output_dir / "environment.json")
+        drawing.warm(opts.n_jobs)  # the figures' side processes import matplotlib while the cells fit
+        with recording(opts.output_dir):  # stages.json: where the run's time and memory went (harness.timing)
+            result = experiments.get(setup.task).run(setup).wait()
+    result.before = before
+    return result

@@ -1,5 +1,5 @@
-"""Hydra callbacks: check that the run dir can be written before Hydra makes it, and that a sweep repeats no job;
-aggregate a multirun at its end."""
+"""Hydra callbacks: check that the run dir can be written and take it for this run before Hydra makes it, and that a
+sweep repeats no job; aggregate a multirun at its end."""
 from __future__ import annotations
 
 import logging
@@ -9,19 +9,28 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from harness import rundir
 from harness.errors import HarnessError
 
 log = logging.getLogger("harness")
 
 
 class CheckOutputDir(Callback):
-    """Hydra creates the run (or sweep) dir itself and would answer an unwritable one with a traceback."""
+    """Hydra creates the run (or sweep) dir itself and would answer an unwritable one with a traceback; and the
+    folder is this run's alone from before Hydra writes into it (``harness.rundir``): a second run into it is
+    refused before it can overwrite the first's ``.hydra/`` or log."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        _writable(OmegaConf.select(config, "hydra.run.dir"), "hydra.run.dir")
+        _claim(OmegaConf.select(config, "hydra.run.dir"), "hydra.run.dir")
+
+    def on_run_end(self, config: DictConfig, **kwargs) -> None:
+        rundir.release(Path(str(OmegaConf.select(config, "hydra.run.dir"))))
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        _writable(OmegaConf.select(config, "hydra.sweep.dir"), "hydra.sweep.dir")
+        _claim(OmegaConf.select(config, "hydra.sweep.dir"), "hydra.sweep.dir")
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        rundir.release(Path(str(OmegaConf.select(config, "hydra.sweep.dir"))))
 
 
 class CheckSweep(Callback):
@@ -38,11 +47,16 @@ class CheckSweep(Callback):
             raise SystemExit(2) from None
 
 
-def _writable(folder, option: str) -> None:
+def _claim(folder, option: str) -> None:
     try:
         Path(str(folder)).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         print(f"error: {option}={folder} cannot be created: {exc.strerror or exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+    try:
+        rundir.claim(Path(str(folder)), option)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
 
 

@@ -41,6 +41,7 @@ from harness.results import atomic_write_text
 from harness.seeds import Stream, model_seed, rng
 from harness.surrogates.native import portable_kernels
 from harness.surrogates.registry import SurrogateSpec, build, library_version
+from harness.text import file_part
 from harness.timing import stage
 
 log = logging.getLogger("harness")
@@ -213,8 +214,9 @@ class CellCache:
     def _path(self, cid: str) -> Path:
         return self.root / cid[:2] / f"{cid}.json"
 
-    def get(self, cid: str, versions: dict[str, str]) -> dict | None:
-        """The cached result, or None; it must hold an explanation of each label in ``versions`` by that version."""
+    def get(self, cid: str, versions: dict[str, str], names: dict) -> dict | None:
+        """The cached result, or None; it must hold an explanation of each label in ``versions`` by that version,
+        and is given the ``names`` of this run (see ``_renamed``)."""
         if not self.enabled:
             return None
         path = self._path(cid)
@@ -234,7 +236,7 @@ class CellCache:
         held = result.get("explainer_versions") or {}
         if any(held.get(label) != version for label, version in versions.items()):
             return None
-        return result
+        return _renamed(result, names)
 
     def _folder_unusable(self) -> bool:
         """True, after one warning, when the cache's folder itself cannot be read: every entry would fail alike."""
@@ -256,6 +258,44 @@ class CellCache:
             self.writable = False
             log.warning("cell cache %s cannot be written (%s): cells are computed, not cached", self.root,
                         exc.strerror or exc)
+
+
+def names_of(cell: Cell, datasets: dict[str, Dataset]) -> dict:
+    """The names a cell's explanations carry: its table's and its features' (a content hash leaves names out)."""
+    train = datasets[cell.train]
+    return {"dataset": train.name, "features": list(train.schema.names)}
+
+
+def _renamed(result: dict, names: dict) -> dict | None:
+    """A cached result with the ``names`` of this run, or None where it must be recomputed.
+
+    A cell is keyed by content, and names reach its outputs only through its explanations. The table's name is
+    a label: it is set on the way out, so renaming a table (``data.name``) refits nothing, unless the entry holds
+    a failure's text, which may quote it. Features renamed (even among themselves: ``lr`` and ``depth`` swapped)
+    are recomputed, as the names run through every record (terms, shapes, an EBM's export). An entry written
+    before it held its names gives them by its records, which list every feature's main term in schema order;
+    one whose records do not is recomputed.
+    """
+    records = result.get("interpretations") or {}
+    if not records:
+        return result
+    held = result.get("names") or _names_in(records)
+    if held is None or held["features"] != names["features"]:
+        return None
+    if held["dataset"] != names["dataset"]:
+        if result.get("reason"):
+            return None
+        for record in records.values():
+            record["dataset"] = names["dataset"]
+    return result
+
+
+def _names_in(records: dict[str, dict]) -> dict | None:
+    """The names records hold, if they agree: their table and their main terms' features, in record order."""
+    found = [{"dataset": r.get("dataset"),
+              "features": [f for f, kind in zip(r["importances"]["feature_a"], r["importances"]["kind"]) if kind == "main"]}
+             for r in records.values()]
+    return found[0] if all(f == found[0] for f in found) else None
 
 
 def _checked(text: str) -> dict | None:
@@ -329,6 +369,7 @@ def run_cells(
 
 def _run_cells(cells: Sequence[Cell], datasets: dict[str, Dataset], opts, label: str) -> CellRun:
     t_start = time.perf_counter()
+    _check_file_names(cells)
     cache = CellCache(opts.cache_dir, opts.cache)
     ids = [cell_id(c, datasets) for c in cells]
     versions = _versions(cells)
@@ -339,7 +380,8 @@ def _run_cells(cells: Sequence[Cell], datasets: dict[str, Dataset], opts, label:
             continue
         n = len(c.train_rows)
         tag = _sample_tag(opts.explain_sample.size(n), n)
-        hit = cache.get(cid, {label: versions[c.surrogate.name, label] + tag for label in c.explainer_labels()})
+        hit = cache.get(cid, {label: versions[c.surrogate.name, label] + tag for label in c.explainer_labels()},
+                        names_of(c, datasets))
         if hit is not None:
             hit["cached"] = True
             results[cid] = hit
@@ -357,7 +399,7 @@ def _run_cells(cells: Sequence[Cell], datasets: dict[str, Dataset], opts, label:
                 n_jobs = affordable_workers(n_jobs, max(_table_bytes(datasets[c.train]) for c in todo.values()))
             with executor(opts.executor, opts.executor_address, n_jobs) as run:
                 for cid, result in run(_tagged, arguments):  # cached as each arrives: a killed run resumes here
-                    result["cached"] = False
+                    result.update(cached=False, names=names_of(todo[cid], datasets))
                     cache.put(cid, result)
                     results[cid] = result
                     progress.advance()
@@ -380,6 +422,15 @@ def _run_cells(cells: Sequence[Cell], datasets: dict[str, Dataset], opts, label:
         cached=n_cached,
         wall_seconds=time.perf_counter() - t_start,
     )
+
+
+def _check_file_names(cells: Sequence[Cell]) -> None:
+    """Refuse, before any fit, a table or surrogate name too long to name the files made from it (figures,
+    exports: ``harness.text.file_part``), rather than after every fit when the first figure is saved."""
+    for name in dict.fromkeys(n for c in cells for n in (c.train, *(e.dataset for e in c.evals))):
+        file_part(name, "table name", " (data.name, or the values of the data.task column)")
+    for name in dict.fromkeys(c.surrogate.name for c in cells):
+        file_part(name, "surrogate name")
 
 
 def _versions(cells: Sequence[Cell]) -> dict[tuple[str, str], str]:

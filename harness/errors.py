@@ -5,12 +5,13 @@ class HarnessError(Exception):
     """Bad input or configuration. The entry point prints it as one line and exits 2."""
 
 
-class DataError(HarnessError):
-    """A data file is missing, corrupt or malformed."""
+class DataError(HarnessError, ValueError):
+    """A data file is missing, corrupt or malformed. A ValueError too, as Python and Optuna's importance API
+    class a bad argument's value (a study too small or a parameter no trial has)."""
 
 
-class ConfigError(HarnessError):
-    """An option names something unknown or impossible."""
+class ConfigError(HarnessError, ValueError):
+    """An option names something unknown or impossible (a ValueError too, like DataError)."""
 
 
 def one_line(exc: BaseException, limit: int = 300, cause: bool = False) -> str:

@@ -66,9 +66,14 @@ class Options:
         out = {}
         for f in dataclasses.fields(cls):
             if f.name in raw:
-                out[f.name] = _read(raw[f.name], _hints(cls)[f.name], f, _name(where, f.name))
-            elif f.default is MISSING and f.default_factory is MISSING:
+                value = raw[f.name]
+            elif f.default is not MISSING:
+                value = f.default
+            elif f.default_factory is not MISSING:
+                value = f.default_factory()
+            else:
                 raise ConfigError(f"{_name(where, f.name)} is required: {f.metadata.get('help') or 'give a value'}")
+            out[f.name] = _read(value, _hints(cls)[f.name], f, _name(where, f.name))
         return cls(**out)
 
     def as_dict(self) -> dict:

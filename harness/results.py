@@ -15,7 +15,7 @@ import platform
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -34,23 +34,32 @@ def _umask() -> int:
 FILE_MODE = 0o666 & ~_umask()  # what open() would give a new file under this process's umask
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write to a temp file beside ``path``, then rename: readers never see half a file.
+def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
+    """``write(tmp)`` fills a temp file beside ``path``, which is then renamed into place: readers never see half
+    a file.
 
-    The file gets the permissions a plainly created file would (``mkstemp`` alone makes it 0600).
+    The file gets the permissions a plainly created file would (``mkstemp`` alone makes it 0600). Whatever stops
+    the write (a full disk, an interrupt), the temp file is removed, and an OSError names ``path`` (the disk's
+    own "No space left on device" names no file).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        write(Path(tmp))
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno and exc.filename in (None, tmp):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
     return path
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def atomic_write_text(path: Path, text: str) -> Path:

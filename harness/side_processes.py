@@ -6,8 +6,9 @@ fits its cells, so a worker starts in milliseconds instead of the seconds a spaw
 importing pandas and matplotlib. Unlike multiprocessing's own workers they never run the caller's main
 script again: a user's script without an ``if __name__ == "__main__":`` guard would otherwise rerun its
 experiment in every worker. The work handed to them is the harness's own functions. Each worker limits
-BLAS and OpenMP to one thread. Where the platform has no fork server (Windows) there are none and the
-callers do the work in place.
+BLAS and OpenMP to one thread and ends when the run ends, however it ends (``harness.lifeline``; the fork
+server itself ends when its last client does). Where the platform has no fork server (Windows) there are none
+and the callers do the work in place.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import context, spawn, util
+
+from harness import lifeline
 
 log = logging.getLogger("harness")
 
@@ -58,7 +61,8 @@ def pool(workers: int) -> ProcessPoolExecutor | None:
         return None
     if not _warmed:  # started here, and never with the main script
         warm(())
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_Context(), initializer=_one_thread)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_Context(), initializer=_start,
+                               initargs=(lifeline.identity(),))
 
 
 def warm(preload: tuple[str, ...]) -> None:
@@ -75,9 +79,11 @@ def warm(preload: tuple[str, ...]) -> None:
         log.debug("no fork server for side processes: %s", exc)
 
 
-def _one_thread():
+def _start(run_id):
+    """A side process's first act: tied to its run, one thread for BLAS and OpenMP."""
     from threadpoolctl import threadpool_limits
 
+    lifeline.tie(run_id)
     global _LIMITS
     _LIMITS = threadpool_limits(limits=1)  # kept referenced: the limit holds for the process's life
 

@@ -16,6 +16,8 @@ import re
 
 import pandas as pd
 
+from harness.errors import ConfigError
+
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -160,3 +162,29 @@ def safe_name(name) -> str:
     for bad, good in UNSAFE_NAME.items():
         name = name.replace(bad, good)
     return name
+
+
+# Characters that cannot stand in a file name on some system (a path separator, Windows' reserved ones, control
+# characters) or that a link to the file would read as something else (``%``, ``#``), and the escape ``~`` itself.
+FILE_UNSAFE = frozenset('/\\:*?"<>|%#~\x7f') | {chr(c) for c in range(32)}
+# How long a name may be in a file name (UTF-8 bytes, escaped): the longest file the harness makes from names,
+# <surrogate>_<table>_seed<k>.json, holds two, and its temp file adds 14 bytes; most file systems allow 255.
+NAME_BYTES = 100
+
+
+def file_part(name, what: str = "name", hint: str = "") -> str:
+    """``name`` as part of a file name: each character a file name or a link cannot hold written ``~XX`` (its code
+    in hex; ``~`` itself too, so two names never share a file), and a name of dots alone (``.``, ``..``) likewise.
+    Every path the harness makes from a table's, task's or surrogate's name goes through it; a name longer than
+    ``NAME_BYTES`` once escaped is refused with a ConfigError naming ``what`` it is and ``hint``: where to change it
+    (``harness.cells`` checks every name of a run's cells so before any fit)."""
+    text = str(name)
+    part = "".join(f"~{ord(c):02X}" if c in FILE_UNSAFE else c for c in text)
+    if not part.strip("."):
+        part = part.replace(".", "~2E")
+    size = len(part.encode("utf-8"))
+    if size > NAME_BYTES:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ConfigError(f"{what} {shown!r} is too long to name files ({size} bytes as a file name, at most "
+                          f"{NAME_BYTES}); give it a shorter name{hint}")
+    return part

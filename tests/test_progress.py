@@ -16,7 +16,7 @@ def test_progress_line_counts_and_estimates():
     p.close()
     text = out.getvalue()
     assert "size_sweep: 0/4 done, 1 in flight" in text and "size_sweep: 2/4 done" in text
-    assert re.search(r"elapsed 0:00:0\d, remaining ~0:00:0\d", text)
+    assert re.search(r"elapsed 00:0\d, remaining ~00:0\d", text)
     assert text.endswith("\n")
 
 

@@ -115,3 +115,31 @@ def test_a_sweep_that_repeats_a_value_is_refused_before_any_job(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: seed=['0', '1', '0']: 0 appears more than once; give each value once"]
     assert not list((tmp_path / "multi").glob("*/metrics.csv"))
+
+
+def test_jobs_that_cannot_be_read_are_named_and_the_aggregation_fails(single_and_multi, tmp_path, caplog):
+    """A job whose metrics.csv is missing and one cut mid-row (#27): each is named in a warning and in summary.md,
+    the cut row is not taken for a failed cell, and the aggregation ends with exit 2 after writing the rest."""
+    import logging
+    import shutil
+
+    sweep = tmp_path / "sweep"
+    shutil.copytree(single_and_multi / "multi", sweep)
+    jobs = sorted(p for p in sweep.iterdir() if p.is_dir() and p.name.isdigit())
+    (jobs[0] / "metrics.csv").unlink()
+    whole = pd.read_csv(jobs[1] / "metrics.csv")
+    text = (jobs[1] / "metrics.csv").read_text()
+    last = text.rstrip("\n").rsplit("\n", 1)[1]
+    (jobs[1] / "metrics.csv").write_text(text.rstrip("\n")[: -len(last) // 2])  # a copy that stopped mid-row
+    with caplog.at_level(logging.WARNING, logger="harness"):
+        assert report_main([str(sweep)]) == 2
+    warned = "\n".join(r.message for r in caplog.records if r.levelno == logging.WARNING)
+    assert f"{jobs[0]}: a job with no metrics.csv" in warned
+    assert f"{jobs[1] / 'metrics.csv'}: its last row is cut" in warned
+    rows = pd.read_csv(sweep / "metrics.csv")
+    assert len(rows) == len(whole) - 1 and (rows["status"].isin(["ok", "failed"])).all()
+    summary = pd.read_csv(sweep / "summary.csv")
+    assert summary["n_failed"].sum() == (whole["status"] == "failed").iloc[:-1].sum()  # the cut row is not "failed"
+    md = (sweep / "summary.md").read_text()
+    assert "## Jobs left out" in md and f"| {jobs[0].name}/ | no metrics.csv" in md
+    assert f"| {jobs[1].name}/metrics.csv | its last row is cut" in md

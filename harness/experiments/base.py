@@ -34,6 +34,7 @@ from harness.experiments.setup import Setup
 from harness.render import failures as render_failures
 from harness.render.drawing import drawing
 from harness.results import atomic_write_text
+from harness.rundir import written
 from harness.timing import stage
 
 log = logging.getLogger("harness")
@@ -56,6 +57,7 @@ class ExperimentResult:
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     summary: pd.DataFrame | Future | None = None
+    before: dict = field(default_factory=dict, repr=False)  # the files its folder held before it (harness.rundir)
 
     def wait(self) -> "ExperimentResult":
         if isinstance(self.summary, Future):
@@ -64,9 +66,8 @@ class ExperimentResult:
 
     @property
     def files(self) -> list[Path]:
-        """Every file the run wrote, relative paths sorted."""
-        root = Path(self.output_dir)
-        return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+        """Every file the run wrote (not those an earlier run left in its folder), relative paths sorted."""
+        return written(self.output_dir, self.before)
 
 
 class Experiment(abc.ABC):
@@ -131,14 +132,15 @@ class Experiment(abc.ABC):
 
 class ModuleExperiment(Experiment):
     """An experiment whose ``run`` and ``summarise`` are functions of its module, which ends with
-    ``EXPERIMENT = ModuleExperiment(name, title, KEYS, run, summarise, TABLES)``; its options are
-    ``harness.experiments.options.BY_TASK[name]``."""
+    ``EXPERIMENT = ModuleExperiment(name, title, KEYS, run, summarise, TABLES)``; its options are ``options``,
+    by default ``harness.experiments.options.BY_TASK[name]``."""
 
-    def __init__(self, name: str, title: str, keys, run, summarise, tables=("metrics",)):
+    def __init__(self, name: str, title: str, keys, run, summarise, tables=("metrics",),
+                 options: type[ExperimentOptions] | None = None):
         from harness.experiments.options import BY_TASK
 
         self.name, self.title, self.keys, self.tables = name, title, tuple(keys), tuple(tables)
-        self.Options = BY_TASK[name]
+        self.Options = options or BY_TASK[name]
         self._run, self._summarise = run, summarise
 
     def run(self, setup: Setup) -> ExperimentResult:

@@ -27,6 +27,7 @@ from harness.paper import on_paper_data
 from harness.paper.claims import write_claims
 from harness.render import hpo_order as render
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
+from harness.text import file_part
 from harness.timing import stage
 
 log = logging.getLogger("harness")
@@ -94,7 +95,7 @@ def summarise(rows: pd.DataFrame, out: Path, hpo_regret: pd.DataFrame | None = N
     write_csv(summary, out / "summary.csv")
     lines = [render.TITLE, *render.mse_sections(summary)]
     for ds, part in summary.groupby("dataset", sort=False):
-        render.hpo_order_curves(part, out / f"hpo_order_{ds}.png", title=f"{ds}: test MSE by HPO sampling order")
+        render.hpo_order_curves(part, out / f"hpo_order_{file_part(ds)}.png", title=f"{ds}: test MSE by HPO sampling order")
     if hpo_regret is not None and len(hpo_regret):
         lines += render.regret_section(mean_regret(hpo_regret))
         lines += [f"- {line}" for line in render.approximations(hpo_regret)]

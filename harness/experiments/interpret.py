@@ -52,6 +52,7 @@ from harness.paper.claims import write_claims
 from harness.render import across_tasks as render_tasks
 from harness.render import interpret as render
 from harness.results import atomic_write_text, read_table, refuse_duplicates, write_csv
+from harness.text import file_part
 from harness.timing import stage
 
 log = logging.getLogger("harness")
@@ -97,7 +98,7 @@ def run(setup):
             tables[name].append(frames[name])
         if "ebm_json" in record.extras:
             text = json.dumps(record.extras["ebm_json"], indent=2)
-            atomic_write_text(out / f"{c.surrogate.name}_{c.train}_seed{c.seed}.json", text + "\n")
+            atomic_write_text(out / f"{file_part(c.surrogate.name)}_{file_part(c.train)}_seed{c.seed}.json", text + "\n")
     for name, parts in tables.items():
         write_csv(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), out / f"{name}.csv")
     write_csv(features_of(datasets), out / "features.csv")

@@ -20,6 +20,7 @@ from harness.paper import size_sweep as paper
 from harness.paper.claims import write_claims
 from harness.render import size_sweep as render
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
+from harness.text import file_part
 from harness.timing import stage
 
 log = logging.getLogger("harness")
@@ -69,7 +70,7 @@ def summarise(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
     atomic_write_text(out / "summary.md", text)
     log.info("%s", text)
     for ds, part in summary.groupby("dataset"):
-        render.size_curves(part, out / f"size_sweep_{ds}.png", title=f"{ds}: test metrics vs training size")
+        render.size_curves(part, out / f"size_sweep_{file_part(ds)}.png", title=f"{ds}: test metrics vs training size")
     return summary
 
 

@@ -37,6 +37,7 @@ from harness.paper import transfer as paper
 from harness.paper.claims import write_claims
 from harness.render import transfer as render
 from harness.results import atomic_write_text, refuse_duplicates, write_csv
+from harness.text import file_part
 
 log = logging.getLogger("harness")
 
@@ -181,9 +182,9 @@ def _matrices(s: pd.DataFrame, order, surrogates, ebms, out: Path, suffix: str) 
         for m, (mean, std) in mats.items():
             if m in ("shift2", "resid_var") and sur not in ebms:
                 continue
-            matrix_csv(mean, out / f"transfer_{m}_{sur}{suffix}.csv")
-            matrix_csv(std, out / f"transfer_{m}_{sur}{suffix}_std.csv")
-        render.surrogate_heatmaps(mats, out / f"transfer_{sur}{suffix}.png", sur)
+            matrix_csv(mean, out / f"transfer_{m}_{file_part(sur)}{suffix}.csv")
+            matrix_csv(std, out / f"transfer_{m}_{file_part(sur)}{suffix}_std.csv")
+        render.surrogate_heatmaps(mats, out / f"transfer_{file_part(sur)}{suffix}.png", sur)
         overviews[sur] = analysis.overview(mats)
         if sur in ebms:
             md += render.ebm_matrices_md(sur, mats)
@@ -202,7 +203,7 @@ def _unseen(s: pd.DataFrame, order, any_surrogate: str, out: Path, suffix: str, 
 
 def _diagnostics(sim: pd.DataFrame, ebm: str, out: Path, suffix: str, on_paper: bool) -> list[str]:
     corr = analysis.predictor_correlations(sim)
-    scatter = f"transfer_similarity_{ebm}{suffix}.png" if len(sim) else None
+    scatter = f"transfer_similarity_{file_part(ebm)}{suffix}.png" if len(sim) else None
     if scatter:
         render.similarity_figure(sim, corr, out / scatter, ebm)
     return render.diagnostics_md(ebm, corr, scatter, **(paper.SIMILARITY_WORDS if on_paper else {}))

@@ -7,6 +7,11 @@ whole figure stands outside its panels (``legend``); a log axis is labelled in p
 mathtext setting (``finish``); levels are placed and labelled in value order with just the digits that tell
 them apart (``positions``, ``level_ticks``, ``value_order``); every number is written by ``harness.text.num``.
 Experiment-specific figures live beside this module (``render.size_sweep``, ``render.interpret`` …).
+
+One piece is hand-written where matplotlib has its own: the crop to what is drawn (``_save_tight``) reads the
+content's box off the one drawing's pixels instead of ``savefig(bbox_inches="tight")``, which draws the figure
+a second time: measured 0.44 → 0.34 CPU-s for the case study's shape grid (commit 1ce5548); where content
+reaches past the canvas it falls back to savefig's way.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.results import atomic_write
 from harness.text import fmt_value, value_labels
 from harness.timing import stage
 
@@ -130,15 +136,12 @@ def _plain_log(**kwargs):
 
 def save(fig, path: Path) -> Path:
     """Write atomically (cropped to what is drawn, as ``bbox_inches="tight"`` does) and close the figure."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
     finish(fig)
-    with stage("figures"):  # rendering is most of a figure's cost
-        _save_tight(fig, tmp)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    try:
+        with stage("figures"):  # rendering is most of a figure's cost
+            return atomic_write(path, lambda tmp: _save_tight(fig, tmp))
+    finally:
+        plt.close(fig)
 
 
 def wrap(text: str, inches: float, points: float = 12) -> str:

@@ -20,7 +20,7 @@ from harness.render.figures import (
     figure, has_spread, legend, level_ticks, log_scaled, plt, positions, save, subplots, suptitle, value_order, wrap,
 )
 from harness.render.markdown import table
-from harness.text import md_text, num, nums, pm
+from harness.text import file_part, md_text, num, nums, pm
 
 COLORS = {"main": "tab:blue", "pair": "tab:orange"}
 LABEL_CHARS = 28  # a term's label wrapped to lines of this many characters (a conditional's label is long)
@@ -149,13 +149,14 @@ def case_figures(records: list[Interpretation], labels: dict, unit: str, spread:
     ref = records[0]
     band = " with ± band" if ref.shapes["lower"].notna().any() else ""
     overlaid = "; others overlaid" if len(records) > 1 else ""
-    shape_grid(ref, records[1:], labels, unit, out / f"shapes_{dataset}.png",
+    shape_grid(ref, records[1:], labels, unit, out / f"shapes_{file_part(dataset)}.png",
                title=f"{dataset}: shape of each hyperparameter ({ref.surrogate}{band}{overlaid})")
     top = ref.ranking("pair").head(TOP_K)
     interaction_heatmaps(ref, list(zip(top["feature_a"], top["feature_b"])), labels, unit,
-                         out / f"interactions_{dataset}.png", title=f"{dataset}: top-{TOP_K} pair terms of {ref.surrogate}")
+                         out / f"interactions_{file_part(dataset)}.png",
+                         title=f"{dataset}: top-{TOP_K} pair terms of {ref.surrogate}")
     bars = "; bars ± std over seeds" if has_spread(spread) else ""
-    importance_bars(records, labels, out / f"importance_{dataset}.png", unit=unit, spread=spread,
+    importance_bars(records, labels, out / f"importance_{file_part(dataset)}.png", unit=unit, spread=spread,
                     title=f"{dataset}: term importance, each method in its own measure{bars}")
 
 

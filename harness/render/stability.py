@@ -10,7 +10,7 @@ from harness.analysis.stability import FULL, REFERENCES, SAME, TOP_K, seeds_need
 from harness.render.drawing import drawn
 from harness.render.figures import axes_legend, curves, legend, plt, save, subplots, suptitle, wrap
 from harness.render.markdown import table
-from harness.text import md_text, num, pm
+from harness.text import file_part, md_text, num, pm
 
 HEAD = "# Explanation stability: from how many rows can each surrogate's explanation be trusted?\n"
 NOTHING = HEAD + "\nNo explanation was recorded (every fit failed).\n"
@@ -92,9 +92,9 @@ def requirement(fraction: float, n_seeds: int) -> str:
 def figures(summary: pd.DataFrame, stable: pd.DataFrame, fraction: float, need: str, out: Path) -> None:
     """Per dataset: the agreement curves and the bars of rows until stable."""
     for ds in dict.fromkeys(summary["dataset"]):
-        agreement_curves(summary[summary["dataset"] == ds], fraction, out / f"stability_{ds}.png",
+        agreement_curves(summary[summary["dataset"] == ds], fraction, out / f"stability_{file_part(ds)}.png",
                          title=f"{ds}: does the explanation from fewer rows match the full-data one? (mean over seeds)")
-        stable_bars(stable[stable["dataset"] == ds], out / f"stable_rows_{ds}.png",
+        stable_bars(stable[stable["dataset"] == ds], out / f"stable_rows_{file_part(ds)}.png",
                     title=f"{ds}: training rows until the top-{TOP_K} set is stable ({need})")
 
 

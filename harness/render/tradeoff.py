@@ -16,7 +16,7 @@ from harness.analysis.tradeoff import AXES, FRONT_KEYS
 from harness.render.drawing import drawn
 from harness.render.figures import legend, save, subplots, suptitle
 from harness.render.markdown import table
-from harness.text import md_text, num
+from harness.text import file_part, md_text, num
 
 TITLE = "# Trade-offs between objectives: Pareto fronts, hypervolume, and which hyperparameters drive and trade them\n"
 TOP = 3  # hyperparameters named per objective and per front
@@ -177,7 +177,7 @@ def figure(dataset: str, wide: pd.DataFrame, objectives: pd.DataFrame, members: 
     handles, names = axes[0][0].get_legend_handles_labels()
     legend(fig, handles, names)
     suptitle(fig, f"{dataset}: Pareto fronts, what drives each objective and what trades ({reference})")
-    return save(fig, out / f"tradeoff_{dataset}.png")
+    return save(fig, out / f"tradeoff_{file_part(dataset)}.png")
 
 
 def _bars(ax, frame: pd.DataFrame, group: str, value: str, labels: dict, xlabel: str) -> None:

@@ -49,7 +49,7 @@ def test_a_saved_figure_is_what_it_draws_with_a_margin(tmp_path, legend_y):
         assert margins == (round(PAD * DPI),) * 4 and np.array_equal(ours, drawn)
     else:  # the legend below the canvas is in the picture, which savefig drew
         assert ours.shape[0] > 3 * DPI - 2 * round(PAD * DPI) and np.array_equal(ours, theirs)
-    assert not list(tmp_path.glob(".*.tmp.png"))  # written atomically
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically (harness.results.atomic_write)
 
 
 def test_ink_on_the_canvas_edge_is_left_to_savefig(tmp_path):

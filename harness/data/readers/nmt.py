@@ -154,7 +154,7 @@ class NMTOptions(ReaderOptions):
     """One NMT Transformer HPO table of Zhang & Duh (2020) (upstream Este1le/hpo_nmt, MIT)."""
 
     kind: str = "nmt"
-    pair: str = option("sw-en", "the language pair", choices=PAIRS)
+    pair: Optional[str] = option(None, "the language pair (required): " + ", ".join(PAIRS), choices=PAIRS)
     root: Optional[str] = option(None, "a folder holding the upstream files; null = $HARNESS_DATA_DIR, else download "
                                        "into the cache")
     base_url: Optional[str] = option(None, "null = the pinned upstream commit (or $HARNESS_DATA_URL)")
@@ -174,6 +174,8 @@ class NMTReader(Reader):
 
     def load(self) -> Dataset:
         o = self.options
+        if o.pair is None:
+            raise DataError(f"data.pair is required for the NMT tables; known pairs: {', '.join(PAIRS)}")
         ds = load_pair(o.pair, root=o.root, base_url=o.base_url, verify=o.verify)
         return with_targets(ds, o.target or TARGET, o.maximize, o.targets)
 

@@ -128,7 +128,8 @@ def from_study(study, objective: int = 0, target=None, params=None, name=None, m
 
     ``target`` (a function of a FrozenTrial, as Optuna's importance evaluators take it) replaces the
     objective; trials where it is not finite are dropped and counted. ``params`` keeps those parameters
-    only (default: every parameter of any completed trial, conditional ones included).
+    only, in the order given (default: every parameter of any completed trial in the order first suggested,
+    conditional ones included).
     """
     optuna = _optuna()
     where = where or f"study {study.study_name!r}"
@@ -161,7 +162,7 @@ def from_study(study, objective: int = 0, target=None, params=None, name=None, m
         if unknown:
             raise ConfigError(f"{where}: no completed trial has parameter(s) {', '.join(map(repr, unknown))}; "
                               f"parameters: {', '.join(present)}")
-        present = [p for p in present if p in params]
+        present = list(dict.fromkeys(params))
     columns, absent = [], {}
     for pname in present:
         counts = [pname in t.params for t in done]

@@ -119,6 +119,8 @@ def read(path: Path) -> pd.DataFrame:
         header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
         _distinct([str(v) for v in header.iloc[0]] if len(header) else [], path)
         return _missing_numbers(read_csv_exact(path, sep=sep, keep_default_na=False, na_values=[""]))
+    except DataError:  # already one line naming the file (a DataError is a ValueError too: keep it from the last clause)
+        raise
     except pd.errors.EmptyDataError:
         raise DataError(f"table {path} is empty") from None
     except UnicodeDecodeError as exc:
