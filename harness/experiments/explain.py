@@ -112,7 +112,8 @@ def run(setup):
 
 
 MANIFEST = ".explain-manifest.json"
-OWN = (".hydra", "harness.log", "environment.json", "stages.json", MANIFEST)  # the run's own files, not its outputs
+OWN = ("harness.log", "environment.json", "stages.json")  # the run's own files, not its outputs (and hidden ones:
+# .hydra/, the folder's lock, the manifest)
 
 
 def run_key(setup, ds) -> str:
@@ -130,7 +131,7 @@ def run_key(setup, ds) -> str:
 def outputs(out: Path) -> dict[str, str]:
     """Every output file of a run folder (not the run's own log, config or timings) and its SHA-256."""
     return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.relative_to(out).parts[0] not in OWN}
+            if p.is_file() and p.relative_to(out).parts[0] not in OWN and not p.relative_to(out).parts[0].startswith(".")}
 
 
 def current(out: Path, key: str) -> bool:
