@@ -255,7 +255,7 @@ def _space_table(facts, space, labels) -> list[str]:
         rows.append([_name(s.feature, labels), s.type, domain, s.scale, _value(s.default) if declared else "–", when])
     where = ("as the source declares it" if declared else
              "as the rows span it (the source declares no space)")
-    return [f"### The search space ({where})", "",
+    return [f"### The search space, {where}", "",
             table(["hyperparameter", "type", "range or levels", "scale", "default", "set when"], rows), ""]
 
 
