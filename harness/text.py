@@ -157,11 +157,40 @@ UNSAFE_NAME = {"<=": "le", ">=": "ge", "<": "lt", ">": "gt", "[": "(", "]": ")"}
 
 def safe_name(name) -> str:
     """A column name every model library accepts: ``[ ]`` become ``( )``; ``<=``, ``>=``, ``<``, ``>`` become
-    ``le``, ``ge``, ``lt``, ``gt``."""
+    ``le``, ``ge``, ``lt``, ``gt``. Not one-to-one (``x[1]`` and ``x(1)`` give one spelling): a table's columns are
+    spelled by ``safe_names``."""
     name = str(name)
     for bad, good in UNSAFE_NAME.items():
         name = name.replace(bad, good)
     return name
+
+
+def safe_names(names) -> list[str]:
+    """The names of one table's columns spelled for the model libraries, one-to-one: no two columns ever merge.
+
+    A name that is already safe keeps its spelling (the first of equal ones); every other name gets its
+    ``safe_name`` if no other column has or wants that spelling, else the first free ``<safe_name>~2``,
+    ``~3``, … (``x(1)`` and ``x[1]`` give ``x(1)`` and ``x(1)~2``; ``a<b`` and ``altb`` give ``altb~2`` and
+    ``altb``). Deterministic: the same names in the same order give the same spellings.
+    """
+    names = [str(n) for n in names]
+    wanted = [safe_name(n) for n in names]
+    out: list[str | None] = [None] * len(names)
+    taken: set[str] = set()
+    for i, (name, spelled) in enumerate(zip(names, wanted)):
+        if name == spelled and spelled not in taken:
+            out[i] = spelled
+            taken.add(spelled)
+    claimed = set(wanted)
+    for i, spelled in enumerate(wanted):
+        if out[i] is None:
+            candidate, k = spelled, 1
+            while candidate in taken or (k > 1 and candidate in claimed):
+                k += 1
+                candidate = f"{spelled}~{k}"
+            out[i] = candidate
+            taken.add(candidate)
+    return out
 
 
 # Characters that cannot stand in a file name on some system (a path separator, Windows' reserved ones, control

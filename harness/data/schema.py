@@ -7,10 +7,13 @@ that talks to people (tables, plots) keeps the raw values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
+
+from harness.text import safe_names
 
 Scale = Literal["linear", "log", "categorical"]
 
@@ -102,7 +105,25 @@ class Feature:
 
 
 @dataclass(frozen=True)
+class Column:
+    """One column a model is fed: its ``name``, the ``feature`` it encodes and, for a one-hot column, the ``level``
+    it indicates (None for a column holding the feature itself)."""
+
+    name: str
+    feature: str
+    level: object = None
+
+
+@dataclass(frozen=True)
 class Schema:
+    """The features of one table, in column order.
+
+    ``columns()`` is the table's one map between features and the columns models are fed: each feature as one
+    column, and each level of a categorical feature as one one-hot column (``name=level``), every column named
+    by ``harness.text.safe_names`` over all of them: accepted by every model library and distinct, so no two
+    columns merge, and read back through the map, never by parsing a name.
+    """
+
     features: tuple[Feature, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -151,12 +172,41 @@ class Schema:
     def label(self, name: str) -> str:
         return self[name].display
 
+    @cached_property
+    def _spelled(self) -> dict[tuple[str, object], str]:
+        """(feature, level or None) -> column name, over every column any encoding makes (see the class docstring)."""
+        keys = [(f.name, None) for f in self.features]
+        keys += [(f.name, level) for f in self.features if f.is_categorical for level in f.levels]
+        return dict(zip(keys, safe_names(name if level is None else f"{name}={level}" for name, level in keys)))
+
+    def columns(self, onehot: bool = True) -> tuple[Column, ...]:
+        """The columns a model is fed, in schema order: a numeric feature as one column; a categorical one as its
+        one-hot columns in declared level order (``onehot``) or as one column."""
+        out = []
+        for f in self.features:
+            levels = f.levels if onehot and f.is_categorical else (None,)
+            out += [Column(self._spelled[f.name, level], f.name, level) for level in levels]
+        return tuple(out)
+
+    def column(self, name: str) -> Column | None:
+        """The column a model was fed under ``name`` (in either encoding), or a feature's own name as the raw frame
+        holds it; None if no column of this table has that name."""
+        found = self._by_name.get(name)
+        if found is None and name in self.names:
+            return Column(name, name)
+        return found
+
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:
+        return {name: Column(name, feature, level) for (feature, level), name in self._spelled.items()}
+
     def scaled(self, X: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """Numeric matrix of the features on a common footing.
+        """Numeric matrix of the features on a common footing, under the names of ``columns(onehot=True)``.
 
         Numeric features go to [0, 1] of their declared range (log-scaled
         where declared); categorical features become one-hot columns
-        ``name=level`` in the declared level order.
+        ``name=level`` in the declared level order. ``columns``: these
+        features only.
         """
         out = {}
         for f in self.features:
@@ -165,9 +215,9 @@ class Schema:
             if f.is_categorical:
                 col = X[f.name].astype(object)
                 for level in f.levels:
-                    out[f"{f.name}={level}"] = (col == level).to_numpy(dtype=float)
+                    out[self._spelled[f.name, level]] = (col == level).to_numpy(dtype=float)
             else:
-                out[f.name] = f.to_unit(X[f.name].to_numpy(dtype=float))
+                out[self._spelled[f.name, None]] = f.to_unit(X[f.name].to_numpy(dtype=float))
         return pd.DataFrame(out, index=X.index)
 
     def unit(self) -> "Schema":

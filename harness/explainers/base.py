@@ -36,7 +36,6 @@ import pandas as pd
 from harness.data.dataset import Dataset
 from harness.data.infer import active_masks
 from harness.data.schema import Schema
-from harness.text import safe_name
 from harness.interpretation.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
 GRID = 32
@@ -108,17 +107,14 @@ class AdditiveExplainer(Explainer):
 
 
 def columns_of(columns, schema: Schema) -> dict[str, list[int]]:
-    """Encoded column positions per schema feature (one-hot ``name=level`` columns belong to ``name``).
-
-    Column names may be the encoder's safe spellings of the names (``harness.text.safe_name``).
-    """
+    """Encoded column positions per schema feature, by the schema's column map (``Schema.column``: the encoder's
+    names, a one-hot column with its feature), never by parsing a name."""
     out: dict[str, list[int]] = {f: [] for f in schema.names}
-    lookup = {**{safe_name(f): f for f in schema.names}, **{f: f for f in schema.names}}
     for i, c in enumerate(columns):
-        f = lookup.get(c) or lookup.get(c.split("=", 1)[0])
-        if f is None:
+        column = schema.column(c)
+        if column is None:
             raise ValueError(f"encoded column {c!r} belongs to no feature of the schema ({', '.join(schema.names)})")
-        out[f].append(i)
+        out[column.feature].append(i)
     return out
 
 

@@ -19,7 +19,6 @@ import pandas as pd
 
 from harness.data.schema import Schema
 from harness.explainers.base import AdditiveExplainer, Decomposition, final_step
-from harness.text import safe_name
 
 
 class EBMTerms(AdditiveExplainer):
@@ -34,7 +33,7 @@ class EBMTerms(AdditiveExplainer):
     def decompose(self, est, X: pd.DataFrame, schema: Schema) -> Decomposition:
         model, feed = final_step(est)
         dec = _ebm(model, feed(X))
-        name = {safe_name(f): f for f in schema.names}  # the model saw the encoder's safe spellings
+        name = {c.name: c.feature for c in schema.columns(onehot=False)}  # the model saw the schema's column map
         dec.main = dec.main.rename(columns=name)
         dec.band = dec.band.rename(columns=name)
         dec.pairs = {(name.get(a, a), name.get(b, b)): v for (a, b), v in dec.pairs.items()}

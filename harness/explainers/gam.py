@@ -34,7 +34,7 @@ class GAMTerms(AdditiveExplainer):
 def _gam(model, X: pd.DataFrame) -> Decomposition:
     gam, names = model.gam_, model.schema_.names
     Z = model.schema_.scaled(X)[model.columns_].to_numpy()
-    feature_of = {i: c.split("=", 1)[0] if c not in names else c for i, c in enumerate(model.columns_)}
+    feature_of = {i: model.schema_.column(c).feature for i, c in enumerate(model.columns_)}
     main = pd.DataFrame(0.0, index=range(len(X)), columns=names)
     pairs: dict[tuple[str, str], np.ndarray] = {}
     single: dict[str, list[int]] = {}

@@ -15,9 +15,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from harness.data.schema import Schema
+from harness.data.schema import Column, Schema
 from harness.surrogates.frames import as_frame, check_columns
-from harness.text import safe_name
 
 NUMERIC = ("unit", "raw")
 CATEGORICAL = ("onehot", "category")
@@ -33,6 +32,9 @@ class SchemaEncoder(TransformerMixin, BaseEstimator):
     become all-zero indicators / missing, so a model never sees a new code.
     The schema is injected by the surrogate registry; without one every column
     is numeric on its observed range, and text columns are categorical.
+    Output columns are the schema's column map (``Schema.columns``): names every
+    model library accepts, distinct even where users' names and levels would
+    collide once made safe, each known by its feature and level (``columns_``).
     """
 
     def __init__(self, schema: Schema | None = None, numeric: str = "unit", categorical: str = "onehot"):
@@ -60,18 +62,26 @@ class SchemaEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "schema_")
         X, _ = as_frame(X, names=self.schema_.names)
         check_columns(X, self.schema_, type(self).__name__)
+        onehot = self.schema_.scaled(X, columns=[f.name for f in self.schema_ if f.is_categorical]) \
+            if self.categorical == "onehot" else None
         columns: dict[str, np.ndarray | pd.Categorical] = {}
-        for f in self.schema_:
-            if not f.is_categorical:
+        for c in self.columns_:
+            f = self.schema_[c.feature]
+            if c.level is not None:
+                columns[c.name] = onehot[c.name].to_numpy()
+            elif not f.is_categorical:
                 values = X[f.name].to_numpy(dtype=float)
-                columns[f.name] = f.to_unit(values) if self.numeric == "unit" else values
-            elif self.categorical == "category":
-                values = X[f.name].astype(object)
-                columns[f.name] = pd.Categorical(values.where(values.isin(f.levels)), categories=list(f.levels))
+                columns[c.name] = f.to_unit(values) if self.numeric == "unit" else values
             else:
-                columns.update(self.schema_.scaled(X, columns=[f.name]).items())
-        # model libraries see safe column names (XGBoost refuses [ ] < in feature names; levels come from users' data)
-        return pd.DataFrame({safe_name(c): v for c, v in columns.items()}, index=X.index)
+                values = X[f.name].astype(object)
+                columns[c.name] = pd.Categorical(values.where(values.isin(f.levels)), categories=list(f.levels))
+        return pd.DataFrame(columns, index=X.index)
+
+    @property
+    def columns_(self) -> tuple[Column, ...]:
+        """The columns ``transform`` makes, in order, each with its feature and level (``Schema.columns``)."""
+        check_is_fitted(self, "schema_")
+        return self.schema_.columns(onehot=self.categorical == "onehot")
 
 
 def encoded(model: BaseEstimator, numeric: str = "unit", categorical: str = "onehot") -> Pipeline:

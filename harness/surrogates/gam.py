@@ -116,14 +116,11 @@ class GAMRegressor(RegressorMixin, BaseEstimator):
 
     def _main_terms(self, Z: pd.DataFrame, lam: float) -> list:
         terms = []
-        for f in self.schema_:
-            if f.is_categorical:
-                for level in f.levels:
-                    i = self.columns_.index(f"{f.name}={level}")
-                    if Z.iloc[:, i].nunique() > 1:
-                        terms.append(l(i, lam=lam, penalties="l2"))
+        for i, c in enumerate(self.schema_.columns()):  # the columns of ``Z``, in order
+            if c.level is not None:
+                if Z.iloc[:, i].nunique() > 1:
+                    terms.append(l(i, lam=lam, penalties="l2"))
                 continue
-            i = self.columns_.index(f.name)
             d = Z.iloc[:, i].nunique()
             if d == 2:
                 terms.append(l(i, lam=lam))
@@ -134,6 +131,7 @@ class GAMRegressor(RegressorMixin, BaseEstimator):
 
     def _interaction_terms(self, Z: pd.DataFrame, lam: float) -> list:
         terms = []
+        spelled = {c.feature: c.name for c in self.schema_.columns(onehot=False)}  # a numeric feature's column
         for pair in self.interactions or ():
             names = list(pair)
             if len(names) != 2 or names[0] == names[1]:
@@ -141,7 +139,7 @@ class GAMRegressor(RegressorMixin, BaseEstimator):
             for name in names:
                 if self.schema_[name].is_categorical:
                     raise ValueError(f"GAMRegressor: interactions take numeric features; {name!r} is categorical")
-            idx = [self.columns_.index(name) for name in names]
+            idx = [self.columns_.index(spelled[name]) for name in names]
             distinct = [Z.iloc[:, i].nunique() for i in idx]
             if min(distinct) < 2:
                 continue

@@ -1,6 +1,7 @@
 """data=optuna on real studies written to a temporary SQLite file."""
 from __future__ import annotations
 
+import logging
 import math
 import sqlite3
 import warnings
@@ -141,13 +142,16 @@ def test_storage_errors_never_touch_the_file(tmp_path):
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as con:
         con.execute("create table t (x)")
-    with pytest.raises(DataError, match=r"cannot read Optuna storage sqlite:///.*other\.db: "):
+    with pytest.raises(DataError, match=r"cannot read Optuna storage sqlite:///.*other\.db: "
+                                        r"\(sqlite3\.OperationalError\) no such table: version_info$") as info:
         load(f"sqlite:///{other}")
+    assert "max length" not in str(info.value)  # Optuna's wrapper's guess (#27): the database's own words only
     with sqlite3.connect(other) as con:
         assert [r[0] for r in con.execute("select name from sqlite_master")] == ["t"]
     text = tmp_path / "runs.txt"  # not a database at all: SQLite's own words, beneath Optuna's wrapper
     text.write_text("trial,value\n1,0.5\n" * 50)
-    with pytest.raises(DataError, match=r"cannot read Optuna storage .*runs\.txt: .*\(.*file is not a database\)$"):
+    with pytest.raises(DataError, match=r"cannot read Optuna storage .*runs\.txt: \(sqlite3\.DatabaseError\) file is not "
+                                        r"a database$"):
         load(f"sqlite:///{text}")
     assert text.read_text() == "trial,value\n1,0.5\n" * 50
 
@@ -158,3 +162,11 @@ def test_composes_with_primary_config(storage):
         cfg = compose("config", overrides=["data=optuna", f"data.storage={path}", "data.study=multi", "data.objective=acc"])
     ds = load_dataset(cfg.data)
     assert ds.y.name == "acc" and len(ds) == 12
+
+
+def test_dropped_trials_are_counted_in_the_log(storage, caplog):
+    """As the SMAC3 and Ray Tune readers say theirs (#27)."""
+    with caplog.at_level(logging.WARNING, logger="harness"):
+        ds = load(storage, study="tune")
+    assert ds.dropped == {"PRUNED": 4}
+    assert "study 'tune' in sqlite:///" in caplog.text and ": dropped trials: 4 PRUNED" in caplog.text

@@ -138,3 +138,45 @@ def test_bad_folders_and_files(tmp_path, copy):
     (trial / "params.json").write_text("[1, 2]")
     with pytest.raises(DataError, match=rf"{trial.name}/params\.json: expected a JSON object, got list$"):
         load(copy)
+
+
+# --- #27: keys that flatten to one name, reports whose iteration or metric is no number ---------------------------
+
+def _edit_last_report(trial: Path, **changes) -> None:
+    lines = (trial / "result.json").read_text().splitlines()
+    lines[-1] = json.dumps({**json.loads(lines[-1]), **changes})
+    (trial / "result.json").write_text("\n".join(lines) + "\n")
+
+
+def test_keys_that_flatten_to_one_name_are_refused(copy):
+    """``opt/lr`` beside ``{"opt": {"lr": …}}``: before, one parameter's values overwrote the other's."""
+    for i, p in enumerate(sorted(copy.glob("*/params.json"))):
+        p.write_text(json.dumps({**json.loads(p.read_text()), "opt/lr": 0.1 * (i + 1), "opt": {"lr": 0.01 * (i + 1)}}))
+    with pytest.raises(DataError, match=r"params\.json: \[\"opt/lr\"\] and \[\"opt\"\]\[\"lr\"\] both flatten to the "
+                                        r"name 'opt/lr'; one would overwrite the other$"):
+        load(copy)
+
+
+@pytest.mark.parametrize("value, shown", [("5", '"5"'), (None, "null"), (True, "true")])
+def test_training_iteration_that_is_no_number(copy, value, shown):
+    trial = sorted(copy.iterdir())[0]
+    _edit_last_report(trial, training_iteration=value)
+    n = len((trial / "result.json").read_text().splitlines())
+    with pytest.raises(DataError, match=rf"{trial.name}/result\.json, line {n}: training_iteration is {shown}; Ray "
+                                        r"writes a whole number there$"):  # before: TypeError from a comparison
+        load(copy)
+
+
+def test_metric_written_as_text(copy):
+    trial = sorted(copy.iterdir())[0]
+    _edit_last_report(trial, accuracy="0.92")
+    with pytest.raises(DataError, match=rf"{trial.name}/result\.json, line \d+: accuracy is \"0\.92\", not a number$"):
+        load(copy)  # before: the trial dropped as a "non-finite result"
+
+
+def test_results_whose_spread_overflows(copy):
+    for i, trial in enumerate(sorted(copy.iterdir())):
+        _edit_last_report(trial, accuracy=(-1) ** i * 1.7e308)
+    with pytest.raises(DataError, match=r"accuracy results from -1\.7e\+308 to 1\.7e\+308 overflow double-precision "
+                                        r"arithmetic \(their mean or spread is infinite\); rescale them$"):
+        load(copy)

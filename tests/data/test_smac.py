@@ -190,3 +190,39 @@ def test_bad_folders_and_options(tmp_path, run):
     (run / "configspace.json").unlink()
     with pytest.raises(DataError, match=r"runhistory\.json has no configspace\.json beside it"):
         load(run)
+
+
+# --- #27: costs and statuses that are not what SMAC3 writes ------------------------------------------------------
+
+def _first_success(h: dict) -> dict:
+    return next(d for d in h["data"] if d["status"] == 1)
+
+
+@pytest.mark.parametrize("cost, shown", [("abc", '"abc"'), ({}, "{}"), (True, "true"), ("0.92", '"0.92"')])
+def test_costs_that_are_no_number(run, cost, shown):
+    edit(run / "runhistory.json", lambda h: _first_success(h).update(cost=cost))
+    trial = next(i for i, d in enumerate(history(run)["data"], start=1) if d["status"] == 1)
+    with pytest.raises(DataError, match=rf"runhistory\.json, trial {trial}: cost {shown} is not a number$"):
+        load(run)  # before: ValueError / TypeError tracebacks, and true read as a cost of 1.0
+
+
+@pytest.mark.parametrize("status", ["SUCCESS", "StatusType.SUCCESS", {"__enum__": "StatusType.SUCCESS"}])
+def test_status_by_name_or_as_an_enum_map(run, status):
+    reference = load(run)
+    edit(run / "runhistory.json", lambda h: _first_success(h).update(status=status))
+    ds = load(run)  # before: "status SUCCESS" counted as a failure, or TypeError: unhashable type: 'dict'
+    assert ds.dropped == reference.dropped and np.allclose(ds.y, reference.y)
+
+
+def test_unknown_status_is_refused(run):
+    edit(run / "runhistory.json", lambda h: _first_success(h).update(status="DONE"))
+    with pytest.raises(DataError, match=r'runhistory\.json, trial \d+: status "DONE" is not a SMAC3 status \(a code '
+                                        r"0-4 or one of RUNNING, SUCCESS, CRASHED, TIMEOUT, MEMORYOUT\)$"):
+        load(run)
+
+
+def test_costs_whose_spread_overflows(run):
+    edit(run / "runhistory.json", lambda h: [d.update(cost=(-1) ** i * 1.7e308) for i, d in enumerate(h["data"])])
+    with pytest.raises(DataError, match=r"costs from -1\.7e\+308 to 1\.7e\+308 overflow double-precision arithmetic "
+                                        r"\(their mean or spread is infinite\); rescale them$"):
+        load(run)  # before: averaged to inf, every surrogate failed, the summary said "failed"

@@ -1,7 +1,7 @@
 """An Optuna study as a table: ``data=optuna data.storage=sqlite:///study.db data.study=NAME``.
 
 Completed trials only; the others are counted by state in
-``Dataset.dropped``. The study's declared distributions, not the
+``Dataset.dropped`` and in a warning, as the SMAC3 and Ray Tune readers do. The study's declared distributions, not the
 values that happen to have been sampled, give the schema:
 
 * ``FloatDistribution`` / ``IntDistribution``: numeric on a log scale when
@@ -23,6 +23,7 @@ SQLite file never writes to that file.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections import Counter
 from dataclasses import replace
@@ -41,6 +42,7 @@ from harness.config import distinct
 from harness.errors import ConfigError, DataError, one_line
 from harness.options import option
 
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -102,7 +104,13 @@ def load(opts: OptunaOptions | dict) -> Dataset:
         storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
         names = sorted(optuna.get_all_study_names(storage=storage))
     except Exception as exc:  # SQLAlchemy / Optuna errors: a wrong URL, not an Optuna database, a newer schema
-        raise DataError(f"cannot read Optuna storage {url}: {one_line(exc, cause=True)}") from None
+        below = exc.__cause__ or exc.__context__
+        if isinstance(exc, optuna.exceptions.StorageInternalError) and below is not None and str(below).strip():
+            # Optuna's wrapper guesses at "invalid data in the commit"; the database's own first line says why
+            reason = str(below).strip().splitlines()[0]
+        else:
+            reason = one_line(exc)
+        raise DataError(f"cannot read Optuna storage {url}: {reason}") from None
     study_name = _study_name(opts.study, names, url)
     study = optuna.load_study(study_name=study_name, storage=storage)
     targets = _targets(opts.targets, study)
@@ -152,9 +160,12 @@ def from_study(study, objective: int = 0, target=None, params=None, name=None, m
         if (~keep).any():
             skipped["non-finite target"] = int((~keep).sum())
         done, y = [t for t, k in zip(done, keep) if k], y[keep]
+    if skipped:  # as the SMAC3 and Ray Tune readers say theirs
+        log.warning("%s: dropped trials: %s", where, ", ".join(f"{n} {s}" for s, n in skipped.items()))
     infer.check_rows(len(done), min_rows, where, " (completed trials)")
     if len(np.unique(y)) < 2:
         raise DataError(f"{where}: every completed trial has the same {label} ({y[0]:g}); there is nothing to explain")
+    infer.check_scores(y, where, f"{label} values")
 
     present = list(dict.fromkeys(p for t in done for p in t.params))
     if params is not None:

@@ -6,7 +6,8 @@ the files are parsed here, so reading needs no Ray (the ``raytune`` extra
 installs Ray Tune to make runs; the slow tests check this reader against it).
 
 * **Parameters**: ``params.json`` flattened with ``/`` as Ray itself does
-  (``{"schedule": {"eta0": …}}`` is ``schedule/eta0``); a list or tuple is
+  (``{"schedule": {"eta0": …}}`` is ``schedule/eta0``; a key ``schedule/eta0``
+  beside it is refused, as the two would be one name); a list or tuple is
   one categorical level written ``(64, 64)`` (brackets are not allowed in
   model feature names); ``null`` or a missing key means unset, so the
   parameter is conditional (``harness.data.infer``). Ray Tune stores no
@@ -15,7 +16,9 @@ installs Ray Tune to make runs; the slow tests check this reader against it).
   a single value are dropped and reported.
 * **Reports**: ``result.json`` (one JSON object per line), else
   ``progress.csv``; nested metrics are flattened with ``/`` too. A report's
-  budget is its ``training_iteration`` (which Ray fills in), else its position.
+  budget is its ``training_iteration`` (which Ray fills in), else its position;
+  an iteration or a metric value that is no number (``"5"``, ``null``,
+  ``"0.92"``) is refused with its file and line.
 * ``data.metric`` and ``data.mode`` (min or max) come from the user: the
   trial folders do not record them.
 * ``data.report``: ``last`` (default) takes each trial's last report within
@@ -28,7 +31,7 @@ installs Ray Tune to make runs; the slow tests check this reader against it).
   and counted as ``ERROR``, like trials with no report of the metric (``no
   result``), a last report (or every report, for ``best``) that is not a
   finite number (``non-finite result``) and, with a budget value, trials that
-  stopped before it (``short of the budget``): ``meta["dropped_trials"]``.
+  stopped before it (``short of the budget``): ``Dataset.dropped``.
   With ``budget=feature`` a trial's non-finite reports are left out.
 """
 from __future__ import annotations
@@ -42,6 +45,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
+import numpy as np
 import pandas as pd
 
 from harness.data import infer
@@ -50,7 +54,6 @@ from harness.data.readers.table import read_csv_exact
 from harness.data.dataset import Dataset
 from harness.data.readers.base import Reader, ReaderOptions
 from harness.data.sources import file_hash
-from harness.data.readers.table import typed
 from harness.errors import ConfigError, DataError, one_line
 from harness.options import option
 
@@ -118,6 +121,7 @@ def load(opts: RayTuneOptions | dict) -> Dataset:
     infer.check_rows(len(rows), opts.min_rows, where, f" (trials with a result{'; dropped: ' if dropped else ''}"
                      f"{counts})")
 
+    infer.check_scores([r[metric] for _, _, r in rows], where, f"{metric} results")
     params = pd.DataFrame([p for _, p, _ in rows])
     if choice == runs.FEATURE:
         if ITERATION in params.columns:
@@ -134,8 +138,8 @@ def load(opts: RayTuneOptions | dict) -> Dataset:
     names = [c for c in params.columns if c not in constant]
     if not names:
         raise DataError(f"{where}: no parameter varies across the trials kept")
-    columns = [typed(c, params[c], types.get(c), opts.max_levels, where,
-                     lambda i: str(rows[i][0] / "params.json")) for c in names]
+    columns = [infer.typed(c, params[c], types.get(c), opts.max_levels, where,
+                           lambda i: str(rows[i][0] / "params.json")) for c in names]
     absent = {c: int(params[c].isna().sum()) for c in names if params[c].isna().any()}
     X, schema, conditions = infer.assemble(columns, where)
 
@@ -153,7 +157,8 @@ def load(opts: RayTuneOptions | dict) -> Dataset:
         schema=schema,
         extras=extras,
         maximize=maximize,
-        fingerprint=Reader.fingerprint({"files": files, **shape, "types": types}),
+        fingerprint=Reader.fingerprint({"files": files, **shape, "types": types,
+                                        "typed": infer.typed_digest(X, schema)}),
         source=str(path),
         label=metric,
         dropped=dropped,
@@ -184,7 +189,7 @@ def _rows(path: Path, trials: list[Path], metric: str, choice, report: str,
         if any((folder / e).is_file() for e in ERRORS):
             dropped["ERROR"] += 1
             continue
-        reports = _reports(folder)
+        reports = _reports(folder, metric)
         reported.update(k for r in reports for k in r)
         picked, reason = _pick(reports, metric, choice, report, maximize)
         if reason:
@@ -198,11 +203,12 @@ def _rows(path: Path, trials: list[Path], metric: str, choice, report: str,
     return rows, dict(dropped)
 
 
-def _reports(folder: Path) -> list[dict]:
-    """A trial's reports, flattened, each with its training_iteration."""
+def _reports(folder: Path, metric: str) -> list[dict]:
+    """A trial's reports, flattened, each with its training_iteration (a number) and the metric, where reported,
+    a number (or null/NaN: not a finite result); anything else is refused with its file and line."""
     result, progress = folder / REPORTS[0], folder / REPORTS[1]
     if result.is_file() and result.stat().st_size:
-        reports = []
+        reports, places = [], []
         for n, line in enumerate(result.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
@@ -214,6 +220,7 @@ def _reports(folder: Path) -> list[dict]:
                 raise DataError(f"{result}, line {n}: expected a JSON object, got {type(report).__name__}")
             report.pop("config", None)
             reports.append(_flat(report, result))
+            places.append(f"{result}, line {n}")
     elif progress.is_file() and progress.stat().st_size:
         try:
             frame = read_csv_exact(progress)
@@ -222,10 +229,15 @@ def _reports(folder: Path) -> list[dict]:
         frame = frame[[c for c in frame.columns if not str(c).startswith("config/")]]
         reports = [{k: v for k, v in r.items() if not (isinstance(v, float) and math.isnan(v))}
                    for r in frame.to_dict("records")]
+        places = [f"{progress}, row {i}" for i in range(1, len(reports) + 1)]
     else:
         return []
-    for i, r in enumerate(reports, start=1):
+    for i, (r, place) in enumerate(zip(reports, places), start=1):
         r.setdefault(ITERATION, i)
+        if not _finite(r[ITERATION]):
+            raise DataError(f"{place}: {ITERATION} is {_shown(r[ITERATION])}; Ray writes a whole number there")
+        if r.get(metric) is not None and not _number(r[metric]):
+            raise DataError(f"{place}: {metric} is {_shown(r[metric])}, not a number")
     return reports
 
 
@@ -251,20 +263,44 @@ def _pick(reports: list[dict], metric: str, choice, report: str, maximize: bool)
 
 def _finite(value) -> bool:
     """A usable score: a finite number (numpy's too, as progress.csv gives them), not a boolean."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    return _number(value) and math.isfinite(value)
 
 
-def _flat(d: dict, path: Path, prefix: str = "") -> dict:
-    """Nested maps flattened with ``/``; lists and tuples as one text level ``(a, b)``."""
+def _number(value) -> bool:
+    """A number (finite or not; numpy's too), not a boolean, nor a number written as text."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _shown(value) -> str:
+    """A JSON value as the file wrote it: "5" for text, null, true."""
+    return json.dumps(value.item() if isinstance(value, np.generic) else value, default=str)
+
+
+def _flat(d: dict, path: Path) -> dict:
+    """Nested maps flattened with ``/``; lists and tuples as one text level ``(a, b)``. Two keys that flatten to
+    one name (a key ``opt/lr`` beside ``{"opt": {"lr": …}}``) are refused: one would overwrite the other."""
     if not isinstance(d, dict):
         raise DataError(f"{path}: expected a JSON object, got {type(d).__name__}")
-    out = {}
-    for key, value in d.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flat(value, path, f"{name}/"))
-        elif isinstance(value, (list, tuple)):
-            out[name] = "(" + ", ".join(infer.text(v) for v in value) + ")"
-        else:
-            out[name] = value
+    out, origin = {}, {}
+    for keys, value in _leaves(d):
+        name = "/".join(keys)
+        if name in out:
+            raise DataError(f"{path}: {_spelled(origin[name])} and {_spelled(keys)} both flatten to the name "
+                            f"{name!r}; one would overwrite the other")
+        out[name] = "(" + ", ".join(infer.text(v) for v in value) + ")" if isinstance(value, (list, tuple)) else value
+        origin[name] = keys
     return out
+
+
+def _leaves(d: dict, keys: tuple = ()):
+    """(keys from the top, value) of every value that is not a map."""
+    for key, value in d.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, (*keys, str(key)))
+        else:
+            yield (*keys, str(key)), value
+
+
+def _spelled(keys: tuple) -> str:
+    """A value's place in the JSON object: ``["opt"]["lr"]``."""
+    return "".join(f"[{json.dumps(k)}]" for k in keys)

@@ -18,7 +18,11 @@ the slow tests check this parser against it).
   parameter exactly when its condition holds; their text names the activity
   indicator (``harness.data.infer``), e.g. ``active_solver_in_{sgd,adam}``.
 * **Trials**: only ``SUCCESS`` trials with a finite cost count; the others are
-  counted by status in ``meta["dropped_trials"]``. A configuration's trials at
+  counted by status in ``Dataset.dropped``. A status is SMAC3's code (or its
+  name, ``"SUCCESS"``, or the enum map ``{"__enum__": "StatusType.SUCCESS"}``);
+  a cost is a JSON number (null, NaN and ±Infinity are not finite): text
+  (even ``"0.92"``), a map or ``true`` is refused with its trial, and so are
+  costs whose mean or spread overflows double precision (±1.7e308). A configuration's trials at
   the chosen budget (``data.budget``, ``harness.data.readers.runs``; SMAC3's budget
   field) are averaged over their seeds and instances: one row per
   configuration (per budget with ``budget=feature``), its cost the mean,
@@ -32,6 +36,7 @@ kept are dropped and reported, as for a table.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 from collections import Counter
@@ -121,6 +126,7 @@ def load(opts: SmacOptions | dict) -> Dataset:
         raise DataError(f"{where} has no successful trial ({_counts(dropped) or 'no trials at all'})")
     if dropped:
         log.warning("%s: dropped %s", where, _counts(dropped))
+    infer.check_scores(trials["cost"], where, "costs")
 
     budgets = sorted(trials[BUDGET].dropna().unique().tolist())
     if choice != runs.MAX and not budgets:
@@ -331,19 +337,51 @@ def _trials(data: list, configs: dict, index: int | None, path: Path) -> tuple[p
                             f"status); run histories that store trials as lists (older SMAC) are not read")
         if str(d["config_id"]) not in configs:
             raise DataError(f"{path}, trial {i + 1}: config_id {d['config_id']} is not among the run history's configs")
-        status = STATUS.get(d["status"], f"status {d['status']}")
+        status = _status(d["status"], f"{path}, trial {i + 1}")
         if status != "SUCCESS":
             dropped[status] += 1
             continue
-        cost = d["cost"][index] if index is not None else d["cost"]
-        if isinstance(cost, list) or cost is None or not math.isfinite(float(cost)):
+        cost = _cost(d["cost"], index, f"{path}, trial {i + 1}")
+        if cost is None:
             dropped["non-finite cost"] += 1
             continue
-        kept.append({"config_id": str(d["config_id"]), "budget": d.get("budget"), "cost": float(cost),
+        kept.append({"config_id": str(d["config_id"]), "budget": d.get("budget"), "cost": cost,
                      "time": d.get("time", math.nan)})
     frame = pd.DataFrame(kept, columns=["config_id", BUDGET, "cost", "time"])
     frame[BUDGET] = pd.to_numeric(frame[BUDGET], errors="coerce").astype(float)
     return frame, dict(dropped)
+
+
+def _status(value, where: str) -> str:
+    """A trial's status by its StatusType name: SMAC3 writes the code; the name (``"SUCCESS"``) and the enum as a
+    serialiser writes it (``{"__enum__": "StatusType.SUCCESS"}``) are read too. An unknown code is counted by it."""
+    if isinstance(value, dict) and list(value) == ["__enum__"]:
+        value = value["__enum__"]
+    if isinstance(value, str) and value.removeprefix("StatusType.") in STATUS.values():
+        return value.removeprefix("StatusType.")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return STATUS.get(value, f"status {value}")
+    raise DataError(f"{where}: status {json.dumps(value)} is not a SMAC3 status (a code 0-4 or one of "
+                    f"{', '.join(STATUS.values())})")
+
+
+def _cost(value, index: int | None, where: str) -> float | None:
+    """A successful trial's cost (the ``index``-th of a multi-objective run's list) as a float; None where it is
+    not finite (null, NaN, Infinity), counted as such. Anything but a JSON number is refused."""
+    if index is not None:
+        if not isinstance(value, list) or len(value) <= index:
+            raise DataError(f"{where}: cost {json.dumps(value)} has no objective {index} (a list of costs, one per "
+                            "objective)")
+        value = value[index]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DataError(f"{where}: cost {json.dumps(value)} is not a number")
+    try:
+        cost = float(value)
+    except OverflowError:  # a whole number beyond double precision
+        return None
+    return cost if math.isfinite(cost) else None
 
 
 def _at_budget(trials: pd.DataFrame, choice, path: Path) -> tuple[pd.DataFrame, int]:

@@ -13,15 +13,14 @@ import dataclasses
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 import numpy as np
 import pandas as pd
 
-from harness.data import infer
+from harness.data import column_names, infer
 from harness.data.dataset import Dataset
 from harness.data.readers.base import Reader, ReaderOptions
-from harness.data.schema import Feature
 from harness.data.objectives import Objective
 from harness.data.sources import file_hash
 from harness.config import distinct, flag
@@ -88,11 +87,6 @@ def _path(opts: TableOptions) -> Path:
     return Path(str(opts.path)).expanduser()
 
 
-# Spellings of "no value" that pandas reads as missing by default; here they are missing only in a column
-# of numbers (an R or spreadsheet export), and stay text where they are a level ("None" as an optimizer choice).
-NA_TOKENS = {"NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "None", "#N/A", "<NA>", "-NaN", "#NA"}
-
-
 def read_csv_exact(path, **kwargs) -> pd.DataFrame:
     """``pd.read_csv`` that reads every number back as written: pandas 3 does by default; pandas 2's fast
     parser may be one unit in the last place off, which would make results depend on the pandas version."""
@@ -102,9 +96,13 @@ def read_csv_exact(path, **kwargs) -> pd.DataFrame:
 
 
 def read(path: Path) -> pd.DataFrame:
-    """The file as read, with its header checked: column names must be distinct, and only empty cells are missing."""
+    """The file as read, with its header checked (column names must be distinct), a text file's cells typed by
+    ``harness.data.infer.from_text`` (only empty cells are missing, and among numbers the spellings of "no value"),
+    and a row index left out (``_row_index``)."""
     if path.suffix.lower() not in READERS:
         raise ConfigError(f"data.path={str(path)!r}: unsupported file type; use one of {', '.join(READERS)}")
+    if path.is_dir():
+        raise DataError(f"data.path={str(path)!r} is a folder, not a table file")
     if not path.is_file():
         raise DataError(f"missing table {path}")
     sep = READERS[path.suffix.lower()]
@@ -117,8 +115,10 @@ def read(path: Path) -> pd.DataFrame:
             _distinct(pq.read_schema(path).names, path)
             return pd.read_parquet(path)
         header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
-        _distinct([str(v) for v in header.iloc[0]] if len(header) else [], path)
-        return _missing_numbers(read_csv_exact(path, sep=sep, keep_default_na=False, na_values=[""]))
+        names = [str(v) for v in header.iloc[0]] if len(header) else []
+        _distinct(names, path)
+        cells = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+        df = pd.DataFrame({c: infer.from_text(cells[c]) for c in cells.columns}, index=cells.index)
     except DataError:  # already one line naming the file (a DataError is a ValueError too: keep it from the last clause)
         raise
     except pd.errors.EmptyDataError:
@@ -128,6 +128,29 @@ def read(path: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else one_line(exc)
         raise DataError(f"cannot read table {path}: {reason}") from None
+    return _row_index(df, names, path)
+
+
+def _row_index(df: pd.DataFrame, header: list[str], path: Path) -> pd.DataFrame:
+    """The table without the row index ``DataFrame.to_csv`` writes by default: a first column with no header that
+    numbers the rows 0..n-1 or 1..n (in any order: a log sorted by score keeps its old row numbers). It says which
+    row is which, nothing about a configuration, and as a feature it would rank first in a log sorted by score or
+    time, so it is left out, with a warning naming it, and recorded (``Dataset.details["row_index"]``). A first
+    column with no header that holds anything else is data, kept under pandas' name for it."""
+    if not header or header[0] != "" or df.empty:
+        return df
+    name, values = df.columns[0], df.iloc[:, 0]
+    ordered = np.sort(values.to_numpy()) if values.dtype.kind in "iu" else None
+    start = None if ordered is None else int(ordered[0])
+    if start not in (0, 1) or not np.array_equal(ordered, np.arange(start, start + len(ordered))):
+        log.warning("%s: the first column has no header; it is read as %r", path, name)
+        return df
+    log.warning("%s: left out the first column, which has no header and numbers the rows %d..%d (the row index "
+                "pandas' to_csv writes, not a hyperparameter); give it a header to use it", path, start,
+                start + len(df) - 1)
+    out = df.drop(columns=[name])
+    out.attrs["row_index"] = str(name)
+    return out
 
 
 def _distinct(names: list, where) -> None:
@@ -142,20 +165,6 @@ def _distinct(names: list, where) -> None:
                         "every column needs its own name")
 
 
-def _missing_numbers(df: pd.DataFrame) -> pd.DataFrame:
-    """In a column of numbers, the usual spellings of "no value" are missing; elsewhere they are text."""
-    for col in df.columns:
-        values = df[col]
-        if pd.api.types.is_numeric_dtype(values):
-            continue
-        text = values.dropna().astype(str)
-        numbers = pd.to_numeric(text, errors="coerce")
-        rest = set(text[numbers.isna()])
-        if numbers.notna().any() and rest and rest <= NA_TOKENS:
-            df[col] = pd.to_numeric(values.where(~values.astype(str).isin(NA_TOKENS)), errors="coerce")
-    return df
-
-
 def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where: str = "table",
                content: str | None = None) -> Dataset:
     """A Dataset from a DataFrame already in memory (``opts`` as for ``data=table``, ``path`` unused).
@@ -163,21 +172,29 @@ def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where:
     ``where`` names the table in messages; ``content`` identifies its bytes (a file's SHA-256), else
     the frame's own content is hashed.
     """
-    opts = opts if isinstance(opts, TableOptions) else TableOptions.parse(opts)
-    target, objectives, maximize = _objectives(opts)
     table = where if where.startswith("the ") else f"table {where}"  # "table runs.csv", "the DataFrame"
     if df.empty:
         raise DataError(f"{table} is empty")
+    unnamed = [i for i, c in enumerate(df.columns) if c is None or (isinstance(c, float) and np.isnan(c))]
+    if unnamed:  # pandas holds a None label as NaN: it would be reported as "nan"
+        raise DataError(f"{table}: column {unnamed[0] + 1} has no name (None); give every column a name")
     _distinct(df.columns, table)
+    row_index = df.attrs.get("row_index")
     df = df.rename(columns=str)
+    opts = _named_columns(opts if isinstance(opts, TableOptions) else TableOptions.parse(opts), df.columns)
+    target, objectives, maximize = _objectives(opts)
     for name in objectives:
         if name not in df.columns:
-            raise DataError(f"{table} has no target column {name!r}; columns: {', '.join(map(str, df.columns))}")
+            raise DataError(f"{table} has no target column {name!r}; columns: {', '.join(map(str, df.columns))}"
+                            + column_names.not_found(name))
     features = _feature_names(df, list(objectives), opts.features, where)
     types = {str(k): infer.check_scale(str(v), f"data.types.{k}") for k, v in (opts.types or {}).items()}
     unknown = sorted(set(types) - set(features))
     if unknown:
-        raise ConfigError(f"data.types names {unknown[0]!r}, which is not a feature; features: {', '.join(features)}")
+        raise ConfigError(f"data.types names {unknown[0]!r}, which is not a feature; features: {', '.join(features)}"
+                          + column_names.not_found(unknown[0]))
+    for c in [*features, *objectives]:
+        infer.check_scalars(df[c], table, c)
 
     y = _target(df[target], where)
     others = {name: _target(df[name], where).astype(float) for name in objectives if name != target}
@@ -192,6 +209,8 @@ def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where:
     if y.iloc[rows].nunique() < 2:
         raise DataError(f"{table}, column {target}: every row has the same score "
                         f"({y.iloc[rows].iloc[0]:g}); there is nothing to explain")
+    for name, values in {target: y, **others}.items():
+        infer.check_scores(values.iloc[rows].dropna(), f"{table}, column {name}")
 
     constant = [c for c in features if df[c].nunique(dropna=False) <= 1] if opts.drop_constant else []
     if constant:
@@ -202,8 +221,8 @@ def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where:
                                                                  if constant else f" beside the target {target}"))
     columns, absent = [], {}
     for c in features:
-        columns.append(typed(c, df[c], types.get(c), opts.max_levels, where,
-                             lambda i: f"{where}, row {rows[i] + 1}"))
+        columns.append(infer.typed(c, df[c], types.get(c), opts.max_levels, where,
+                                   lambda i: f"{where}, row {rows[i] + 1}"))
         if df[c].isna().any():
             absent[c] = int(df[c].isna().sum())
     if absent:
@@ -217,7 +236,11 @@ def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where:
     if opts.targets not in (None, ()):  # fingerprints of single-target tables stay as they were
         shape["targets"] = list(objectives)
     if content is None:
-        content = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
+        try:
+            hashed = pd.util.hash_pandas_object(df, index=False)
+        except TypeError:  # a column outside the features holds lists or maps: hashed as written
+            hashed = pd.util.hash_pandas_object(df.astype(str), index=False)
+        content = hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
     return Dataset(
         name=str(opts.name or "table"),
         X=X,
@@ -225,7 +248,7 @@ def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where:
         schema=schema,
         extras=extras,
         maximize=objectives[target].maximize,
-        fingerprint=Reader.fingerprint({"file": content, **shape}),
+        fingerprint=Reader.fingerprint({"file": content, **shape, "typed": infer.typed_digest(X, schema)}),
         source=where,
         label=target,
         dropped={"no score": dropped} if dropped else {},
@@ -234,7 +257,28 @@ def from_frame(df: pd.DataFrame, opts: TableOptions | dict | None = None, where:
         conditions=tuple(conditions),
         objectives={n: o.as_meta() for n, o in objectives.items()},
         targets=tuple(objectives),
+        details={"row_index": row_index} if row_index else {},
     )
+
+
+def _named_columns(opts: TableOptions, columns) -> TableOptions:
+    """The options with every column they name matched to the table's columns as meant (``column_names.find``:
+    ``data.target=1e3`` arrives as "1000.0" and names the column ``1e3``); a name that matches none stays as given,
+    for the check that names it."""
+    def find(name, option):
+        return column_names.find(str(name), columns, option) or str(name)
+
+    changes = {}
+    for key in ("target", "task"):
+        if getattr(opts, key) not in (None, ""):
+            changes[key] = find(getattr(opts, key), f"data.{key}")
+    for key in ("targets", "features"):
+        names = getattr(opts, key)
+        if names not in (None, ()) and not isinstance(names, str):
+            changes[key] = [find(n, f"data.{key}") for n in names]
+    if opts.types:
+        changes["types"] = {find(k, f"data.types.{k}"): v for k, v in opts.types.items()}
+    return opts.replace(**changes) if changes else opts
 
 
 def _objectives(opts: TableOptions) -> tuple[str, dict[str, Objective], bool | list[bool]]:
@@ -267,7 +311,8 @@ def _feature_names(df: pd.DataFrame, targets: list[str], features, path: str) ->
     features = [features] if isinstance(features, str) else [str(f) for f in features]
     for f in features:
         if f not in df.columns:
-            raise ConfigError(f"data.features names {f!r}, which is not a column of {path}; columns: {', '.join(map(str, df.columns))}")
+            raise ConfigError(f"data.features names {f!r}, which is not a column of {path}; columns: "
+                              f"{', '.join(map(str, df.columns))}" + column_names.not_found(f))
     for target in targets:
         if target in features:
             raise ConfigError(f"data.features includes the target {target!r}")
@@ -285,48 +330,3 @@ def _target(col: pd.Series, path: str) -> pd.Series:
     if inf.size:
         raise DataError(f"{path}, row {inf[0] + 1}, column {col.name}: {col.iloc[inf[0]]} is not a finite score")
     return values.rename(str(col.name))
-
-
-def typed(name: str, col: pd.Series, scale: str | None, max_levels: int, source: str,
-          locate: Callable[[int], str]) -> tuple[Feature, pd.Series]:
-    """The feature of one column of raw values and its column (NaN where a numeric value is unset).
-
-    ``source`` names the column's origin in messages, ``locate(i)`` the origin of its i-th value.
-    """
-    if col.isna().all():
-        raise DataError(f"{source}, column {name}: the column holds no values; leave it out of data.features")
-    if scale is None and infer.is_text_column(col):
-        if infer.is_bool_column(col) or not _mostly_numbers(col):
-            return infer.categorical(name, col)
-        bad = np.flatnonzero(col.notna().to_numpy() & pd.to_numeric(col, errors="coerce").isna().to_numpy())
-        if bad.size:
-            raise DataError(
-                f"{locate(bad[0])}, column {name}: {col.iloc[bad[0]]!r} is not a number, "
-                f"though the column is otherwise numeric; fix the cell, or set data.types.{name}=categorical"
-            )
-    if scale == "categorical":
-        return infer.categorical(name, col)
-    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero((col.notna().to_numpy() & np.isnan(values)) | np.isinf(values))
-    if bad.size:
-        raise DataError(
-            f"{locate(bad[0])}, column {name}: {_shown(col.iloc[bad[0]])} is not a finite number"
-            + (f" (data.types.{name}={scale})" if scale else "")
-        )
-    scale = scale or infer.log_or_linear(values)
-    try:
-        feature = infer.observed_numeric(name, values, scale, max_levels)
-    except DataError as exc:
-        raise DataError(f"{source}, column {name}: {exc}") from None
-    return feature, pd.Series(values)
-
-
-def _mostly_numbers(col: pd.Series) -> bool:
-    """At least half the distinct values read as numbers: a numeric column with a typo, not a text one."""
-    distinct = pd.Series(col.dropna().unique())
-    return 2 * int(pd.to_numeric(distinct, errors="coerce").notna().sum()) >= len(distinct)
-
-
-def _shown(value) -> str:
-    """A cell as the file holds it: ``'abc'``, ``inf`` (not ``np.float64(inf)``)."""
-    return repr(value.item() if isinstance(value, np.generic) else value)

@@ -31,7 +31,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from harness.data import infer
+from harness.data import column_names, infer
 from harness.data.readers import table
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
@@ -44,9 +44,10 @@ UNSAFE = ("/", "\\", "\0")  # task names become parts of file names (shapes_<tas
 def load(opts: table.TableOptions | dict) -> list[Dataset]:
     """One Dataset per task of the table file ``opts.path``, split by the column ``opts.task``."""
     opts = opts if isinstance(opts, table.TableOptions) else table.TableOptions.parse(opts)
-    column = str(opts.task)
     path = table._path(opts)
-    df = read_tasks(table.read(path), column, opts, where=str(path))
+    df = table.read(path)
+    column = column_names.find(str(opts.task), df.columns, "data.task") or str(opts.task)
+    df = read_tasks(df, column, opts, where=str(path))
     features = opts.features
     if features is None:
         features = [str(c) for c in df.columns if str(c) not in (column, str(opts.target))]
@@ -60,7 +61,8 @@ def load(opts: table.TableOptions | dict) -> list[Dataset]:
 def read_tasks(df: pd.DataFrame, column: str, opts: table.TableOptions, where: str) -> pd.DataFrame:
     """The frame with its task column checked and written as text (the names the tasks' datasets get)."""
     if column not in map(str, df.columns):
-        raise ConfigError(f"data.task={column!r} is not a column of {where}; columns: {', '.join(map(str, df.columns))}")
+        raise ConfigError(f"data.task={column!r} is not a column of {where}; columns: {', '.join(map(str, df.columns))}"
+                          + column_names.not_found(column))
     if column == str(opts.target):
         raise ConfigError(f"data.task={column!r} is the target column (data.target); name the column of task names")
     df = df.rename(columns=str)
