@@ -7,6 +7,18 @@ holds for the whole search space), and its prediction is scored by ``r2``
 against the noise-free signal. The grid varies ``n_rows``, ``snr`` and
 ``sampling``. Pure functions of the tidy ``metrics``, ``scores``,
 ``importances`` and ``shapes`` tables.
+
+**Honesty** (``interval_scores``): each record's intervals and settled
+orderings are scored against the truth in the record's own sense
+(``matching_truth``: a local record against the local truth; a global one
+against the global truth in its measure — variance fractions for fANOVA, mean
+|term| otherwise): per table, ``coverage_*`` is the share of hyperparameters
+whose nominal 90 % interval holds the true value (measures in the truth's
+units only), ``width_*`` the mean interval width as a share of the record's
+summed importances, ``settled_*`` how many orderings the record settles and
+``settled_true_*`` how many of those the truth bears out, for main (``_main``)
+and total (``_total``) effects; ``sense_spearman`` and ``total_spearman`` rank
+the main effects and the totals against the true ones in that sense.
 """
 from __future__ import annotations
 
@@ -15,7 +27,8 @@ import pandas as pd
 
 from harness.analysis.summary import mean_std
 from harness.interpretation import Interpretation, records_of
-from harness.interpretation.record import MEAN_ABS
+from harness.interpretation.agreement import rank_agreement
+from harness.interpretation.record import LOCAL, MEAN_ABS, TOP_GAMMA
 from harness.interpretation.scoring import score
 
 GRID = ("n_rows", "snr", "sampling")
@@ -29,21 +42,77 @@ SKEW = ["spearman", "global_spearman", "importance_error", "global_importance_er
 
 RANKING = ("spearman", "kendall", f"top{TOP_K}_overlap")  # what every method is scored on
 VARIANCE = "fraction of variance"  # fANOVA's measure (harness.explainers.fanova)
-TOP_GAMMA = "importance for reaching the top"  # PED-ANOVA's measure starts so: read from the rows, no model
+KINDS = ("main", "total")
+HONESTY = tuple(f"{what}_{kind}" for kind in KINDS for what in ("coverage", "width", "settled", "settled_true")) + (
+    "sense_spearman", "total_spearman")
+LOCAL_TIE = 0.02  # local truths closer than this share of the largest are ties (their Monte Carlo error: synthetic/local.py)
 
 
-def sense_of(measure: str) -> tuple[str, str]:
-    """(truth sense, what is scored) for a record whose importance is ``measure`` (``Interpretation.measure``).
+def sense_of(measure: str, sense: str = "global") -> tuple[str, str]:
+    """(truth sense, what is scored) for a record whose importance is ``measure`` (``Interpretation.measure``) in
+    ``sense`` (``Interpretation.sense``).
 
+    A local record (PED-ANOVA: what it takes to reach the top γ) is scored against the local truth on its ranking.
     A variance fraction (fANOVA over the declared domain) is the generator's variance decomposition:
     scored against ``truth_of(.., sense="fanova")`` on everything. Mean |centred term| (EBM, GAM, trees,
     SHAP, ridge) is scored against the truth of the rows on everything. Any other measure (MDI's share of
-    impurity decrease, permutation's MSE increase, PED-ANOVA's top-γ importance) is a property of the rows
-    in units of its own: scored against the rows' truth on the ranking only, the rest left NaN.
+    impurity decrease, permutation's MSE increase) is a property of the rows in units of its own: scored
+    against the rows' truth on the ranking only, the rest left NaN.
     """
+    if sense == LOCAL or str(measure).startswith(TOP_GAMMA):
+        return "local", "ranking"
     if measure == VARIANCE:
         return "fanova", "all"
     return "mean", "all" if measure == MEAN_ABS else "ranking"
+
+
+def matching_truth(record: Interpretation) -> str:
+    """The truth sense a record's intervals and orderings are scored against: ``local`` for a local record,
+    ``fanova`` for variance fractions, ``global`` (mean |term| over the declared space) for every other global one."""
+    if record.sense == LOCAL or str(record.measure).startswith(TOP_GAMMA):
+        return "local"
+    return "fanova" if record.measure == VARIANCE else "global"
+
+
+def gamma_of(measure: str, default: float = 0.1) -> float:
+    """The top quantile a local measure names (``importance for reaching the top 0.1``)."""
+    try:
+        return float(str(measure).removeprefix(TOP_GAMMA).strip())
+    except ValueError:
+        return default
+
+
+def interval_scores(truth: Interpretation, record: Interpretation) -> dict:
+    """The honesty of a record's intervals and settled orderings against ``truth`` (its matching truth): see the
+    module docstring. Coverage is NaN where the record's measure is not the truth's (units of its own) or it has no
+    bounds; a record without totals has NaN for them."""
+    out = dict.fromkeys(HONESTY, np.nan)
+    tie = LOCAL_TIE if truth.sense == LOCAL else 1e-9
+    for kind in KINDS:
+        t = _by_feature(truth, kind)
+        r = _by_feature(record, kind).reindex([f for f in t.index if f in set(record.importances["feature_a"])])
+        if not len(r) or not len(t):
+            continue
+        t = t.reindex(r.index)
+        bounded = r["lower"].notna() & r["upper"].notna()
+        if record.measure == truth.measure and bounded.any():
+            held = (r["lower"] <= t["importance"] + 1e-12) & (t["importance"] <= r["upper"] + 1e-12)
+            out[f"coverage_{kind}"] = float(held[bounded].mean())
+        total = r["importance"].abs().sum()
+        if bounded.any() and total > 0:
+            out[f"width_{kind}"] = float((r["upper"] - r["lower"])[bounded].mean() / total)
+        claims = record.settled(kind)
+        claims = claims[claims["feature_hi"].isin(r.index) & claims["feature_lo"].isin(r.index)]
+        scale = tie * max(float(t["importance"].abs().max()), 1e-300)
+        right = t.loc[claims["feature_hi"], "importance"].to_numpy() > t.loc[claims["feature_lo"], "importance"].to_numpy() + scale
+        out[f"settled_{kind}"], out[f"settled_true_{kind}"] = len(claims), int(right.sum())
+        out["sense_spearman" if kind == "main" else "total_spearman"] = rank_agreement(r["importance"], t["importance"])["spearman"]
+    return out
+
+
+def _by_feature(record: Interpretation, kind: str) -> pd.DataFrame:
+    imp = record.importances
+    return imp[imp["kind"] == kind].set_index("feature_a")[["importance", "lower", "upper"]].astype(float)
 
 
 def reads_model(measure: str) -> bool:
@@ -54,13 +123,13 @@ def reads_model(measure: str) -> bool:
 def fit_scores(truth: Interpretation, overall: Interpretation, record: Interpretation, threshold: float) -> dict:
     """One fit's row of scores.csv: against its table's truth (in the sense ``sense_of`` its measure), the threshold,
     and the global truth's ``global_*``; a method scored on its ranking only has NaN elsewhere."""
-    sense, scored = sense_of(record.measure)
+    sense, scored = sense_of(record.measure, record.sense)
     row = {**score(truth, record, threshold), "pair_threshold": threshold,
            **{f"global_{k}": v for k, v in score(overall, record, threshold).items() if f"global_{k}" in SCORES}}
     if scored == "ranking":
         row.update({k: np.nan for k in row if k in SCORES and k not in RANKING and k.removeprefix("global_") not in RANKING})
         row["pair_note"] = "scored on its ranking only"
-    return {**row, "measure": record.measure, "truth_sense": sense, "scored_on": scored}
+    return {**row, "measure": record.measure, "sense": record.sense, "truth_sense": sense, "scored_on": scored}
 
 
 def scored_fits(rows: pd.DataFrame, scores: pd.DataFrame | None) -> pd.DataFrame:
@@ -102,7 +171,7 @@ def is_factorial(summary: pd.DataFrame) -> bool:
 
 def method_senses(scored: pd.DataFrame) -> pd.DataFrame:
     """Per method: what its importance measures, the truth it was scored against and on what (``sense_of``)."""
-    cols = ["measure", "truth_sense", "scored_on"]
+    cols = [c for c in ("measure", "sense", "truth_sense", "scored_on") if c in scored]
     ok = scored[(scored["status"] == "ok") & scored.get("measure", pd.Series(index=scored.index)).notna()]
     return ok.groupby("surrogate", sort=False)[cols].first() if len(ok) else pd.DataFrame(columns=cols)
 

@@ -14,12 +14,20 @@ every table.
 * **Paired comparison** of the reference (the EBM) with each other method
   per band: on the tables both scored, the win rate (the share of tables
   where the reference is better; a tie counts half) and the two-sided
-  Wilcoxon signed-rank p-value of the differences (p = 1 when all are 0).
+  Wilcoxon signed-rank p-value of the differences (p = 1 when all are 0),
+  and ``p_holm``: that p corrected by Holm's step-down method for every
+  comparison the table makes of the same score (all bands and methods). A
+  difference is a verdict ("better", "worse") only where ``p_holm`` < ``LEVEL``.
 * **Indistinguishable from the best**: per band and score, the best method
   has the best mean; another is indistinguishable from it when the paired
-  Wilcoxon p ≥ ``LEVEL`` *and* their 95 % intervals overlap. A method's
-  verdict is the least size from which it is indistinguishable at that size
-  and every larger one.
+  Wilcoxon p, Holm-corrected over every comparison with a best on that score,
+  is ≥ ``LEVEL`` *or* their 95 % intervals overlap. A method's verdict is the least
+  size from which it is indistinguishable at that size and every larger one.
+* **Honesty** per method, sampling regime and size band (``honesty``): the
+  mean coverage of the nominal 90 % intervals of main and total effects over
+  the tables, their mean width, and the pooled share of settled orderings
+  that are true (Σ true / Σ settled over the tables), each with its 95 %
+  bootstrap interval over the tables.
 
 Pure functions of the scored fits (``harness.analysis.fidelity.scored_fits``).
 """
@@ -31,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import wilcoxon
 
-from harness.analysis.fidelity import TOP_K, reads_model
+from harness.analysis.fidelity import HONESTY, TOP_K, reads_model
 from harness.seeds import Stream, rng
 
 N_BOOT = 2000
@@ -42,6 +50,8 @@ DIRECTION = {"spearman": 1, "kendall": 1, f"top{TOP_K}_overlap": 1, "pair_recall
              "shape_nrmse": -1, "importance_error": -1, "r2": 1, "seconds": -1}
 BOARD = ("spearman", f"top{TOP_K}_overlap", "pair_recall", "pair_precision", "shape_nrmse", "seconds")
 VERDICT = ("spearman", "pair_recall", "shape_nrmse")  # the scores a verdict is given on
+BY_SAMPLING = ("sense_spearman", "total_spearman")  # per sampling regime and size band
+KINDS = ("main", "total")
 
 
 def size_bands(sizes, edges=None) -> dict:
@@ -77,8 +87,9 @@ def fits_of(scored: pd.DataFrame) -> pd.DataFrame:
     ok["band"] = ok["n_rows"].map(banded).fillna(ok["n_rows"]).astype(ok["n_rows"].dtype)  # an unexplained fit has no scores
     model = ok["measure"].map(reads_model) if "measure" in ok else True
     ok["seconds"] = ok["explain_seconds"] + np.where(model, ok["fit_seconds"], 0.0)
-    keep = ["table", "dataset", "seed", "surrogate", "n_rows", "band", *[c for c in DIRECTION if c in ok.columns]]
-    return ok[keep].reset_index(drop=True)
+    keep = ["table", "dataset", "seed", "surrogate", "sampling", "n_rows", "band",
+            *[c for c in (*DIRECTION, "total_spearman", *HONESTY) if c in ok.columns]]
+    return ok[[c for c in dict.fromkeys(keep) if c in ok.columns]].reset_index(drop=True)
 
 
 def bands_of(fits: pd.DataFrame) -> list:
@@ -131,8 +142,20 @@ def compare(a: pd.Series, b: pd.Series, measure: str) -> dict:
     return out
 
 
+def holm(p) -> np.ndarray:
+    """Holm's step-down adjustment of the p-values ``p`` (NaN stays NaN): the family is every p given."""
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    order = ok[np.argsort(p[ok], kind="stable")]
+    adjusted = np.minimum(1.0, np.maximum.accumulate((len(order) - np.arange(len(order))) * p[order]))
+    out[order] = adjusted
+    return out
+
+
 def paired(fits: pd.DataFrame, reference: str, measures=BOARD) -> pd.DataFrame:
-    """The reference against every other method, per band and score (``win_rate`` and ``p`` are the reference's)."""
+    """The reference against every other method, per band and score (``win_rate`` and ``p`` are the reference's;
+    ``p_holm`` corrected for every comparison made here)."""
     methods, out = methods_of(fits), []
     for band in bands_of(fits):
         part = _in_band(fits, band)
@@ -146,13 +169,23 @@ def paired(fits: pd.DataFrame, reference: str, measures=BOARD) -> pd.DataFrame:
                     out.append({"band": band, "reference": reference, "surrogate": other, "measure": m, "n_tables": c["n"],
                                 "reference_mean": c["mean_a"], "other_mean": c["mean_b"], "difference": c["diff"],
                                 "win_rate": c["win_rate"], "p": c["p"]})
-    return pd.DataFrame(out, columns=["band", "reference", "surrogate", "measure", "n_tables", "reference_mean",
-                                      "other_mean", "difference", "win_rate", "p"])
+    frame = pd.DataFrame(out, columns=["band", "reference", "surrogate", "measure", "n_tables", "reference_mean",
+                                       "other_mean", "difference", "win_rate", "p"])
+    return frame.assign(p_holm=holm_by(frame, "p"))
+
+
+def holm_by(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """``holm`` of ``frame[column]`` within each score (``measure``): one family per score."""
+    out = np.full(len(frame), np.nan)
+    for _, idx in frame.groupby("measure", sort=False).indices.items():
+        out[idx] = holm(frame[column].to_numpy(dtype=float)[idx])
+    return out
 
 
 def judged(fits: pd.DataFrame, boot: pd.DataFrame, measures=VERDICT) -> pd.DataFrame:
-    """Per size band (not ``all``), score and method: the best method, the paired p against it, interval overlap, and
-    whether the method is indistinguishable from the best (the best itself is)."""
+    """Per size band (not ``all``), score and method: the best method, the paired p against it (and Holm-corrected over
+    every such comparison), interval overlap, and whether the method is indistinguishable from the best (the best
+    itself is)."""
     methods, out = methods_of(fits), []
     stats = boot.set_index(["band", "measure", "surrogate"])
     for band in bands_of(fits)[:-1]:
@@ -166,19 +199,23 @@ def judged(fits: pd.DataFrame, boot: pd.DataFrame, measures=VERDICT) -> pd.DataF
             b = stats.loc[(band, m, best)]
             for s in scored:
                 r = stats.loc[(band, m, s)]
-                p = 1.0 if s == best else compare(wide[s], wide[best], m)["p"]
+                p = np.nan if s == best else compare(wide[s], wide[best], m)["p"]
                 overlap = bool(r["lo"] <= b["hi"] and b["lo"] <= r["hi"])
-                out.append({"band": band, "measure": m, "surrogate": s, "best": best, "p_vs_best": p, "overlap": overlap,
-                            "indistinguishable": s == best or (p >= LEVEL and overlap)})
-    return pd.DataFrame(out, columns=["band", "measure", "surrogate", "best", "p_vs_best", "overlap", "indistinguishable"])
+                out.append({"band": band, "measure": m, "surrogate": s, "best": best, "p_vs_best": p, "overlap": overlap})
+    frame = pd.DataFrame(out, columns=["band", "measure", "surrogate", "best", "p_vs_best", "overlap"])
+    frame["p_vs_best_holm"] = holm_by(frame, "p_vs_best")
+    best = frame["surrogate"] == frame["best"]
+    frame.loc[best, ["p_vs_best", "p_vs_best_holm"]] = 1.0
+    frame["indistinguishable"] = best | (frame["p_vs_best_holm"] >= LEVEL) | frame["overlap"]
+    return frame
 
 
 def outcomes(pairs: pd.DataFrame) -> pd.Series:
-    """Per row of ``paired``: whether the reference is "better", "worse" or "no different" from the method (the
-    paired test decides at ``LEVEL``; better follows the measure's direction)."""
-    significant = pairs["p"] < LEVEL
+    """Per row of ``paired``: whether the reference is "better", "worse" or "not distinguishable" from the method
+    (the paired test, Holm-corrected, decides at ``LEVEL``; better follows the measure's direction)."""
+    significant = pairs["p_holm"] < LEVEL
     better = pairs["measure"].map(DIRECTION) * pairs["difference"] > 0
-    return pd.Series(np.where(~significant, "no different", np.where(better, "better", "worse")), index=pairs.index,
+    return pd.Series(np.where(~significant, "not distinguishable", np.where(better, "better", "worse")), index=pairs.index,
                      name="outcome")
 
 
@@ -196,10 +233,72 @@ def verdicts(judgement: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["measure", "surrogate", "from_n", "n_best", "n_bands"])
 
 
+def by_sampling(fits: pd.DataFrame, seed: int, measures=BY_SAMPLING) -> pd.DataFrame:
+    """``bootstrap`` of ``measures`` within each sampling regime (and ``all`` of them), per size band."""
+    parts = [(s, fits if s == ALL else fits[fits["sampling"] == s]) for s in [*samplings_of(fits), ALL]]
+    return pd.concat([bootstrap(part, seed, measures).assign(sampling=s) for s, part in parts], ignore_index=True)
+
+
+def samplings_of(fits: pd.DataFrame) -> list:
+    return list(dict.fromkeys(fits["sampling"])) if "sampling" in fits else []
+
+
+def honesty(fits: pd.DataFrame, seed: int, n_boot: int = N_BOOT) -> pd.DataFrame:
+    """Per method, sampling regime and size band (each also ``all``): coverage and width of the intervals of main and
+    total effects (mean over tables) and the pooled share of settled orderings that are true, with 95 % bootstrap
+    intervals over the tables (``<score>_lo``/``_hi``); ``settled_<kind>`` = orderings settled per table;
+    ``sense_spearman`` = Spearman of the main effects against the truth in the method's own sense."""
+    if "sampling" not in fits or not any(f"coverage_{k}" in fits for k in KINDS):
+        return pd.DataFrame()
+    gen, out = rng(seed, Stream.BOOTSTRAP), []
+    for sampling in [*samplings_of(fits), ALL]:
+        part = fits if sampling == ALL else fits[fits["sampling"] == sampling]
+        for band in bands_of(part):
+            cell = _in_band(part, band)
+            for method, g in cell.groupby("surrogate", sort=False):
+                draws = gen.integers(0, len(g), size=(n_boot, len(g)))
+                row = {"sampling": sampling, "band": band, "surrogate": method, "n_tables": len(g)}
+                row.update(_mean_interval(g["sense_spearman"].to_numpy(dtype=float), draws, "sense_spearman"))
+                for kind in KINDS:
+                    for name in (f"coverage_{kind}", f"width_{kind}"):
+                        row.update(_mean_interval(g[name].to_numpy(dtype=float), draws, name))
+                    claims, true = g[f"settled_{kind}"].to_numpy(dtype=float), g[f"settled_true_{kind}"].to_numpy(dtype=float)
+                    row.update(_ratio_interval(true, claims, draws, f"settled_precision_{kind}"))
+                    row[f"settled_{kind}"] = float(np.nanmean(claims)) if np.isfinite(claims).any() else np.nan
+                out.append(row)
+    return pd.DataFrame(out)
+
+
+def _mean_interval(values: np.ndarray, draws: np.ndarray, name: str) -> dict:
+    if not np.isfinite(values).any():
+        return {name: np.nan, f"{name}_lo": np.nan, f"{name}_hi": np.nan}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanpercentile(np.nanmean(values[draws], axis=1), [2.5, 97.5])
+    return {name: float(np.nanmean(values)), f"{name}_lo": lo, f"{name}_hi": hi}
+
+
+def _ratio_interval(num: np.ndarray, den: np.ndarray, draws: np.ndarray, name: str) -> dict:
+    """Σ num / Σ den over the tables (NaN without any den), and its bootstrap interval."""
+    ok = np.isfinite(den)
+    if not ok.any() or np.nansum(den) == 0:
+        return {name: np.nan, f"{name}_lo": np.nan, f"{name}_hi": np.nan}
+    num, den = np.where(ok, num, 0.0), np.where(ok, den, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = num[draws].sum(axis=1) / den[draws].sum(axis=1)
+    lo, hi = np.nanpercentile(ratios, [2.5, 97.5])
+    return {name: float(num.sum() / den.sum()), f"{name}_lo": lo, f"{name}_hi": hi}
+
+
 def board(fits: pd.DataFrame, reference: str, seed: int) -> dict[str, pd.DataFrame]:
     """The whole leaderboard of ``fits``: intervals per band and per table size, the reference's paired comparisons,
-    and each method's verdicts beside the judgement per band they come from."""
+    each method's verdicts beside the judgement per band they come from, the scores per sampling regime and the
+    honesty of the intervals."""
     boot = bootstrap(fits, seed)
     judgement = judged(fits, boot)
-    return {"leaderboard": boot, "leaderboard_by_size": bootstrap(fits.assign(band=fits["n_rows"]), seed),
-                       "paired": paired(fits, reference), "verdicts": judgement.merge(verdicts(judgement), how="left")}
+    out = {"leaderboard": boot, "leaderboard_by_size": bootstrap(fits.assign(band=fits["n_rows"]), seed),
+           "paired": paired(fits, reference), "verdicts": judgement.merge(verdicts(judgement), how="left")}
+    if "sampling" in fits:
+        out["leaderboard_by_sampling"] = by_sampling(fits, seed)
+        out["honesty"] = honesty(fits, seed)
+    return out

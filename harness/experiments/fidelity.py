@@ -16,6 +16,11 @@ named by their settings, described in ``tables.md`` / ``tables.csv``. Every fit 
 ``test_rows`` fresh uniform rows of the same function (``sample_rows``, a seed derived from the table's)
 against the noise-free signal: ``r2`` says how much of the true function it recovered. Scores:
 ``harness.analysis.fidelity``; figures and markdown: ``harness.render.fidelity`` / ``leaderboard``.
+
+``explainers`` (a mapping surrogate -> more explainers by name, e.g. ``{ebm_fast: [top_gamma]}``) reads a surrogate's
+fit with more explainers, each scored as a method of its own, ``<surrogate>+<explainer>`` (metrics rows copied from the
+fit's, with the explainer's own seconds): one fit, several explanations. Every record's intervals and settled
+orderings are scored against the truth in its own sense (``harness.analysis.fidelity.interval_scores``).
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ from harness.config import as_list
 from harness.data.dataset import Dataset
 from harness.synthetic import TARGET, describe, generate, sample_rows, table_grid, true_function, truth_of
 from harness.synthetic.grid import GRIDS
+from harness.synthetic.truth import GAMMA
 from harness.errors import ConfigError
 from harness.experiments.base import ModuleExperiment
 from harness.interpretation import Interpretation
@@ -122,17 +128,39 @@ def _group_tables(group: list[dict], test_rows: int, order) -> list[tuple[Datase
     return out
 
 
+def extra_explainers(extra: dict, specs) -> dict[str, tuple[str, ...]]:
+    """``explainers``: surrogate -> the names of the more explainers its fits are read with (surrogates not run
+    are left out)."""
+    names = {s.name for s in specs}
+    return {k: tuple(v) for k, v in extra.items() if k in names}
+
+
 def cells_of(setup):
     tables = tables_of(setup)
     specs = setup.surrogates
+    extra = extra_explainers(setup.options.explainers, specs)
     datasets, cells = {}, []
     for point, seed, ds, _, test in tables:
         datasets[ds.name], datasets[test.name] = ds, test
         ev = Eval(dataset=test.name, rows=tuple(range(len(test))))
         keys = (("experiment", NAME), ("dataset", ds.name), *point.items())
         cells += [Cell(keys=keys, train=ds.name, train_rows=tuple(range(len(ds))), surrogate=spec, seed=seed, evals=(ev,),
-                       explain=True) for spec in specs]
+                       explain=True, explainers=extra.get(spec.name, ())) for spec in specs]
     return cells, datasets, tables
+
+
+def labelled_rows(result, cells) -> pd.DataFrame:
+    """The metrics rows, and for each extra explainer of a cell a copy of its rows as the method ``<surrogate>+<name>``
+    with that explainer's own seconds (and, where it failed, its reason as the method's own)."""
+    parts = [result.rows]
+    for c in cells:
+        cid = result.ids[c]
+        mine = result.rows[result.rows["cell_id"] == cid[:16]]
+        for label in c.explainer_labels()[1:]:
+            why = [r for r in str(mine["reason"].iloc[0] if len(mine) else "").split("; ") if r.startswith(f"not explained by {label}:")]
+            parts.append(mine.assign(surrogate=label, explain_seconds=result.explain_seconds.get(cid, {}).get(label, float("nan")),
+                                     reason=why[0].replace(f" by {label}:", ":") if why else ""))
+    return pd.concat(parts, ignore_index=True)
 
 
 def bands_of(setup, tables) -> dict:
@@ -148,41 +176,45 @@ def run(setup):
     result = run_cells(cells, datasets, opts, label=NAME)
     out = opts.output_dir
     made = {ds.name: (ds, truth, test) for _, _, ds, truth, test in tables}
-    truths: dict[tuple[str, str], tuple[Interpretation, Interpretation]] = {}
+    truths: dict[tuple[str, str, float], tuple[Interpretation, Interpretation]] = {}
 
-    def truth_in(name: str, sense: str) -> tuple[Interpretation, Interpretation]:
-        """The table's truth and the global one (over the test rows), in ``sense``; each computed once."""
-        if (name, sense) not in truths:
+    def truth_in(name: str, sense: str, gamma: float = GAMMA) -> tuple[Interpretation, Interpretation]:
+        """The table's truth and the global one (over the test rows), in ``sense``; each computed once (a local truth
+        depends on the generator alone: both are the same)."""
+        if (name, sense, gamma) not in truths:
             ds, truth, test = made[name]
-            truths[name, sense] = (truth if sense == "mean" else truth_of(ds, sense=sense), truth_of(test, sense=sense))
-        return truths[name, sense]
+            table = truth if sense == "mean" else truth_of(ds, sense=sense, gamma=gamma)
+            truths[name, sense, gamma] = (table, table if sense == "local" else truth_of(test, sense=sense))
+        return truths[name, sense, gamma]
 
     scores, errors, frames = [], [], {"importances": [], "shapes": []}
-    for c in cells:
-        d = result.interpretations.get(cell_id(c, datasets))
-        if d is None:  # a failed fit: its metrics row says why
+    for c, label in ((c, label) for c in cells for label in c.explainer_labels()):
+        d = result.records.get(cell_id(c, datasets), {}).get(label)
+        if d is None:  # a failed fit or explanation: its metrics row says why
             continue
         record, point = Interpretation.from_dict(d), {k: c.key_dict[k] for k in GRID}
-        sense, scored_on = analysis.sense_of(record.measure)
-        truth, overall = truth_in(c.train, sense)
-        keys = {"experiment": NAME, "dataset": c.train, "surrogate": c.surrogate.name, "seed": c.seed, **point}
-        scores.append({**keys, "size_band": band[point["n_rows"]], **analysis.fit_scores(truth, overall, record, threshold)})
+        sense, scored_on = analysis.sense_of(record.measure, record.sense)
+        gamma = analysis.gamma_of(record.measure)
+        truth, overall = truth_in(c.train, sense, gamma)
+        keys = {"experiment": NAME, "dataset": c.train, "surrogate": label, "seed": c.seed, **point}
+        scores.append({**keys, "size_band": band[point["n_rows"]], **analysis.fit_scores(truth, overall, record, threshold),
+                       **analysis.interval_scores(truth_in(c.train, analysis.matching_truth(record), gamma)[0], record)})
         if scored_on == "all":
             errors.append(shape_errors(truth, record).assign(**keys, truth_sense=sense))
         for name, f in record.frames(experiment=NAME, seed=c.seed, **point).items():
             if name in frames:
                 frames[name].append(f)
-    for point, seed, ds, _, _ in tables:  # the truths scored against, "truth" (mean |term|) and e.g. "truth_fanova"
-        for sense in sorted({s for (n, s) in truths if n == ds.name} | {"mean"}):
-            rec = truth_in(ds.name, sense)[0]
-            rec.surrogate = "truth" if sense == "mean" else f"truth_{sense}"
+    for point, seed, ds, _, _ in tables:  # the truths scored against: "truth" (mean |term| on the rows), "truth_fanova", …
+        for sense, gamma in sorted({(s, g) for (n, s, g) in truths if n == ds.name} | {("mean", GAMMA)}):
+            rec = truth_in(ds.name, sense, gamma)[0]
+            rec.surrogate = "truth" if sense == "mean" else f"truth_{sense}" + (f"{gamma:g}" if gamma != GAMMA else "")
             for name, f in rec.frames(experiment=NAME, seed=seed, **point).items():
                 if name in frames:
                     frames[name].append(f)
     described = pd.DataFrame([{"experiment": NAME, "dataset": ds.name, "seed": seed, **point,
                                "fingerprint": ds.fingerprint, "settings": json.dumps(ds.generator, sort_keys=True),
                                "description": describe(ds)} for point, seed, ds, _, _ in tables])
-    write_csv(result.rows, out / "metrics.csv")
+    write_csv(labelled_rows(result, cells), out / "metrics.csv")
     tidy = {"scores": pd.DataFrame(scores), "tables": described,
             "shape_errors": _lead(pd.concat(errors, ignore_index=True)) if errors else pd.DataFrame(),
             **{name: _lead(pd.concat(parts, ignore_index=True)) for name, parts in frames.items()}}
@@ -235,7 +267,8 @@ def _leaderboard(rows: pd.DataFrame, scored: pd.DataFrame, out: Path) -> str:
     board_render.figures(frames["leaderboard"], frames["leaderboard_by_size"], out)
     judged = frames["paired"].assign(outcome=leaderboard.outcomes(frames["paired"]))
     text = board_render.document(frames["leaderboard"], judged, frames["verdicts"], reference, fits,
-                                 analysis.method_senses(scored), leaderboard.unexplained(scored))
+                                 analysis.method_senses(scored), leaderboard.unexplained(scored),
+                                 frames.get("leaderboard_by_sampling"), frames.get("honesty"))
     atomic_write_text(out / "leaderboard.md", text)
     return text
 

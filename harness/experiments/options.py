@@ -138,8 +138,15 @@ class FidelityOptions(ExperimentOptions):
                                  "orders 600 rows in ~2 s; 2000: minutes)", minimum=2)
     pair_threshold: float = option(DEFAULT_THRESHOLD, "a pair is detected when its importance >= this x the largest "
                                         "single-feature importance", minimum=0)
+    explainers: Any = option(factory=dict, help="more explainers reading each fit of a surrogate, each scored as a "
+                                                "method of its own, <surrogate>+<name>: {ebm_quick: [top_gamma]}")
 
     def check(self) -> None:
+        extra = self.explainers
+        if not isinstance(extra, dict) or not all(isinstance(v, (list, tuple)) and all(isinstance(e, str) for e in v)
+                                                  for v in extra.values()):
+            raise ConfigError(f"explainers: expected a mapping surrogate -> list of explainer names, e.g. "
+                              f"{{ebm_fast: [top_gamma]}}; got {extra!r}")
         if self.size_bands is not None and not all(e > 0 for e in self.size_bands):
             raise ConfigError(f"size_bands: expected null or a list of table sizes where a band starts, e.g. [200]; "
                               f"got {list(self.size_bands)!r}")

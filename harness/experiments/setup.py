@@ -18,6 +18,7 @@ from typing import Any, Optional
 from harness.config import RunOptions, distinct, flag, seeds_of, to_plain
 from harness.data import ReaderOptions, registry
 from harness.errors import ConfigError
+from harness.explainers.registry import without_intervals
 from harness.experiments.options import ExperimentOptions, TablesOptions
 from harness.options import Options, option
 from harness.surrogates.registry import SurrogateSpec, load_spec
@@ -26,10 +27,10 @@ log = logging.getLogger("harness")
 
 # The keys of the primary config (conf/config.yaml, where their values are declared) that are not an
 # experiment's own: how a run executes (RunOptions), what it computes on (data, surrogate, seed, split) and
-# whether fits are explained.
+# whether fits are explained (with intervals).
 RUN_KEYS = ("n_jobs", "threads", "cache", "cache_dir", "progress", "executor", "executor_address", "explain_sample",
             "output_dir")
-COMMON_KEYS = ("task", "data", "surrogate", "method", "seed", "split", "explain", *RUN_KEYS)
+COMMON_KEYS = ("task", "data", "surrogate", "method", "seed", "split", "explain", "intervals", *RUN_KEYS)
 
 
 @dataclasses.dataclass
@@ -76,7 +77,8 @@ def resolve(cfg, run: RunOptions, options_type: type[ExperimentOptions]) -> Setu
         task=str(plain.get("task")),
         options=options,
         tables=tables_of(options, data),
-        surrogates=surrogates_of(plain.get("surrogate"), plain.get("method")),
+        surrogates=surrogates_of(plain.get("surrogate"), plain.get("method"),
+                                 intervals=flag(plain.get("intervals", True), "intervals")),
         seeds=tuple(seeds_of(plain)),
         split=split,
         explain=flag(plain.get("explain", True), "explain"),
@@ -104,9 +106,11 @@ def tables_of(options: ExperimentOptions, data: ReaderOptions) -> tuple[ReaderOp
     return tuple(data.replace(pair=check_pair(p)) for p in distinct(list(pairs), "pairs"))
 
 
-def surrogates_of(surrogates: Any, methods: Any = None) -> tuple[SurrogateSpec, ...]:
+def surrogates_of(surrogates: Any, methods: Any = None, intervals: bool = True) -> tuple[SurrogateSpec, ...]:
     """The surrogates selected by the ``surrogate`` config group, then the importance methods of the ``method``
-    group, each in the order given. A method selected the old way (``surrogate=mdi``) is taken with a warning."""
+    group, each in the order given. A method selected the old way (``surrogate=mdi``) is taken with a warning.
+    With ``intervals=False`` (``intervals: false``: an experiment that reads rankings only) each explainer measures
+    no replicates."""
     surrogates, methods = dict(surrogates or {}), dict(methods or {})
     for name, node in surrogates.items():
         if isinstance(node, dict) and node.get("role") == "method":
@@ -118,7 +122,10 @@ def surrogates_of(surrogates: Any, methods: Any = None) -> tuple[SurrogateSpec, 
     if not surrogates and not methods:
         raise ConfigError("surrogate: select at least one surrogate (e.g. surrogate=ebm or surrogate=[ebm,gam]) "
                           "or importance method (method=[fanova,permutation])")
-    return (tuple(load_spec(name, surrogates) for name in surrogates)
-            + tuple(load_spec(name, methods) for name in methods))
+    specs = ([load_spec(name, surrogates) for name in surrogates]
+             + [load_spec(name, methods) for name in methods])
+    if not intervals:
+        specs = [dataclasses.replace(s, explainer=without_intervals(s.explainer)) for s in specs]
+    return tuple(specs)
 
 

@@ -26,14 +26,15 @@ import numpy as np
 import pandas as pd
 
 from harness.data.schema import Schema
-from harness.explainers.base import GRID, AdditiveExplainer, Decomposition
+from harness.explainers.base import GRID, REFITS, AdditiveExplainer, Decomposition
 
 
 class PartialDependence(AdditiveExplainer):
     name = "agnostic"
 
-    def __init__(self, max_rows: int = 200, pair_grid: int = 10, pair_features: int = 6, random_state: int = 0):
-        super().__init__(max_rows=max_rows, pair_grid=pair_grid, pair_features=pair_features, random_state=random_state)
+    def __init__(self, max_rows: int = 200, pair_grid: int = 10, pair_features: int = 6, random_state: int = 0,
+                 intervals: bool = True, refits: int = REFITS):
+        super().__init__(intervals, refits, random_state, max_rows=max_rows, pair_grid=pair_grid, pair_features=pair_features)
 
     @classmethod
     def applies_to(cls, model) -> bool:

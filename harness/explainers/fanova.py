@@ -43,6 +43,16 @@ present (thinned to ``GRID`` values per feature like every record).
 On the same forest (same encoded rows, same ``random_state``) the uniform
 single-feature fractions equal Optuna's; a test checks both that and the pair
 fractions against brute-force integration over every cell of small forests.
+
+**Intervals.** The importance is the mean of the trees' fractions, and each
+tree of a random forest is fitted on a bootstrap resample of the rows: the
+trees' fractions are bootstrap replicates of a one-tree estimate, whose
+spread bounds the forest's (``intervals: false`` turns them off):
+estimate ± t × their standard deviation.
+A single tree has none: it is refitted on ``refits`` bootstrap resamples.
+The sense is global: the uniform domain is the declared search space (the
+``observed`` domain, the rows' marginals, stands for it as far as the rows
+sample it).
 """
 from __future__ import annotations
 
@@ -56,8 +66,10 @@ import pandas as pd
 
 from harness.data.dataset import Dataset
 from harness.errors import ConfigError
-from harness.explainers.base import Explainer, _ordered, _plain, _snap, columns_of, final_step
-from harness.interpretation.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
+from harness.explainers.base import (REFITS, Explainer, Replicates, _ordered, _plain, _snap, columns_of, final_step, finish,
+                                     interval_params, refit_replicates)
+from harness.interpretation.intervals import TERM_COLUMNS, Rule
+from harness.interpretation.record import INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
 
 DOMAINS = ("uniform", "observed")
 CATEGORICAL = ("box", "levels")
@@ -67,14 +79,16 @@ MAX_CELLS = 1 << 22  # cells of one feature's (or one pair's) grid in one tree: 
 class FANOVA(Explainer):
     name = "fanova"
 
-    def __init__(self, domain: str = "uniform", categorical: str = "box", pairs: bool = True):
+    def __init__(self, domain: str = "uniform", categorical: str = "box", pairs: bool = True, intervals: bool = True,
+                 refits: int = REFITS, random_state: int = 0):
         if domain not in DOMAINS:
             raise ConfigError(f"explainer fanova: domain must be one of {', '.join(DOMAINS)}, got {domain!r}")
         if categorical not in CATEGORICAL:
             raise ConfigError(f"explainer fanova: categorical must be one of {', '.join(CATEGORICAL)}, got {categorical!r}")
         if not isinstance(pairs, bool):
             raise ConfigError(f"explainer fanova: pairs must be true or false, got {pairs!r}")
-        super().__init__(domain=domain, categorical=categorical, pairs=pairs)
+        super().__init__(domain=domain, categorical=categorical, pairs=pairs,
+                         **interval_params(self.name, intervals, refits, random_state))
 
     @classmethod
     def applies_to(cls, model) -> bool:
@@ -95,7 +109,20 @@ class FANOVA(Explainer):
         snapped = {f: _present(_snap(raw[f]), raw[f], Xm, columns[f], data.schema[f]) for f in schema.names}
         pairs = list(itertools.combinations(schema.names, 2)) if self.params["pairs"] else []
         per_tree = [_decompose(_Tree.of(t, Xm.shape[1]), measures, values, snapped, pairs) for t in trees]
-        return _record(per_tree, data, schema.names, pairs, values, snapped, self._method(type(model).__name__, len(trees)))
+        record = _record(per_tree, data, schema.names, pairs, values, snapped, self._method(type(model).__name__, len(trees)))
+        return finish(record, self._replicates(est, data, feed, per_tree, record))
+
+    def _replicates(self, est, data: Dataset, feed: str, per_tree: list, record: Interpretation) -> Replicates | str:
+        """The trees' fractions (a forest), or bootstrap refits (a single tree)."""
+        if not self.intervals:
+            return "intervals: false"
+        kept = [t for t in per_tree if t.variance > 0]
+        if len(per_tree) >= 2:
+            return Replicates(pd.DataFrame([_fractions(t) for t in kept]), Rule("spread"),
+                              f"the forest's {len(kept)} trees (each fitted on a bootstrap resample of the rows)")
+        explainer = FANOVA(**{**self.params, "intervals": False})
+        return refit_replicates(est, data, feed, lambda fitted, sample: dict(zip(
+            *explainer.explain(fitted, sample, feed).importances[["term", "importance"]].to_numpy().T)), self.params)
 
     def _measure(self, feature, cols: list[int], X: pd.DataFrame, Xm: pd.DataFrame, encode) -> "_Measure":
         """μ_f on the feature's encoded columns (see the module docstring)."""
@@ -352,8 +379,15 @@ def _record(per_tree: list[_TreeTerms], data: Dataset, names: list[str], pairs: 
     std = {(f if isinstance(f, str) else pair_term(*f)): float(v.std()) for f, v in frac.items()}
     return Interpretation(
         surrogate="", dataset=data.name, method=method, measure="fraction of variance",
-        importances=pd.DataFrame(imp, columns=IMPORTANCE_COLUMNS),
+        importances=pd.DataFrame(imp, columns=TERM_COLUMNS),
         shapes=pd.DataFrame(shapes, columns=SHAPE_COLUMNS),
         interactions=pd.DataFrame(surfaces, columns=INTERACTION_COLUMNS),
         extras={"fraction_std": std, "trees": len(per_tree), "trees_with_variance": len(kept)},
     )
+
+
+def _fractions(tree: _TreeTerms) -> dict[str, float]:
+    """One tree's variance fraction of every term (a replicate of the forest's mean)."""
+    out = {f: v / tree.variance for f, v in tree.main.items()}
+    out.update({pair_term(a, b): v / tree.variance for (a, b), v in tree.pair.items()})
+    return out

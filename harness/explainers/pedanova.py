@@ -7,7 +7,10 @@ the uniform density over the domain (``local: false``). It reads the rows,
 not a model: the fitted surrogate is ignored, so the cost it adds to a cell is
 ``explain_seconds`` alone. Importances only, no shapes; the units are
 PED-ANOVA's (the divergence scaled by γ²), and every record's ``method`` says
-"importance for reaching the top γ".
+"importance for reaching the top γ". Its sense is **local**: what it takes to
+reach the best scores, not what moves the score over the whole space.
+Intervals: PED-ANOVA of ``refits`` seeded bootstrap resamples of the rows
+(no model to refit), their quantiles.
 
 The rows become an in-memory Optuna study (``study_of``), one completed trial
 per row in the table's direction, each hyperparameter with the distribution
@@ -36,9 +39,9 @@ import numpy as np
 
 from harness.data.dataset import Dataset
 from harness.errors import ConfigError, DataError
-from harness.explainers.base import Explainer
+from harness.explainers.base import REFITS, Explainer, interval_params, refit_replicates
 from harness.explainers.importance_only import importance_record
-from harness.interpretation.record import Interpretation
+from harness.interpretation.record import LOCAL, Interpretation
 
 log = logging.getLogger("harness")
 
@@ -46,24 +49,31 @@ log = logging.getLogger("harness")
 class PEDANOVA(Explainer):
     name = "ped_anova"
 
-    def __init__(self, gamma: float = 0.1, local: bool = True):
+    def __init__(self, gamma: float = 0.1, local: bool = True, intervals: bool = True, refits: int = REFITS,
+                 random_state: int = 0):
         if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 < gamma < 1:
             raise ConfigError(f"explainer ped_anova: gamma (the top quantile) must be in (0, 1), got {gamma!r}")
         if not isinstance(local, bool):
             raise ConfigError(f"explainer ped_anova: local must be true or false, got {local!r}")
-        super().__init__(gamma=float(gamma), local=local)
+        super().__init__(gamma=float(gamma), local=local, **interval_params(self.name, intervals, refits, random_state))
 
     def explain(self, est, data: Dataset, feed: str = "raw") -> Interpretation:
         optuna = _optuna()
         gamma, local = self.params["gamma"], self.params["local"]
         evaluator = optuna.importance.PedAnovaImportanceEvaluator(target_quantile=gamma, evaluate_on_local=local)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            importance = evaluator.evaluate(study_of(data))
-        for w in {str(w.message) for w in caught}:
-            log.info("PED-ANOVA on %s: %s", data.name, w)
+
+        def evaluate(rows: Dataset, quiet: bool = False) -> dict:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                importance = evaluator.evaluate(study_of(rows))
+            for w in {str(w.message) for w in caught} if not quiet else ():
+                log.info("PED-ANOVA on %s: %s", data.name, w)
+            return importance
+
         return importance_record(
-            data, importance,
+            data, evaluate(data), sense=LOCAL,
+            replicates=refit_replicates(est, data, feed, lambda _, sample: evaluate(sample, quiet=True), self.params,
+                                        refit=False) if self.intervals else "intervals: false",
             measure=f"importance for reaching the top {gamma:g}",
             method=f"importance for reaching the top γ (PED-ANOVA, γ={gamma:g}): Pearson divergence of the top-{gamma:g} "
                    f"rows' Parzen density from that of {'all rows' if local else 'the uniform density'}, per hyperparameter, by "

@@ -28,6 +28,12 @@ EXPLAINERS: dict[str, str] = {
     "permutation": "harness.explainers.permutation:Permutation",
     "interventional_shap": "harness.explainers.shap:InterventionalSHAP",
     "ablation": "harness.explainers.ablation:Ablation",  # a path between configurations, named by the explain experiment
+    "top_gamma": "harness.explainers.topgamma:TopGamma",
+}
+# name -> (explainer, options): an explainer with options under a name of its own (an extra explainer is named, not
+# configured: ``explainers: {ebm_fast: [ebm_space]}`` in the fidelity experiment)
+PRESETS: dict[str, tuple[str, dict]] = {
+    "ebm_space": ("ebm", {"over": "space"}),  # EBM terms measured over the declared search space, not the fitting rows
 }
 
 
@@ -40,7 +46,7 @@ def _import(path: str, where: str):
 
 
 def known_explainers() -> list[str]:
-    return list(EXPLAINERS)
+    return [*EXPLAINERS, *PRESETS]
 
 
 def make(config: str | Mapping[str, Any] | None, where: str = "explainer") -> Explainer | None:
@@ -58,13 +64,24 @@ def make(config: str | Mapping[str, Any] | None, where: str = "explainer") -> Ex
             raise ConfigError(f"{where}: {config['_target_']} is not a harness.explainers.Explainer subclass")
     else:
         name = config.get("name")
+        if name in PRESETS:
+            name, preset = PRESETS[name]
+            params = {**preset, **params}
         if name not in EXPLAINERS:
-            raise ConfigError(f"{where}: unknown explainer {name!r}; known: {', '.join(EXPLAINERS)}")
+            raise ConfigError(f"{where}: unknown explainer {name!r}; known: {', '.join(known_explainers())}")
         cls = _import(EXPLAINERS[name], where)
     try:
         return cls(**params)
     except TypeError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def without_intervals(config: str | Mapping[str, Any] | None):
+    """An explainer config with its intervals turned off (``intervals: false``); None (the auto-picked one) and one of
+    your own (``_target_``, which may take no such option) stay as they are."""
+    if config is None or config == "auto" or (isinstance(config, Mapping) and "_target_" in config):
+        return config
+    return {**({"name": config} if isinstance(config, str) else dict(config)), "intervals": False}
 
 
 def for_model(est, config=None, where: str = "explainer") -> Explainer:

@@ -25,16 +25,16 @@ import pandas as pd
 
 from harness.data.schema import Schema
 from harness.config import integer
-from harness.explainers.base import AdditiveExplainer, Decomposition
+from harness.explainers.base import REFITS, AdditiveExplainer, Decomposition
 from harness.explainers.treeshap import MAX_PLAYERS, _shapley_weights
 
 
 class InterventionalSHAP(AdditiveExplainer):
     name = "interventional_shap"
 
-    def __init__(self, background: int = 50, random_state: int = 0):
-        super().__init__(background=integer(background, "explainer interventional_shap: background", minimum=1),
-                         random_state=integer(random_state, "explainer interventional_shap: random_state"))
+    def __init__(self, background: int = 50, random_state: int = 0, intervals: bool = True, refits: int = REFITS):
+        super().__init__(intervals, refits, random_state,
+                         background=integer(background, "explainer interventional_shap: background", minimum=1))
 
     @classmethod
     def applies_to(cls, model) -> bool:

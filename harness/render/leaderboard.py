@@ -79,8 +79,10 @@ def figures(boot: pd.DataFrame, by_size: pd.DataFrame, out: Path) -> None:
 
 
 def document(boot: pd.DataFrame, pairs: pd.DataFrame, verdicts: pd.DataFrame, reference: str, fits: pd.DataFrame,
-             senses: pd.DataFrame, missing: pd.DataFrame) -> str:
-    """leaderboard.md: the board, per size, the reference's paired comparisons, verdicts, a reading, the method."""
+             senses: pd.DataFrame, missing: pd.DataFrame, sampling: pd.DataFrame | None = None,
+             honesty: pd.DataFrame | None = None) -> str:
+    """leaderboard.md: the board, per size, per sampling regime, the reference's paired comparisons, verdicts, a
+    reading, the honesty of the intervals, the method."""
     methods, stats = _order(boot), boot.set_index(["band", "surrogate", "measure"])
     bands = [b for b in dict.fromkeys(boot["band"]) if b != ALL]
     label = band_labels(fits)
@@ -98,16 +100,75 @@ def document(boot: pd.DataFrame, pairs: pd.DataFrame, verdicts: pd.DataFrame, re
     for m in HEADLINE:
         parts += [f"**{NAMES[m]}**\n", table(["method", *[f"n = {label[b]}" for b in bands]],
                                              [[s, *[_cell(stats, b, s, m) for b in bands]] for s in methods]), ""]
+    if sampling is not None and len(sampling):
+        parts += [_sampling_markdown(sampling, methods), ""]
     parts += [f"## {md_text(reference)} against each method, per table size (paired over the tables both scored)\n",
               _paired_markdown(pairs, bands, label),
               f"Win rate: share of tables where {md_text(reference)} scores better (ties count half); p: two-sided Wilcoxon "
-              f"signed-rank test of the per-table differences; Δ = {md_text(reference)} − method.", "",
+              f"signed-rank test of the per-table differences; Holm: p corrected by Holm's method for every comparison of this "
+              f"section on the same score ({len(pairs) // max(1, pairs['measure'].nunique())} per score); "
+              f"Δ = {md_text(reference)} − method. Only a Holm p < {LEVEL:g} is read as better or worse.", "",
               "## Verdicts: from which table size is each method indistinguishable from the best?\n",
               _verdict_markdown(verdicts, methods), "",
-              f"In a size band, the best method has the best mean; another is indistinguishable from it when the paired Wilcoxon "
-              f"p ≥ {LEVEL:g} and the 95 % intervals overlap. \"from n = k\": in the band from k rows and every larger band; \"never\": not in the largest band.", "",
-              f"## Reading: {md_text(reference)} against the other methods\n", _reading(pairs, reference, label), "",
-              _sense_note(senses)]
+              f"In a size band, the best method has the best mean; another is distinguishable from it (worse) only when the "
+              f"paired Wilcoxon p, Holm-corrected over every comparison with a best, is < {LEVEL:g} and the 95 % intervals "
+              "are apart; otherwise it is indistinguishable. \"from n = k\": in the band from k rows and every larger band; "
+              "\"never\": not in the largest band.", "",
+              f"## Reading: {md_text(reference)} against the other methods\n", _reading(pairs, reference, label), ""]
+    if honesty is not None and len(honesty):
+        parts += [_honesty_markdown(honesty, methods, label), ""]
+    parts += [_sense_note(senses)]
+    return "\n".join(parts)
+
+
+def _sampling_markdown(sampling: pd.DataFrame, methods: list[str]) -> str:
+    """Spearman of main and total effects per sampling regime (every size)."""
+    regimes = [r for r in dict.fromkeys(sampling["sampling"]) if r != ALL]
+    stats = sampling[sampling["band"] == ALL].set_index(["sampling", "surrogate", "measure"])
+    counts = sampling[sampling["band"] == ALL].groupby("sampling")["n_tables"].max()
+    parts = ["## Per sampling regime (every table size)\n"]
+    for m, name in (("sense_spearman", "Spearman of main effects against the true ones in the method's own sense"),
+                    ("total_spearman", "Spearman of total effects against the true totals in the method's own sense")):
+        rows = [[s, *[_cell(stats, r, s, m) for r in [*regimes, ALL]]] for s in methods]
+        if any(c != "–" for row in rows for c in row[1:]):
+            parts += [f"**{name}**\n", table(["method", *[f"{r} ({int(counts.get(r, 0))})" for r in [*regimes, ALL]]], rows), ""]
+    return "\n".join(parts)
+
+
+def _honesty_markdown(honesty: pd.DataFrame, methods: list[str], label: dict) -> str:
+    """Coverage of the 90 % intervals, their width and the settled orderings that are true, per sampling and size."""
+    regimes = list(dict.fromkeys(honesty["sampling"]))
+    h = honesty.set_index(["sampling", "band", "surrogate"])
+    bands = [*sorted(b for b in set(honesty["band"]) if b != ALL), ALL]
+    parts = ["## Can the intervals be trusted? Per sampling regime and table size\n",
+             "Each method's nominal 90 % intervals against the truth in its own sense (a local method against what it takes "
+             "to reach the top γ of the space; fANOVA against the variance fractions; every other global method against "
+             "mean |term| over the declared space). Coverage: the share of hyperparameters whose interval holds the true "
+             "value, mean over tables (a measure in units of its own has none); settled: orderings \"a matters more than "
+             "b\" whose intervals are apart, the share of them that are true (Σ over tables) and how many per table. "
+             "Mean [95 % bootstrap interval over tables].\n"]
+    for name, what in (("coverage_main", "coverage of main effects"), ("coverage_total", "coverage of total effects"),
+                       ("settled_precision_main", "settled orderings of main effects that are true"),
+                       ("settled_precision_total", "settled orderings of total effects that are true"),
+                       ("width_main", "width of main-effect intervals (share of the summed importances)")):
+        rows = []
+        for s in methods:
+            for b in bands:
+                cells = []
+                for r in regimes:
+                    if (r, b, s) not in h.index:
+                        cells.append("–")
+                        continue
+                    x = h.loc[(r, b, s)]
+                    cell = interval(x[name], x[f"{name}_lo"], x[f"{name}_hi"])
+                    if name.startswith("settled_precision") and cell != "–":
+                        cell += f" ({num(x['settled_' + name.rsplit('_', 1)[1]], 2)})"
+                    cells.append(cell)
+                if any(c != "–" for c in cells):
+                    rows.append([s, "all" if b == ALL else label.get(b, b), *cells])
+        if rows:
+            parts += [f"**{what}**{' (orderings settled per table)' if name.startswith('settled') else ''}\n",
+                      table(["method", "table rows", *regimes], rows), ""]
     return "\n".join(parts)
 
 
@@ -118,10 +179,11 @@ def _paired_markdown(pairs: pd.DataFrame, bands: list, label: dict) -> str:
         g = pairs[pairs["measure"] == m].set_index(["surrogate", "band"])
         if not len(g):
             continue
-        cells = {k: f"{num(r['win_rate'], 2)} (p {num(r['p'], 2)}, Δ {num(r['difference'], 2, sign=True)}, {int(r['n_tables'])})"
+        cells = {k: f"{num(r['win_rate'], 2)} (p {num(r['p'], 2)}, Holm {num(r['p_holm'], 2)}, "
+                    f"Δ {num(r['difference'], 2, sign=True)}, {int(r['n_tables'])})"
                  for k, r in g.iterrows()}
         others = list(dict.fromkeys(g.index.get_level_values("surrogate")))
-        parts += [f"**{NAMES[m]}**: win rate (p, Δ, tables)\n",
+        parts += [f"**{NAMES[m]}**: win rate (p, Holm p, Δ, tables)\n",
                   table(["method", *[f"n = {label[b]}" for b in bands], "all"],
                         [[s, *[cells.get((s, b), "–") for b in [*bands, ALL]]] for s in others]), ""]
     return "\n".join(parts)
@@ -140,7 +202,7 @@ def _verdict_markdown(verdicts: pd.DataFrame, methods: list[str]) -> str:
 
 
 def _reading(pairs: pd.DataFrame, reference: str, label: dict) -> str:
-    """Per other method and score: the sizes where the reference is better, no different or worse (``pairs``'
+    """Per other method and score: the sizes where the reference is better, not distinguishable or worse (``pairs``'
     outcome: ``analysis.leaderboard.outcomes``, where p < LEVEL decides)."""
     lines = []
     for s, g in pairs.groupby("surrogate", sort=False):
@@ -150,30 +212,32 @@ def _reading(pairs: pd.DataFrame, reference: str, label: dict) -> str:
             whole = g[(g["measure"] == m) & (g["band"] == ALL)]
             if not len(h):
                 continue
-            words = [f"{k} at n = " + ", ".join(f"{label[r.band]} (Δ {num(r.difference, 2, sign=True)}, p {num(r.p, 2)})"
-                                                for r in grp.itertuples())
+            words = [f"{k} at n = " + ", ".join(f"{label[r.band]} (Δ {num(r.difference, 2, sign=True)}, "
+                                                f"Holm p {num(r.p_holm, 2)})" for r in grp.itertuples())
                      for k in ("better", "worse") if len(grp := h[h["outcome"] == k])]
-            same = h[h["outcome"] == "no different"]
+            same = h[h["outcome"] == "not distinguishable"]
             if len(same):
-                words.append("no different at n = " + ", ".join(label[b] for b in same["band"]))
+                words.append("not distinguishable at n = " + ", ".join(label[b] for b in same["band"]))
             for r in whole.itertuples():
-                words.append(f"over all {r.n_tables} tables Δ {num(r.difference, 2, sign=True)} (p {num(r.p, 2)}, "
-                             f"win rate {num(r.win_rate, 2)})")
+                words.append(f"over all {r.n_tables} tables Δ {num(r.difference, 2, sign=True)} (Holm p "
+                             f"{num(r.p_holm, 2)}, p {num(r.p, 2)}, win rate {num(r.win_rate, 2)})")
             said.append(f"{NAMES[m]}: " + "; ".join(words))
         lines.append(f"- **{md_text(reference)} vs {md_text(s)}** — " + ". ".join(said) + ".")
     return "\n".join(lines) if lines else f"No other method was compared with {md_text(reference)}."
 
 
 def _sense_note(senses: pd.DataFrame) -> str:
-    rows = [[s, r["measure"], "fANOVA variance fractions of the generator" if r["truth_sense"] == "fanova"
-             else "mean |centred term| over the table's rows", "everything" if r["scored_on"] == "all" else "ranking only"]
-            for s, r in senses.iterrows()]
+    truth = {"fanova": "fANOVA variance fractions of the generator", "local": "what it takes to reach the top γ of the space",
+             "mean": "mean |centred term| over the table's rows"}
+    rows = [[s, r["measure"], r.get("sense", "global"), truth.get(r["truth_sense"], r["truth_sense"]),
+             "everything" if r["scored_on"] == "all" else "ranking only"] for s, r in senses.iterrows()]
     return "\n".join([
         "## How the leaderboard is scored\n",
         "Each method is scored against the truth in its own sense: a variance fraction (fANOVA over the declared domain) "
         "against the generator's functional-ANOVA decomposition; a mean |centred term| (EBM, GAM, trees, SHAP, ridge) "
         "against the truth of the table's rows. Methods whose importance is in units of their own (MDI: share of "
-        "impurity decrease; permutation: MSE increase; PED-ANOVA: what reaches the top γ, another question) are scored "
-        "on their ranking only (Spearman, Kendall, top-3) against the rows' truth. Time per explanation = fit + explain "
-        "seconds (PED-ANOVA reads the rows, not a model: explain only), as recorded by each cell.\n",
-        table(["method", "its importance", "scored against", "scored on"], rows)])
+        "impurity decrease; permutation: MSE increase) are scored on their ranking only (Spearman, Kendall, top-3) against "
+        "the rows' truth. A local method (PED-ANOVA: what it takes to reach the top γ, another question) is scored on its "
+        "ranking against the local truth. Time per explanation = fit + explain seconds (PED-ANOVA reads the rows, not a "
+        "model: explain only), as recorded by each cell; it includes the intervals' replicates.\n",
+        table(["method", "its importance", "sense", "scored against", "scored on"], rows)])

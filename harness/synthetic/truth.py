@@ -30,6 +30,22 @@ the generator's sampling distribution, exact, for every feature and every
 pair (0 where there is no term); shapes and surfaces are those Hoeffding
 terms at the same values as above. It depends on the generator alone, not
 on which rows the table holds.
+
+The two **senses** a method can claim (``Interpretation.sense``), each
+depending on the generator alone:
+
+* ``sense="global"``: over the declared search space, mean |term| of the
+  terms ``decompose`` gives a table's rows, on the whole sampling distribution
+  instead (the limit of many uniform rows; exact up to a 4096-point quadrature
+  of each continuous feature) — what mean |centred term| estimates from rows
+  that sample the space (``fanova`` is the global truth in variance
+  fractions);
+* ``sense="local"``: near the best, what it takes to reach the top γ of the
+  space (``harness.synthetic.local``), in PED-ANOVA's units.
+
+Every truth record has a **total** row per hyperparameter: its main term
+plus its pairs' (for variance fractions, the total Sobol index); the local
+truth's total is the top-γ indicator's total Sobol variance.
 """
 from __future__ import annotations
 
@@ -41,18 +57,32 @@ import pandas as pd
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature
 from harness.synthetic.fanova import Anova
+from harness.synthetic.local import top_effects
 from harness.synthetic.oracle import PAIR_SCALE, Oracle, build
 from harness.synthetic.settings import resolve
 from harness.errors import ConfigError
-from harness.interpretation.record import IMPORTANCE_COLUMNS, INTERACTION_COLUMNS, SHAPE_COLUMNS, Interpretation, pair_term
+from harness.interpretation.intervals import TERM_COLUMNS, TOTAL, total_term, with_intervals
+from harness.interpretation.record import INTERACTION_COLUMNS, LOCAL, MEAN_ABS, SHAPE_COLUMNS, Interpretation, pair_term
 
 GRID = 32
-SENSES = ("mean", "fanova")
+QUADRATURE = 4096  # midpoints of a continuous feature's u for the global mean |term|
+GAMMA = 0.1  # the top quantile of the local truth (PED-ANOVA's default)
+SENSES = ("mean", "fanova", "global", "local")
 METHODS = {
     "mean": "known generating function",
     "fanova": "functional-ANOVA variance fraction of the known generating function "
               "(exact, under the product of the generator's sampling marginals)",
+    "global": "mean |functional-ANOVA term| of the known generating function over the declared space "
+              "(under the product of the generator's sampling marginals)",
+    "local": "importance for reaching the top γ of the declared space: variance of P[top γ | x] of the known generating "
+             "function, first-order (main) and total",
 }
+MEASURES = {"mean": MEAN_ABS, "fanova": "fraction of variance", "global": MEAN_ABS}
+
+
+def local_measure(gamma: float) -> str:
+    """The measure of a local importance (PED-ANOVA's, ``harness.explainers.pedanova``)."""
+    return f"importance for reaching the top {gamma:g}"
 
 
 def _present(f: Feature, values: pd.Series) -> list:
@@ -99,7 +129,8 @@ def _record(oracle: Oracle, ds: Dataset, sense: str, main, pair, importance) -> 
         surrogate="truth",
         dataset=ds.name,
         method=METHODS[sense],
-        importances=pd.DataFrame(imp, columns=IMPORTANCE_COLUMNS),
+        measure=MEASURES[sense],
+        importances=with_intervals(pd.DataFrame(imp, columns=TERM_COLUMNS), None, None),
         shapes=pd.DataFrame(shapes, columns=SHAPE_COLUMNS),
         interactions=pd.DataFrame(surfaces, columns=INTERACTION_COLUMNS),
     )
@@ -154,11 +185,61 @@ def variance_truth(oracle: Oracle, ds: Dataset) -> Interpretation:
                    lambda a, b, term: mains[a] if b is None else pairs[(a, b)])
 
 
-def truth_of(ds: Dataset, sense: str = "mean") -> Interpretation:
+def global_truth(oracle: Oracle, ds: Dataset) -> Interpretation:
+    """``decompose``'s terms on the whole sampling distribution instead of a table's rows (the limit of many uniform
+    rows), their mean |term|: a conditional feature's term is centred where it is active and 0 elsewhere, and its
+    mean where active joins its parent's term as an effect of activating it (shapes at the values ``ds`` holds)."""
+    anova = Anova(oracle)
+    spread = {f: _expected(oracle, f, lambda u, f=f: np.abs(u - anova.mean_u[f])) for f in oracle.schema.names}
+    level = {c: _expected(oracle, c, lambda u, c=c: oracle.raw(c, u)) - oracle.offset[c] for c in oracle.conditions}
+    children: dict[str, list[str]] = {}
+    share = dict.fromkeys(oracle.schema.names, 1.0)  # where each feature is active
+    for c, (parent, levels) in oracle.conditions.items():
+        children.setdefault(parent, []).append(c)
+        share[c] = len(levels) / len(oracle.schema[parent].levels)
+
+    def main(f, u):
+        if f in oracle.conditions:  # centred where active, as decompose centres it over the active rows
+            return oracle.raw(f, u) - _expected(oracle, f, lambda v: oracle.raw(f, v))
+        out = anova.main(f, u)
+        for c in children.get(f, ()):
+            parent, levels = oracle.conditions[c]
+            activates = np.isin(u, oracle.unit(parent, list(levels)))
+            out = out + level[c] * (activates - share[c])
+        return out
+
+    mains = {f: share[f] * _expected(oracle, f, lambda u, f=f: np.abs(main(f, u))) for f in oracle.schema.names}
+    return _record(oracle, ds, "global", main, anova.pair,
+                   lambda a, b, term: mains[a] if b is None else abs(anova.strength[(a, b)]) * spread[a] * spread[b])
+
+
+def _expected(oracle: Oracle, f: str, g) -> float:
+    """E g(u_f) under f's sampling distribution (a conditional feature's: where it is active, as drawn)."""
+    nodes = oracle.nodes[f]
+    u = (np.arange(QUADRATURE) + 0.5) / QUADRATURE if nodes is None else np.asarray(nodes, dtype=float)
+    return float(np.mean(g(u)))
+
+
+def local_truth(oracle: Oracle, ds: Dataset, gamma: float = GAMMA) -> Interpretation:
+    """What it takes to reach the top ``gamma`` of the space (``harness.synthetic.local``): a main and a total row
+    per feature, no pairs, no shapes."""
+    main, total = top_effects(oracle, gamma, oracle.cfg["maximize"], oracle.cfg["seed"])
+    rows = [(f, "main", f, None, main[f]) for f in oracle.schema.names]
+    rows += [(total_term(f), TOTAL, f, None, total[f]) for f in oracle.schema.names]
+    return Interpretation(
+        surrogate="truth", dataset=ds.name, method=METHODS["local"].replace("γ", f"γ = {gamma:g}"),
+        measure=local_measure(gamma), sense=LOCAL,
+        importances=pd.DataFrame(rows, columns=TERM_COLUMNS).assign(lower=np.nan, upper=np.nan),
+        shapes=pd.DataFrame(columns=SHAPE_COLUMNS),
+    )
+
+
+def truth_of(ds: Dataset, sense: str = "mean", gamma: float = GAMMA) -> Interpretation:
     """The truth of the rows ``ds`` holds, recomputed from its recorded generator (deterministic).
 
-    ``sense``: ``mean`` (mean |centred term| over the rows, the record ``generate`` returns) or ``fanova``
-    (variance fractions under the sampling distribution).
+    ``sense``: ``mean`` (mean |centred term| over the rows, the record ``generate`` returns), ``fanova``
+    (variance fractions under the sampling distribution), ``global`` (mean |term| under it) or ``local`` (what it
+    takes to reach the top ``gamma``).
     """
     if sense not in SENSES:
         raise ConfigError(f"truth sense {sense!r} is unknown; known: {', '.join(SENSES)}")
@@ -167,4 +248,6 @@ def truth_of(ds: Dataset, sense: str = "mean") -> Interpretation:
     except KeyError:
         raise ConfigError(f"dataset {ds.name!r} is not a synthetic table: it records no generator") from None
     oracle = build(resolve(cfg))[2]
-    return decompose(oracle, ds) if sense == "mean" else variance_truth(oracle, ds)
+    if sense == "local":
+        return local_truth(oracle, ds, gamma)
+    return {"mean": decompose, "fanova": variance_truth, "global": global_truth}[sense](oracle, ds)

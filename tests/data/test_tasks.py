@@ -10,7 +10,6 @@ from tasks_table import nmt_csv
 from harness.data import load_dataset, load_tables
 from harness.data.infer import INDICATOR_LEVELS
 from harness.data.readers.nmt import PAIRS, load_pair
-from harness.data.readers.table import TableOptions
 from harness.data.readers.tasks import read_tasks
 from harness.errors import ConfigError, DataError
 
@@ -100,7 +99,7 @@ def test_task_names_that_read_alike_are_refused():
     df = _frame(["1", "x"]).astype({"task": object})
     df.loc[df["task"] == "x", "task"] = 1  # a Parquet or in-memory column can hold the text "1" and the number 1
     with pytest.raises(DataError, match="column task: task names '1' and 1 are the same once written as text"):
-        read_tasks(df, "task", TableOptions(target="score"), where="t.parquet")
+        read_tasks(df, "task", "score", where="t.parquet")
 
 
 def test_numeric_task_ids_become_names_and_keep_file_order(tmp_path):

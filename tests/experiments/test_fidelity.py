@@ -112,20 +112,35 @@ def fidelity_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fidelity")
     out = tmp / "runs" / "fid"
     harness(tmp, "+experiment=fidelity", "data=synthetic", "seed=[0,1]", "grid={n_rows:[60,150],snr:[4],sampling:[uniform,gb]}",
-            "surrogate=[ebm_fast,linear]", "method=[]", f"hydra.run.dir={out}")
+            "surrogate=[ebm_fast,ebm_quick,linear]", "method=[]", f"hydra.run.dir={out}")
     return out
 
 
 def test_scores_per_table_and_surrogate(fidelity_run):
     scores = pd.read_csv(fidelity_run / "scores.csv")
-    assert len(scores) == 2 * 2 * 2 * 2 and set(scores.surrogate) == {"ebm_fast", "linear"}
+    methods = {"ebm_fast", "ebm_quick", "ebm_quick+ebm_space", "ebm_quick+top_gamma", "linear"}  # ebm_quick's fit read 3 ways
+    assert len(scores) == 2 * 2 * 2 * 5 and set(scores.surrogate) == methods
     assert (scores.experiment == "fidelity").all() and set(scores.sampling) == {"uniform", "gb"}
     assert scores.query("surrogate == 'ebm_fast'")["spearman"].mean() > scores.query("surrogate == 'linear'")["spearman"].mean()
     assert scores.query("surrogate == 'linear'")["pair_recall"].eq(0).all()
+    by = scores.set_index("surrogate")
+    assert by.loc["ebm_quick+top_gamma", "sense"].eq("local").all() and by.loc["ebm_fast", "sense"].eq("global").all()
+    # honesty: coverage in the truth's units, settled orderings counted; a local method's against the local truth
+    assert scores[["coverage_main", "width_main", "settled_main", "settled_true_main", "sense_spearman"]].notna().all().all()
+    assert by.loc["linear", "coverage_total"].isna().all() and by.loc["ebm_fast", "coverage_total"].notna().all()
+    assert (scores.settled_true_main <= scores.settled_main).all() and scores.coverage_main.between(0, 1).all()
     rows = pd.read_csv(fidelity_run / "metrics.csv")
     assert (rows.status == "ok").all() and (rows.n_test == 2000).all() and (rows.n_train == rows.n_rows).all()
+    assert set(rows.surrogate) == methods  # an extra explainer's rows: the fit's, with its own explain seconds
+    seconds = rows.set_index(["dataset", "seed", "surrogate"])["explain_seconds"].unstack()
+    assert (seconds["ebm_quick"] != seconds["ebm_quick+top_gamma"]).all()
     imp = pd.read_csv(fidelity_run / "importances.csv")
-    assert set(imp.surrogate) == {"truth", "ebm_fast", "linear"}
+    assert set(imp.surrogate) == {"truth", "truth_global", "truth_local", *methods}
+    assert {"lower", "upper", "sense"} <= set(imp.columns) and set(imp.kind) == {"main", "pair", "total"}
+    ebm = imp[imp.surrogate == "ebm_fast"]
+    assert ebm[["lower", "upper"]].notna().all().all() and (ebm.lower <= ebm.importance + 1e-12).all()
+    honesty = pd.read_csv(fidelity_run / "honesty.csv")
+    assert {"uniform", "gb", "all"} == set(honesty.sampling) and honesty.coverage_main.between(0, 1).any()
 
 
 def test_tables_are_described_and_regenerate(fidelity_run):
@@ -142,14 +157,17 @@ def test_summary_and_figures(fidelity_run):
     assert "## At one setting: n_rows = 150, snr = 4, sampling = uniform" in text
     assert "## ebm_fast: mean over seeds per grid point" in text and "How fidelity is scored" in text
     summary = pd.read_csv(fidelity_run / "summary.csv")
-    assert len(summary) == 2 * 2 * 2 and {"spearman_mean", "shape_nrmse_mean", "pair_recall_mean", "r2_mean"} <= set(summary.columns)
+    assert len(summary) == 5 * 2 * 2 and {"spearman_mean", "shape_nrmse_mean", "pair_recall_mean", "r2_mean"} <= set(summary.columns)
     for name in ("fidelity_spearman.png", "fidelity_shape_nrmse.png", "fidelity_pair_recall.png", "shapes_vs_truth.png",
                  "leaderboard.png"):
         assert (fidelity_run / name).stat().st_size > 20_000, name
-    # the leaderboard over the 8 tables: ebm_fast paired with linear per size
-    assert "## Leaderboard: 2 methods on 8 tables" in text and "## ebm_fast against each method" in text
+    # the leaderboard over the 8 tables: ebm_fast paired with every other method per size, Holm-corrected per score
+    assert "## Leaderboard: 5 methods on 8 tables" in text and "## ebm_fast against each method" in text
     paired = pd.read_csv(fidelity_run / "paired.csv")
-    assert set(paired["surrogate"]) == {"linear"} and set(paired["band"].astype(str)) == {"60", "all"}  # one band: 60-150 rows
+    assert set(paired["surrogate"]) == {"linear", "ebm_quick", "ebm_quick+ebm_space", "ebm_quick+top_gamma"}
+    assert set(paired["band"].astype(str)) == {"60", "all"}  # one band: 60-150 rows
+    assert (paired["p_holm"] >= paired["p"] - 1e-12).all()
+    assert "## Can the intervals be trusted? Per sampling regime and table size" in text and "Holm" in text
 
 
 def test_report_aggregation_summarises_the_same_way(fidelity_run):

@@ -39,7 +39,7 @@ def test_each_method_recovers_a_planted_ranking(easy, method):
     est = build(spec, schema, seed=0, n_jobs=1)
     est.fit(X, ds.y)
     record = explain(est, ds, spec.explainer, label=method)
-    sense, scored_on = sense_of(record.measure)
+    sense, scored_on = sense_of(record.measure, record.sense)
     truth_in = truth if sense == "mean" else truth_of(ds, sense=sense)
     s = fit_scores(truth_in, truth_in, record, 0.1)
     assert s["top3_overlap"] == 1, (method, record.main_importances().sort_values().to_dict())
@@ -64,7 +64,8 @@ def test_each_measure_has_its_truth():
     assert sense_of("fraction of variance") == ("fanova", "all")
     assert sense_of("mean |centred term|") == ("mean", "all")
     assert sense_of("share of impurity decrease") == ("mean", "ranking")
-    assert sense_of("importance for reaching the top 0.1") == ("mean", "ranking")
+    assert sense_of("importance for reaching the top 0.1", "local") == ("local", "ranking")
+    assert sense_of("importance for reaching the top 0.1") == ("local", "ranking")  # a record from before senses
 
 
 # ---------------------------------------------------------------- intervals, paired tests, verdicts on constructed scores
@@ -161,3 +162,35 @@ def test_leaderboard_is_deterministic_for_a_seed(board_run, tmp_path):
     aggregate(root)
     for name in ("leaderboard.csv", "paired.csv", "verdicts.csv", "leaderboard.md"):
         assert (root / name).read_text() == (board_run / name).read_text(), name
+
+
+def test_holm_corrects_for_the_comparisons_made():
+    np.testing.assert_allclose(lb.holm([0.01, 0.04, 0.03, np.nan]), [0.03, 0.06, 0.06, np.nan])
+    assert lb.holm([]).size == 0 and lb.holm([0.5, 0.9]).max() == 1.0
+    pairs = lb.paired(_fits(), "good")
+    for _, g in pairs.groupby("measure"):  # one family per score: its smallest p times the family's size
+        assert g["p_holm"].min() == pytest.approx(min(1.0, g["p"].min() * g["p"].notna().sum()))
+    # a difference whose raw p passes (6 tables, all one way: p = 1/32) but whose Holm p over the three comparisons with
+    # the best does not (3/32) is no verdict, even with intervals apart
+    fits = pd.DataFrame([{"table": f"t{t}", "dataset": f"t{t}", "seed": 0, "surrogate": m, "n_rows": 50, "band": 50,
+                          "spearman": 0.8 if m == "good" else 0.79} for t in range(6) for m in ("good", "bad1", "bad2", "bad3")])
+    judged = lb.judged(fits, lb.bootstrap(fits, seed=0, measures=("spearman",)), measures=("spearman",))
+    row = judged.set_index("surrogate").loc["bad1"]
+    assert row["p_vs_best"] == pytest.approx(1 / 32) and row["p_vs_best_holm"] == pytest.approx(3 / 32)
+    assert not row["overlap"] and row["indistinguishable"]
+
+
+def test_honesty_per_sampling_and_size():
+    fits = _fits(n_tables=8).assign(sampling=lambda f: np.where(f["table"].str[-1].astype(int) % 2 == 0, "uniform", "tpe"))
+    fits["coverage_main"] = np.where(fits["sampling"] == "uniform", 1.0, 0.5)
+    fits["coverage_total"], fits["width_main"], fits["width_total"] = np.nan, 0.2, np.nan
+    fits["settled_main"], fits["settled_true_main"] = 4.0, np.where(fits["surrogate"] == "bad", 2.0, 4.0)
+    fits["settled_total"], fits["settled_true_total"], fits["sense_spearman"] = np.nan, np.nan, fits["spearman"]
+    h = lb.honesty(fits, seed=0).set_index(["sampling", "band", "surrogate"])
+    assert set(h.index.get_level_values("sampling")) == {"uniform", "tpe", lb.ALL}
+    assert h.loc[("uniform", 50, "good"), "coverage_main"] == 1 and h.loc[("tpe", 400, "good"), "coverage_main"] == 0.5
+    assert h.loc[(lb.ALL, lb.ALL, "good"), "coverage_main"] == pytest.approx(0.75)
+    assert h.loc[(lb.ALL, lb.ALL, "bad"), "settled_precision_main"] == 0.5  # pooled: Σ true / Σ settled
+    assert h.loc[(lb.ALL, lb.ALL, "good"), "settled_main"] == 4 and np.isnan(h.loc[(lb.ALL, lb.ALL, "good"), "coverage_total"])
+    lo, hi = h.loc[(lb.ALL, lb.ALL, "good"), ["coverage_main_lo", "coverage_main_hi"]]
+    assert 0.5 <= lo <= 0.75 <= hi <= 1.0

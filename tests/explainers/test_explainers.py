@@ -87,7 +87,7 @@ def test_tree_shapley_is_xgboosts_own_treeshap():
     est = build(load_spec("xgboost"), ds.schema, seed=3, n_jobs=1).set_params(model__n_estimators=25).fit(ds.X, ds.y)
     Xm = est[:-1].transform(ds.X)
     native = est.named_steps["model"].get_booster().predict(xgb.DMatrix(Xm), pred_interactions=True)
-    main, pairs, _ = shapley_terms(_xgboost_nodes(est.named_steps["model"]), Xm, ds.schema)
+    main, pairs, _, _ = shapley_terms(_xgboost_nodes(est.named_steps["model"]), Xm, ds.schema)
     names = ds.schema.names
     for i, f in enumerate(names):
         np.testing.assert_allclose(main[f], native[:, i, i], atol=1e-5)

@@ -52,11 +52,14 @@ def test_fanova_record_is_complete(table):
     _, rec = _explained("fanova", None, ds)
     pairs = rec.importances[rec.importances.kind == "pair"]
     assert list(pairs.term) == ["a x b", "a x c", "b x c"] and (pairs.importance >= 0).all()
-    assert 0 < rec.importances.importance.sum() <= 1 + 1e-9  # fractions of variance
+    terms = rec.importances[rec.importances.kind != "total"]
+    assert 0 < terms.importance.sum() <= 1 + 1e-9  # fractions of variance
+    totals = rec.importances[rec.importances.kind == "total"].set_index("feature_a")["importance"]
+    assert totals["a"] == pytest.approx(terms.set_index("term")["importance"][["a", "a x b", "a x c"]].sum())
     assert set(rec.interactions.feature_a + "|" + rec.interactions.feature_b) == {"a|b", "a|c", "b|c"}
     assert (rec.shapes.groupby("feature").density.sum() == len(ds)).all()
     assert "variance" in rec.method and "uniform" in rec.method
-    assert set(rec.extras["fraction_std"]) == set(rec.importances.term)
+    assert set(rec.extras["fraction_std"]) == set(terms.term)
 
 
 def test_interventional_shap_of_an_additive_model_is_its_terms(table):

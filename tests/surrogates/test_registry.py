@@ -46,7 +46,7 @@ def fitted(split) -> dict:
 
 
 def test_known_surrogates():
-    assert SURROGATES == ["ebm", "ebm_fast", "fanova", "gam", "linear", "mdi", "ped_anova", "permutation", "shap", "tree", "xgboost"]
+    assert SURROGATES == ["ebm", "ebm_fast", "ebm_quick", "fanova", "gam", "linear", "mdi", "ped_anova", "permutation", "shap", "tree", "xgboost"]
 
 
 @pytest.mark.parametrize("name", SURROGATES)
@@ -181,7 +181,7 @@ def test_encoder_modes():
 
 
 def test_unknown_surrogate_lists_the_known_ones():
-    with pytest.raises(ConfigError, match=r"unknown surrogate 'foo'; known: ebm, ebm_fast, fanova, gam, linear, mdi, ped_anova, permutation, shap, tree, xgboost$"):
+    with pytest.raises(ConfigError, match=r"unknown surrogate 'foo'; known: ebm, ebm_fast, ebm_quick, fanova, gam, linear, mdi, ped_anova, permutation, shap, tree, xgboost$"):
         load_spec("foo")
 
 

@@ -70,7 +70,9 @@ def test_existing_settings_keep_their_tables_and_truths(name, sampling):
     if sampling != "uniform":
         settings = {**settings, "sampling": sampling, "pool_size": 300, "n_rows": 80}
     ds, truth = generate(settings, sampler(cache=False))
-    record = {k: v for k, v in truth.to_dict().items() if k != "measure"}  # the fields the digests were taken of
+    record = {k: v for k, v in truth.to_dict().items() if k not in ("measure", "sense")}  # the fields the digests were taken of
+    terms = truth.importances[truth.importances["kind"] != "total"]  # the rows and columns the records had then
+    record["importances"] = terms[["term", "kind", "feature_a", "feature_b", "importance"]].to_dict(orient="list")
     digest = hashlib.sha256(json.dumps(_missing_as_none(record), sort_keys=True, default=str).encode()).hexdigest()
     assert (ds.fingerprint, digest) == PINNED[(name, sampling)]
     assert "drawn" not in ds.generator and all("parent" not in f for f in ds.generator["schema"])
@@ -251,8 +253,11 @@ def test_variance_truth_is_exact_under_the_sampling_distribution(sampling):
         P = _expect(F, W, keep=(i, j)) - main[a][:, None] - main[b][None, :] - mu
         var[f"{a} x {b}"] = float(W[i] @ P**2 @ W[j])
     assert sum(var.values()) == pytest.approx(total, rel=1e-12)  # f has no terms of higher order
-    imp = record.importances.set_index("term")["importance"]
+    imp = record.importances[record.importances.kind != "total"].set_index("term")["importance"]
     assert imp.sum() == pytest.approx(1, abs=1e-12)
+    totals = record.importances[record.importances.kind == "total"].set_index("feature_a")["importance"]
+    for n in names:  # the total Sobol index: the main fraction and every pair fraction holding the feature
+        assert totals[n] == pytest.approx(sum(v for k, v in var.items() if n in k.split(" x ")) / total, abs=1e-12)
     np.testing.assert_allclose(imp.reindex(list(var)).to_numpy(), np.array(list(var.values())) / total, atol=1e-12)
     # a pure pair: its features have no main effect, only the pairs' leak (centred on the pool's ū, not on E u)
     assert imp["e x f"] > 0.2 and 0 < imp["e"] < 0.05 and 0 < imp["f"] < 0.05

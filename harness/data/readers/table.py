@@ -20,6 +20,7 @@ import pandas as pd
 
 from harness.data import column_names, infer
 from harness.data.dataset import Dataset
+from harness.data.readers import tasks
 from harness.data.readers.base import Reader, ReaderOptions
 from harness.data.objectives import Objective
 from harness.data.sources import file_hash
@@ -70,11 +71,18 @@ class TableReader(Reader):
                           content=file_hash(path))
 
     def datasets(self) -> list[Dataset]:
-        if self.options.task in (None, ""):
+        """One dataset per task of the table (``data.task``), typed as one table first (``readers.tasks``)."""
+        o = self.options
+        if o.task in (None, ""):
             return [self.load()]
-        from harness.data.readers import tasks
-
-        return tasks.load(self.options)
+        path = _path(o)
+        df = read(path)
+        column = column_names.find(str(o.task), df.columns, "data.task") or str(o.task)
+        df = tasks.read_tasks(df, column, o.target, where=str(path))
+        features = tasks.task_features(df, column, o.target, o.features)
+        whole = from_frame(df, o.replace(features=features, name=path.stem, task=None), where=str(path),
+                           content=file_hash(path))
+        return tasks.split(whole, column, o.min_rows, where=str(path))
 
     @classmethod
     def detect(cls, path: Path) -> bool:

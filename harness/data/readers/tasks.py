@@ -32,38 +32,29 @@ import numpy as np
 import pandas as pd
 
 from harness.data import column_names, infer
-from harness.data.readers import table
 from harness.data.dataset import Dataset
 from harness.data.schema import Feature, Schema
-from harness.data.sources import file_hash
 from harness.errors import ConfigError, DataError
 
 UNSAFE = ("/", "\\", "\0")  # task names become parts of file names (shapes_<task>.png)
 
 
-def load(opts: table.TableOptions | dict) -> list[Dataset]:
-    """One Dataset per task of the table file ``opts.path``, split by the column ``opts.task``."""
-    opts = opts if isinstance(opts, table.TableOptions) else table.TableOptions.parse(opts)
-    path = table._path(opts)
-    df = table.read(path)
-    column = column_names.find(str(opts.task), df.columns, "data.task") or str(opts.task)
-    df = read_tasks(df, column, opts, where=str(path))
-    features = opts.features
+def task_features(df: pd.DataFrame, column: str, target, features) -> list[str]:
+    """The feature columns of a table of tasks: ``data.features``, or every column but the task column and the
+    target; the task column is never one."""
     if features is None:
-        features = [str(c) for c in df.columns if str(c) not in (column, str(opts.target))]
-    elif column in features:
+        return [str(c) for c in df.columns if str(c) not in (column, str(target))]
+    if column in features:
         raise ConfigError(f"data.features includes the task column {column!r} (data.task): a task is not a hyperparameter")
-    whole = table.from_frame(df, dataclasses.replace(opts, features=tuple(features), name=path.stem, task=None),
-                             where=str(path), content=file_hash(path))
-    return split(whole, column, opts.min_rows, where=str(path))
+    return list(features)
 
 
-def read_tasks(df: pd.DataFrame, column: str, opts: table.TableOptions, where: str) -> pd.DataFrame:
+def read_tasks(df: pd.DataFrame, column: str, target, where: str) -> pd.DataFrame:
     """The frame with its task column checked and written as text (the names the tasks' datasets get)."""
     if column not in map(str, df.columns):
         raise ConfigError(f"data.task={column!r} is not a column of {where}; columns: {', '.join(map(str, df.columns))}"
                           + column_names.not_found(column))
-    if column == str(opts.target):
+    if column == str(target):
         raise ConfigError(f"data.task={column!r} is the target column (data.target); name the column of task names")
     df = df.rename(columns=str)
     values = df[column]
