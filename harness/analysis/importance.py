@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-GLOBAL, LOCAL = "global", "local"
-TOTAL = "total"
-LOCAL_MEASURE = "importance for reaching the top"  # how PED-ANOVA's measure begins: the local sense
+from harness.interpretation import intervals
+from harness.interpretation.intervals import TOTAL
+from harness.interpretation.record import GLOBAL, LOCAL, sense_of_measure  # noqa: F401 (GLOBAL, LOCAL: the senses)
 COLUMNS = ["feature", "main", "main_lower", "main_upper", "total", "total_lower", "total_upper", "active_share"]
 
 
@@ -45,13 +45,13 @@ def has_totals(effects_table: pd.DataFrame) -> bool:
 
 
 def settled(effects_table: pd.DataFrame, kind: str = "main") -> pd.DataFrame:
-    """Orderings "feature_hi matters more than feature_lo" whose intervals are apart (``lower`` of one above ``upper``
-    of the other), most important first; every other ordering is not settled (none without intervals)."""
+    """Orderings "feature_hi matters more than feature_lo" whose intervals are apart, most important first, as a
+    record settles them (``harness.interpretation.intervals.settled``); every other ordering is not settled (none
+    without intervals)."""
     t = effects_table[effects_table[kind].notna()]
-    name, lo, hi = t["feature"].to_numpy(), t[f"{kind}_lower"].to_numpy(dtype=float), t[f"{kind}_upper"].to_numpy(dtype=float)
-    order = np.argsort(-t[kind].to_numpy(dtype=float), kind="stable")
-    rows = [(name[i], name[j]) for i in order for j in order if i != j and lo[i] > hi[j]]
-    return pd.DataFrame(rows, columns=["feature_hi", "feature_lo"])
+    rows = pd.DataFrame({"kind": kind, "feature_a": t["feature"], "importance": t[kind], "lower": t[f"{kind}_lower"],
+                         "upper": t[f"{kind}_upper"]})
+    return intervals.settled(rows, kind)[["feature_hi", "feature_lo"]]
 
 
 def adjacent(effects_table: pd.DataFrame, kind: str = "main") -> pd.DataFrame:
@@ -65,12 +65,11 @@ def adjacent(effects_table: pd.DataFrame, kind: str = "main") -> pd.DataFrame:
 
 
 def sense(importances: pd.DataFrame, surrogate: str) -> str:
-    """Where the record's importance holds: its ``sense`` column, else local for PED-ANOVA's measure, else global."""
+    """Where the record's importance holds: its ``sense`` column, else as its measure says (local for PED-ANOVA's)."""
     imp = importances[importances["surrogate"] == surrogate]
     if "sense" in imp and imp["sense"].notna().any():
         return str(imp["sense"].dropna().iloc[0])
-    measure = str(imp["measure"].iloc[0]) if "measure" in imp and len(imp) else ""
-    return LOCAL if measure.startswith(LOCAL_MEASURE) else GLOBAL
+    return sense_of_measure(str(imp["measure"].iloc[0]) if "measure" in imp and len(imp) else "")
 
 
 def measure(importances: pd.DataFrame, surrogate: str) -> str:

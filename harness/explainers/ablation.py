@@ -21,7 +21,7 @@ from harness.data import configurations as configs
 from harness.data.dataset import Dataset
 from harness.explainers.base import Explainer
 from harness.explainers.importance_only import importance_record
-from harness.interpretation.record import Interpretation
+from harness.interpretation.record import LOCAL, Interpretation
 
 MEASURE = "|predicted change| on the ablation path"
 
@@ -61,7 +61,8 @@ class Ablation(Explainer):
         source = "the declared default" if how == configs.DEFAULT else "the typical configuration of the rows"
         method = (f"ablation path from {source} to the best row (row {best + 1}): each step the change the model "
                   "predicts to help most; importance = |predicted change| of the step that changed the hyperparameter")
-        return importance_record(data, importance, method=method, measure=MEASURE, extras=extras)
+        return importance_record(data, importance, method=method, measure=MEASURE, extras=extras, sense=LOCAL,
+                                 replicates="one path, no replicates")
 
 
 def path(predict, start: dict, goal: dict, rules: list[configs.Activity], maximize: bool,
