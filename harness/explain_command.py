@@ -91,6 +91,11 @@ def overrides(argv: list[str]) -> tuple[list[str], Path]:
         out.append(f"data.{_for(kind, BUDGET, '--budget')}={quoted(args.budget)}")
     if args.seed is not None:
         out.append(f"seed={quoted(args.seed)}")
+    given = [item.split("=", 1)[1] for item in extra if item.split("=", 1)[0].lstrip("+") == "hydra.run.dir"]
+    if given and args.out:
+        raise ConfigError("--out and hydra.run.dir= both name the output folder; give one")
+    if given:  # the folder as the override names it (Hydra reads the override itself)
+        return ["+experiment=explain", *out, *extra], Path(given[-1].strip("'\""))
     folder = Path(args.out) if args.out else Path("results") / "explain" / run_name(args.path, args.study)
     out.append(f"hydra.run.dir={quoted(str(folder))}")
     return ["+experiment=explain", *out, *extra], folder

@@ -45,6 +45,14 @@ def test_a_table_takes_its_target_and_direction(tmp_path):
     assert folder == tmp_path / "o" and values["hydra.run.dir"] == str(tmp_path / "o")
 
 
+def test_a_run_folder_given_as_an_override_is_the_folder_printed(tmp_path):
+    args, folder = overrides([SMAC, f"hydra.run.dir={tmp_path / 'page'}"])
+    assert folder == tmp_path / "page" and [a for a in args if a.startswith("hydra.run.dir=")] == [
+        f"hydra.run.dir={tmp_path / 'page'}"]
+    with pytest.raises(ConfigError, match="^--out and hydra.run.dir= both name the output folder; give one$"):
+        overrides([SMAC, "--out", str(tmp_path), f"hydra.run.dir={tmp_path / 'page'}"])
+
+
 @pytest.mark.parametrize("text", ["/data/my runs/a,b=c.csv", "it's ${oc.env:HOME}", "back\\slash [x] {y}",
                                   "ends in a backslash\\", "a quote after one\\'"])
 def test_a_value_reaches_hydra_as_written(text):
