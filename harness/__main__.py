@@ -82,6 +82,9 @@ def _help() -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["explain"]:
+        _explain(sys.argv[2:])
+        return
     if sys.argv[1:] in (["--help"], ["-h"]):
         try:
             print(_help(), flush=True)
@@ -90,6 +93,21 @@ def main() -> None:
         return
     _main()
     _EXIT_CODE[:] = [0]  # a one-line error has set its own code and raised SystemExit past this line
+
+
+def _explain(argv: list[str]) -> None:
+    """``harness explain PATH [options]``: the flags become the overrides of ``+experiment=explain`` (one line and
+    exit 2 for a bad one), the run goes through the usual entry, and the page's path is printed at the end."""
+    from harness.explain_command import overrides
+
+    try:
+        args, folder = overrides(argv)
+    except HarnessError as exc:
+        _fail(f"error: {exc}", 2)
+    sys.argv = [sys.argv[0], *args]
+    _main()
+    print(f"explain: wrote {folder / 'explain.html'}", flush=True)
+    _EXIT_CODE[:] = [0]
 
 
 def _main() -> None:

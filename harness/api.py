@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -38,15 +38,21 @@ class Explanation(Interpretation):
         return record_figure(self, path=path, top=top)
 
 
-def as_dataset(data, target: str | None = None, *, maximize: bool = True, features: Sequence[str] | None = None,
-               types: dict | None = None, name: str | None = None) -> Dataset:
-    """A Dataset from a DataFrame, a table file (.csv/.tsv/.parquet), an Optuna study or a Dataset."""
+def as_dataset(data, target: str | None = None, *, maximize: bool | None = None,
+               features: Sequence[str] | None = None, types: dict | None = None, name: str | None = None,
+               options: Mapping | None = None) -> Dataset:
+    """A Dataset from a DataFrame, a path (a table file, an Optuna storage, a SMAC3 or Ray Tune run folder: its kind
+    detected, ``harness.data.detect``), an Optuna study or a Dataset. ``maximize``: None keeps the source's direction
+    (a table's default: higher is better)."""
     if isinstance(data, Dataset):
         return data
     from harness.data.readers import table
 
-    opts = table.TableOptions.parse({"target": target, "maximize": maximize, "types": types or {}, "name": name,
-                                     "features": list(features) if features else None})
+    if isinstance(data, (str, Path)) and not table.TableReader.detect(Path(str(data))):
+        return _source(data, target, maximize, types, name, options)
+    opts = table.TableOptions.parse({"target": target, "maximize": True if maximize is None else maximize,
+                                     "types": types or {}, "name": name,
+                                     "features": list(features) if features else None, **(options or {})})
     if isinstance(data, pd.DataFrame):
         return table.from_frame(data, opts.replace(name=name or "table"), where="the DataFrame")
     if isinstance(data, (str, Path)):
@@ -61,19 +67,25 @@ def as_dataset(data, target: str | None = None, *, maximize: bool = True, featur
 
 
 def explain(data, target: str | None = None, surrogates: Iterable[str] = ("ebm",), seed: int = 0, *,
-            maximize: bool = True, features: Sequence[str] | None = None, types: dict | None = None,
-            n_jobs: int = 1, cache: bool = False, cache_dir: str | Path | None = None) -> dict[str, Explanation]:
+            maximize: bool | None = None, features: Sequence[str] | None = None, types: dict | None = None,
+            options: Mapping | None = None, n_jobs: int = 1, cache: bool = False,
+            cache_dir: str | Path | None = None) -> dict[str, Explanation]:
     """Fit each surrogate on every row of ``data`` and explain it: ``{surrogate: Explanation}``.
 
-    ``data``: a pandas DataFrame (one row per configuration, ``target`` the score column), the path of a
-    CSV/TSV/Parquet table, an Optuna study (``target``: the objective's index or name for a
-    multi-objective study) or a ``harness.data.Dataset``. ``surrogates``: names of ``conf/surrogate/*.yaml``
-    (``ebm``, ``ebm_fast``, ``gam``, ``tree``, ``xgboost``, ``linear``, …). ``seed`` drives every
-    estimator's ``random_state``. Feature types follow the table reader (``types`` overrides per column,
-    e.g. ``{"lr": "log"}``). Fits are cached only with ``cache=True``. A surrogate that cannot fit or
-    explain the table raises a HarnessError naming it and why.
+    ``data``: a pandas DataFrame (one row per configuration, ``target`` the score column), a path — a
+    CSV/TSV/Parquet table, an Optuna storage (``.db``/``.sqlite`` file or URL), a SMAC3 run folder or a Ray Tune
+    experiment folder, its kind detected as ``harness explain PATH`` detects it —, an Optuna study (``target``: the
+    objective's index or name for a multi-objective study) or a ``harness.data.Dataset``. For a run, ``target`` is the
+    objective (Optuna, SMAC3) or the metric (Ray Tune), ``maximize`` the direction where the source does not say it
+    (a table: default True; Ray Tune: required), and ``options`` any other option of that kind's reader
+    (``{"study": "my-study"}``, ``{"budget": 45}``; ``conf/data/<kind>.yaml``). ``surrogates``: names of
+    ``conf/surrogate/*.yaml`` or ``conf/method/*.yaml`` (``ebm``, ``ebm_fast``, ``gam``, ``fanova``, …). ``seed``
+    drives every estimator's ``random_state``. Feature types follow the table reader (``types`` overrides per column,
+    e.g. ``{"lr": "log"}``). Fits are cached only with ``cache=True``. A surrogate that cannot fit or explain the
+    table raises a HarnessError naming it and why.
     """
-    ds = as_dataset(data, target, maximize=flag(maximize, "maximize"), features=features, types=types)
+    maximize = None if maximize is None else flag(maximize, "maximize")
+    ds = as_dataset(data, target, maximize=maximize, features=features, types=types, options=options)
     names = [surrogates] if isinstance(surrogates, str) else list(surrogates)
     if not names:
         raise ConfigError("surrogates: name at least one (e.g. surrogates=('ebm',))")
@@ -94,6 +106,33 @@ def explain(data, target: str | None = None, surrogates: Iterable[str] = ("ebm",
             raise HarnessError(f"surrogate {cell.surrogate.name!r} could not explain {ds.name}: {reason}")
         out[cell.surrogate.name] = Explanation(**{f: getattr(record, f) for f in record.__dataclass_fields__})
     return out
+
+
+# The reader option that takes ``target`` and how ``maximize`` is said, per kind of run a path may be.
+TARGET_OPTION = {"optuna": "objective", "smac": "objective", "raytune": "metric"}
+
+
+def _source(path, target, maximize, types, name, options) -> Dataset:
+    """The run at ``path`` (not a table file), its kind detected."""
+    from harness.data import load_dataset
+    from harness.data.detect import detect, source_options
+
+    kind = detect(path)
+    given = dict(options or {})
+    if target is not None:
+        given[TARGET_OPTION[kind]] = target
+    if maximize is not None:
+        if kind == "raytune":
+            given["mode"] = "max" if maximize else "min"
+        elif kind == "smac" and maximize:
+            raise ConfigError(f"maximize=True: {path} is a SMAC3 run, which minimises its cost")
+        elif kind == "optuna":
+            given["maximize"] = maximize
+    if types:
+        given["types"] = types
+    if name:
+        given["name"] = name
+    return load_dataset(source_options(path, kind, **given))
 
 
 def _overrides(overrides) -> list[str]:

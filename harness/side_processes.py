@@ -16,6 +16,7 @@ import io
 import logging
 import multiprocessing
 import os
+import pickle
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import context, spawn, util
 
@@ -43,8 +44,12 @@ class Side:
             if self._pool is None:
                 self._in_place = True
                 return None
+        # Pickled here, in the caller's thread, not later by the pool's feeder thread while the caller goes on: a
+        # record handed to a figure caches tables in its __dict__ when the caller next reads it, and pickling it at
+        # that moment failed with "dictionary changed size during iteration".
+        payload = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            return self._pool.submit(fn, *args, **kwargs)
+            return self._pool.submit(_call, payload)
         except (OSError, RuntimeError) as exc:
             log.debug("work beside the run is done in place: %s", exc)
             self._in_place = True
@@ -53,6 +58,12 @@ class Side:
     def shutdown(self, wait: bool = True, cancel: bool = False) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=cancel)
+
+
+def _call(payload: bytes):
+    """A piece of work as ``Side.submit`` pickled it: the function called with its arguments."""
+    fn, args, kwargs = pickle.loads(payload)
+    return fn(*args, **kwargs)
 
 
 def pool(workers: int) -> ProcessPoolExecutor | None:

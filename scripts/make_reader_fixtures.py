@@ -1,7 +1,8 @@
-"""Regenerate the SMAC3 and Ray Tune run folders under tests/data/fixtures/ with the real libraries.
+"""Regenerate the SMAC3 and Ray Tune run folders and the Optuna study under tests/data/fixtures/ with the real
+libraries.
 
-    pip install -e ".[smac,raytune]"
-    python scripts/make_reader_fixtures.py [smac_mlp] [smac_mf] [raytune_sgd]   # default: all three
+    pip install -e ".[smac,raytune,optuna]"
+    python scripts/make_reader_fixtures.py [smac_mlp] [smac_mf] [raytune_sgd] [optuna_mlp]   # default: all four
 
 * ``smac_mlp``: SMAC3's HPO facade tuning an sklearn MLP on a digits subset
   (solver in {lbfgs, sgd, adam}; batch_size and learning_rate_init active for
@@ -16,6 +17,11 @@
   SGDClassifier reporting accuracy after each epoch; l1_ratio is set only for
   the elasticnet penalty and schedule/eta0 only for non-optimal schedules
   (``None`` otherwise), a nested ``schedule`` dict.
+
+* ``optuna_mlp``: an Optuna study (TPE, seed 0, 40 trials) in a SQLite file ``optuna_mlp.db`` tuning the same MLP
+  on the same digits subset, with the same conditional space written as Optuna code (batch_size and
+  learning_rate_init suggested for sgd/adam only, learning_rate for sgd only); a trial that takes longer than 10 s is
+  pruned, as SMAC3's wall-time limit drops it.
 
 Only the files the readers parse are kept (SMAC3: configspace.json,
 runhistory.json; Ray Tune: each trial's params.json, result.json,
@@ -175,6 +181,36 @@ def raytune_run(out: Path, trainable=sgd_trainable, num_samples: int = 12, max_t
     return out
 
 
+def optuna_run(path: Path, objective=mlp_error, n_trials: int = 40, seed: int = 0, limit: float = 10.0) -> Path:
+    """An Optuna study of the MLP space in the SQLite file ``path`` (replaced), study name ``path.stem``."""
+    import time
+
+    import optuna
+
+    def trial_objective(trial):
+        config = {"n_layer": trial.suggest_int("n_layer", 1, 3),
+                  "n_neurons": trial.suggest_int("n_neurons", 8, 256, log=True),
+                  "activation": trial.suggest_categorical("activation", ["logistic", "tanh", "relu"]),
+                  "solver": trial.suggest_categorical("solver", ["lbfgs", "sgd", "adam"])}
+        if config["solver"] in ("sgd", "adam"):
+            config["batch_size"] = trial.suggest_int("batch_size", 30, 300)
+            config["learning_rate_init"] = trial.suggest_float("learning_rate_init", 1e-4, 1.0, log=True)
+        if config["solver"] == "sgd":
+            config["learning_rate"] = trial.suggest_categorical("learning_rate", ["constant", "invscaling", "adaptive"])
+        start = time.perf_counter()
+        error = objective(config, seed=seed)
+        if time.perf_counter() - start > limit:
+            raise optuna.TrialPruned(f"longer than {limit:g} s")
+        return error
+
+    path.unlink(missing_ok=True)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(study_name=path.stem, storage=f"sqlite:///{path}", direction="minimize",
+                                sampler=optuna.samplers.TPESampler(seed=seed))
+    study.optimize(trial_objective, n_trials=n_trials)
+    return path
+
+
 def prune(folder: Path, keep: tuple[str, ...]) -> None:
     """Delete every file under ``folder`` not named in ``keep``, then the folders left empty."""
     for path in sorted(folder.rglob("*"), reverse=True):
@@ -188,16 +224,19 @@ MAKERS = {
     "smac_mlp": (lambda: smac_run(FIXTURES / "smac_mlp", n_trials=40, trial_walltime_limit=10), SMAC_FILES),
     "smac_mf": (lambda: smac_run(FIXTURES / "smac_mf", multi_fidelity=True, deterministic=True), SMAC_FILES),
     "raytune_sgd": (lambda: raytune_run(FIXTURES / "raytune_sgd", num_samples=22), RAY_FILES),
+    "optuna_mlp": (lambda: optuna_run(FIXTURES / "optuna_mlp.db"), None),
 }
 
 
 def main(names: list[str]) -> None:
     for name in names or MAKERS:
         make, keep = MAKERS[name]
-        make()
-        prune(FIXTURES / name, keep)
-        size = sum(p.stat().st_size for p in (FIXTURES / name).rglob("*") if p.is_file())
-        print(f"{name}: wrote {FIXTURES / name} ({size / 1024:.1f} KiB)")
+        made = make()
+        if keep is not None:
+            prune(FIXTURES / name, keep)
+        files = [made] if made.is_file() else [p for p in (FIXTURES / name).rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in files)
+        print(f"{name}: wrote {made if made.is_file() else FIXTURES / name} ({size / 1024:.1f} KiB)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """What the fitting experiments share: loading the tables, splits, prefix cells."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from harness.cells import Cell, Eval
@@ -8,7 +10,6 @@ from harness.data import load_tables
 from harness.data.dataset import Dataset
 from harness.data.splits import Split, subset_size, train_test_split
 from harness.experiments.setup import Setup
-from harness.hpo import sampler
 from harness.surrogates.registry import SurrogateSpec
 from harness.timing import stage
 
@@ -16,7 +17,15 @@ from harness.timing import stage
 def datasets_of(setup: Setup) -> dict[str, Dataset]:
     """The run's tables by name; a synthetic table sampled by an HPO method takes its order from the run's order cache."""
     with stage("load"):
-        return {ds.name: ds for ds in load_tables(setup.tables, order=sampler(setup.run.cache, setup.run.cache_dir))}
+        return {ds.name: ds for ds in load_tables(setup.tables, order=partial(_order, setup.run.cache, setup.run.cache_dir))}
+
+
+def _order(cache, cache_dir, *args, **kwargs):
+    """The run's HPO order (``harness.hpo.sampler``), imported when a table first asks for one: the HPO methods import
+    scipy (0.7 s), which only a synthetic table sampled by one of them needs."""
+    from harness.hpo import sampler
+
+    return sampler(cache, cache_dir)(*args, **kwargs)
 
 
 def split_of(setup: Setup, ds: Dataset, seed: int) -> Split:

@@ -153,6 +153,32 @@ class FidelityOptions(ExperimentOptions):
 
 
 @dataclasses.dataclass
+class ExplainOptions(ExperimentOptions):
+    """``harness explain PATH``: one page on one run (the ``data`` table), by every surrogate listed."""
+
+    reference: Optional[str] = option(None, "the surrogate whose importances order the page and whose shapes, pairs "
+                                            "and ablation it shows; null = the first listed")
+    folds: Optional[int] = option(None, "held-out fit: k >= 2 = k-fold cross-validation (k more fits per model); "
+                                        "null = 5 folds for a run of at most 100 rows, else one fit on the split's "
+                                        "training rows (split.*) scored on the rest", minimum=2)
+    pairs: int = option(3, "pair surfaces shown (the strongest pairs of the reference surrogate)", minimum=0)
+    best: int = option(3, "best configurations listed", minimum=1)
+    good_fraction: float = option(0.2, "the next search space narrows each hyperparameter that matters to the range "
+                                       "of this top share of the rows (at least 5 rows)", minimum=0)
+    negligible: float = option(0.05, "a hyperparameter whose importance (upper bound, where there is an interval) is "
+                                     "below this share of the largest is fixed at its best value in the next search",
+                               minimum=0)
+    title: Optional[str] = option(None, "the page's title; null = Explanation of <the run's name>")
+
+    def check(self) -> None:
+        if not 0 < self.good_fraction <= 1:
+            raise ConfigError(f"good_fraction must be a share of the rows in (0, 1], e.g. 0.2; got {self.good_fraction!r}")
+        if not 0 <= self.negligible < 1:
+            raise ConfigError(f"negligible must be a share of the largest importance in [0, 1), e.g. 0.05; "
+                              f"got {self.negligible!r}")
+
+
+@dataclasses.dataclass
 class ReproduceOptions(ExperimentOptions):
     parts: Any = option(items=str, factory=lambda: ["interpret", "size_sweep", "hpo_order", "transfer", "interpret_llm",
                                                "fidelity", "stability", "tradeoff", "interpret_methods",
@@ -171,4 +197,5 @@ BY_TASK: dict[str, type[ExperimentOptions]] = {
     "describe": DescribeOptions, "size_sweep": SizeSweepOptions, "hpo_order": HPOOrderOptions,
     "stability": StabilityOptions, "interpret": InterpretOptions, "tradeoff": TradeoffOptions,
     "transfer": TransferOptions, "fidelity": FidelityOptions, "reproduce": ReproduceOptions,
+    "explain": ExplainOptions,
 }

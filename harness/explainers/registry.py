@@ -27,6 +27,7 @@ EXPLAINERS: dict[str, str] = {
     "ped_anova": "harness.explainers.pedanova:PEDANOVA",
     "permutation": "harness.explainers.permutation:Permutation",
     "interventional_shap": "harness.explainers.shap:InterventionalSHAP",
+    "ablation": "harness.explainers.ablation:Ablation",  # a path between configurations, named by the explain experiment
     "top_gamma": "harness.explainers.topgamma:TopGamma",
 }
 # name -> (explainer, options): an explainer with options under a name of its own (an extra explainer is named, not
