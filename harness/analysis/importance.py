@@ -72,6 +72,12 @@ def sense(importances: pd.DataFrame, surrogate: str) -> str:
     return sense_of_measure(str(imp["measure"].iloc[0]) if "measure" in imp and len(imp) else "")
 
 
+def method(importances: pd.DataFrame, surrogate: str) -> str:
+    """How the record was made, in words (its ``method``)."""
+    imp = importances[importances["surrogate"] == surrogate]
+    return str(imp["method"].iloc[0]) if "method" in imp and len(imp) else ""
+
+
 def measure(importances: pd.DataFrame, surrogate: str) -> str:
     imp = importances[importances["surrogate"] == surrogate]
     return str(imp["measure"].iloc[0]) if "measure" in imp and len(imp) else ""

@@ -2,9 +2,11 @@
 
 The benchmark's numbers ship with the package (``harness/analysis/reference/trust.csv``, written from the committed
 reference reproduction by ``scripts/make_trust_table.py``): for each method, the rows from which its top-3
-hyperparameters were stable on the real tables, and its ranking's Spearman against a known truth on synthetic
-tables of a given size. ``against_benchmark`` sets a run's row count against them; ``holdout`` reads each
-surrogate's held-out fit from the run's metrics.
+hyperparameters were stable on the real tables, its ranking's Spearman against a known truth on synthetic
+tables of a given size, and how honest its 90 % intervals were there (the share of hyperparameters whose interval
+held the truth, and of the orderings they settled that were true), apart for tables sampled as an HPO method samples
+(BO, GB, TPE) and for tables spread over the space (uniform, random search). ``against_benchmark`` sets a run's row
+count and sampling against them; ``holdout`` reads each surrogate's held-out fit from the run's metrics.
 """
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ import pandas as pd
 BENCHMARK = ("reference", "trust.csv")
 POOR_FIT = 0.3  # held-out R² below this: the surrogate explains little of what it did not see
 COLUMNS = ["surrogate", "method", "rows", "tables", "stable_tables", "stable_min", "stable_median", "stable_max",
-           "verdict", "band", "spearman", "spearman_lo", "spearman_hi", "band_tables"]
+           "verdict", "band", "spearman", "spearman_lo", "spearman_hi", "band_tables", "sampled", "coverage",
+           "coverage_lo", "coverage_hi", "coverage_tables", "settled_true", "settled_orderings"]
+SAMPLED = ("hpo", "spread")  # how the benchmark's honesty rows group the samplings (scripts/make_trust_table.py)
 
 
 @lru_cache(maxsize=1)
@@ -36,17 +40,27 @@ def method_of(surrogate: str, known) -> str | None:
     return None
 
 
-def against_benchmark(n_rows: int, surrogates: list[str], table: pd.DataFrame | None = None) -> pd.DataFrame:
+def against_benchmark(n_rows: int, surrogates: list[str], table: pd.DataFrame | None = None,
+                      concentrated: bool = False, methods: dict[str, str] | None = None) -> pd.DataFrame:
     """Per surrogate: on how many real tables its method's top-3 became stable, from how many rows (least, median,
     most), where ``n_rows`` falls (``below`` every such size, ``within`` them, ``above`` them, ``never`` stable,
-    ``unknown`` for a method the benchmark did not run), and the fidelity Spearman at the nearest size band at or
-    below ``n_rows`` (the least band when the run is smaller than all)."""
+    ``unknown`` for a method the benchmark did not run), the fidelity Spearman at the nearest size band at or
+    below ``n_rows`` (the least band when the run is smaller than all), and at that band the honesty of its intervals
+    on tables sampled as this run was (``concentrated``: as an HPO method samples; else spread over the space).
+    ``methods``: a surrogate's name in the benchmark where it differs (``ebm_quick+ebm_space``: the surrogate's fit
+    read by another explainer)."""
     table = benchmark() if table is None else table
+    methods = methods or {}
     stab = table[table["source"] == "stability"]
     fid = table[table["source"] == "fidelity"]
+    sampled = SAMPLED[0] if concentrated else SAMPLED[1]
+    cover = table[(table["source"] == "coverage") & (table["table"] == sampled)]
+    settled = table[(table["source"] == "settled") & (table["table"] == sampled)]
     rows = []
-    for s in surrogates:
-        out = dict.fromkeys(COLUMNS, np.nan) | {"surrogate": s, "rows": n_rows, "verdict": "unknown"}
+    for name in surrogates:
+        s = methods.get(name, name)
+        out = dict.fromkeys(COLUMNS, np.nan) | {"surrogate": name, "rows": n_rows, "verdict": "unknown",
+                                                "sampled": sampled}
         method = method_of(s, stab["method"])
         if method is not None:
             sizes = stab.loc[stab["method"] == method, "value"].astype(float)
@@ -59,14 +73,27 @@ def against_benchmark(n_rows: int, surrogates: list[str], table: pd.DataFrame | 
                 out["verdict"] = "never"
         fmethod = method_of(s, fid["method"])
         if fmethod is not None:
-            f = fid[fid["method"] == fmethod].sort_values("band")
-            at = f[f["band"] <= n_rows]
-            pick = (at if len(at) else f).iloc[-1 if len(at) else 0]
+            pick = _at_band(fid[fid["method"] == fmethod], n_rows)
             out.update(method=out["method"] if isinstance(out["method"], str) else fmethod, band=int(pick["band"]),
                        spearman=pick["value"], spearman_lo=pick["lo"], spearman_hi=pick["hi"],
                        band_tables=int(pick["n_tables"]))
+        cmethod = method_of(s, cover["method"])
+        if cmethod is not None:
+            c = _at_band(cover[cover["method"] == cmethod], n_rows)
+            out.update(coverage=c["value"], coverage_lo=c["lo"], coverage_hi=c["hi"],
+                       coverage_tables=int(c["n_tables"]), band=int(c["band"]))
+            held = settled[(settled["method"] == cmethod) & (settled["band"] == c["band"])]
+            if len(held):
+                out.update(settled_true=held["value"].iloc[0], settled_orderings=held["n_rows"].iloc[0])
         rows.append(out)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _at_band(rows: pd.DataFrame, n_rows: int) -> pd.Series:
+    """The row of the largest size band at or below ``n_rows`` (the least band when the run is smaller than all)."""
+    rows = rows.sort_values("band")
+    at = rows[rows["band"] <= n_rows]
+    return at.iloc[-1] if len(at) else rows.iloc[0]
 
 
 HOLDOUT_COLUMNS = ["surrogate", "model", "r2", "src", "mse", "n_test", "folds", "r2_train", "poor", "reason"]

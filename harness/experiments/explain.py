@@ -48,6 +48,7 @@ ABLATION = "ablation"
 
 def run(setup):
     opts, o = setup.run, setup.options
+    setup = setup.replace(surrogates=measured_over(setup.surrogates, o.over))
     with stage("load"):
         datasets = datasets_of(setup)
     if len(datasets) != 1:
@@ -100,7 +101,8 @@ def run(setup):
         frames["sampling"] = sampling.spread(ds)
         frames["holdout"] = trust.holdout(result.rows, shared_models(setup.surrogates), ds.y.to_numpy(dtype=float),
                                           unfit)
-        frames["trust"] = trust.against_benchmark(len(ds), names)
+        frames["trust"] = trust.against_benchmark(len(ds), names, concentrated=bool(sampling.concentrated(frames["sampling"])),
+                                                  methods=benchmark_names(setup.surrogates))
         frames["features"] = pd.DataFrame({"dataset": ds.name, "feature": ds.schema.names,
                                            "label": [f.display for f in ds.schema]})
         for name, frame in frames.items():
@@ -109,6 +111,40 @@ def run(setup):
     log.info("explain: %d fits (%d computed, %d cached) in %.1f s; wrote %s", len(full) + len(held), result.computed,
              result.cached, result.wall_seconds, out)
     return EXPERIMENT.finish(result.rows, opts, **{name: read_table(out / f"{name}.csv") for name in TABLES[1:]})
+
+
+def measured_over(specs, over: str) -> tuple:
+    """With ``over=space`` each surrogate its configuration reads with an additive explainer (EBM's terms, GAM,
+    ridge) measures importance over configurations drawn from the declared search space, the global sense the page
+    names, however the search sampled its rows (shapes stay on the rows); an explainer configured with its own
+    ``over`` keeps it."""
+    if over == "rows":
+        return tuple(specs)
+    from harness.explainers.base import AdditiveExplainer
+    from harness.explainers.registry import make
+
+    out = []
+    for s in specs:
+        config = {"name": s.explainer} if isinstance(s.explainer, str) else dict(s.explainer or {})
+        if config and "over" not in config and isinstance(make(s.explainer), AdditiveExplainer):
+            s = dataclasses.replace(s, explainer={**config, "over": over})
+        out.append(s)
+    return tuple(out)
+
+
+def benchmark_names(specs) -> dict[str, str]:
+    """A surrogate read the way an explainer preset reads it (``ebm`` over the space: ``ebm_space``) is that preset's
+    reading of the surrogate in the benchmark (``ebm_quick+ebm_space``, as the fidelity experiment names its extra
+    explainers)."""
+    from harness.explainers.registry import PRESETS
+
+    out = {}
+    for s in specs:
+        config = {"name": s.explainer} if isinstance(s.explainer, str) else dict(s.explainer or {})
+        for preset, (name, params) in PRESETS.items():
+            if config == {"name": preset} or (config.get("name") == name and config == {"name": name, **params}):
+                out[s.name] = f"{s.name}+{preset}"
+    return out
 
 
 MANIFEST = ".explain-manifest.json"

@@ -161,6 +161,9 @@ class ExplainOptions(ExperimentOptions):
     folds: Optional[int] = option(None, "held-out fit: k >= 2 = k-fold cross-validation (k more fits per model); "
                                         "null = 5 folds for a run of at most 100 rows, else one fit on the split's "
                                         "training rows (split.*) scored on the rest", minimum=2)
+    over: str = option("space", "where an additive surrogate's importance (EBM, GAM, ridge) is measured: space = "
+                                "configurations drawn from the declared search space (the global sense), rows = the run's "
+                                "rows (where the search went)", choices=("space", "rows"))
     pairs: int = option(3, "pair surfaces shown (the strongest pairs of the reference surrogate)", minimum=0)
     best: int = option(3, "best configurations listed", minimum=1)
     good_fraction: float = option(0.2, "the next search space narrows each hyperparameter that matters to the range "

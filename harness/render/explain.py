@@ -264,7 +264,10 @@ def matters(effects: pd.DataFrame, importances: pd.DataFrame, ref: str, labels: 
     orderings are settled."""
     measure = measure_label(imp.measure(importances, ref), unit)
     sense = imp.sense(importances, ref)
-    sense_words = ("in the global sense (what matters across the search space)" if sense == imp.GLOBAL
+    over_space = "drawn from the declared space" in imp.method(importances, ref)
+    sense_words = ("in the global sense (what matters across the search space; measured over "
+                   + ("configurations drawn from the declared space)" if over_space else "the run's rows, where the "
+                      "search went)") if sense == imp.GLOBAL
                    else "in the local sense (what it takes to reach the top scores)")
     totals, intervals = imp.has_totals(effects), imp.has_intervals(effects)
     rows = []
@@ -435,10 +438,8 @@ def trust_section(facts: dict, trust: pd.DataFrame, sampling: pd.DataFrame, hold
     if trust is not None and len(trust):
         rows, bold = [], []
         for t in trust.itertuples(index=False):
-            if t.verdict == "unknown":
-                rows.append([md_text(t.surrogate), "not in the benchmark", "–", "–"])
-                continue
-            stable = (f"{t.stable_min:.0f} – {t.stable_max:.0f} rows (median {t.stable_median:.0f}), on "
+            stable = ("not in the benchmark" if t.verdict == "unknown" else
+                      f"{t.stable_min:.0f} – {t.stable_max:.0f} rows (median {t.stable_median:.0f}), on "
                       f"{int(t.stable_tables)} of {int(t.tables)} tables" if t.verdict != "never" and pd.notna(t.tables)
                       else f"on none of {int(t.tables)} tables" if pd.notna(t.tables) else "–")
             if t.verdict in ("below", "never"):
@@ -448,12 +449,16 @@ def trust_section(facts: dict, trust: pd.DataFrame, sampling: pd.DataFrame, hold
                      "never": f"{n} rows: it was never stable there", "unknown": "–"}[t.verdict]
             fid = (f"{num(t.spearman, 2)} [{num(t.spearman_lo, 2)}, {num(t.spearman_hi, 2)}] on {int(t.band_tables)} "
                    f"tables of {int(t.band)} rows" if pd.notna(t.spearman) else "–")
-            rows.append([md_text(t.surrogate), stable, words, fid])
+            rows.append([md_text(t.surrogate), stable, words, fid, _honesty_cell(t)])
+        sampled = ("sampled as an HPO method samples (BO, GB, TPE)" if trust["sampled"].iloc[0] == "hpo" else
+                   "spread over the space (uniform, random search)")
         lines += ["From the benchmark that ships with the harness: on its real tables (the NMT and LLM fine-tuning HPO "
                   "tables), the rows from which each method's top-3 hyperparameters stayed the same as on all rows "
                   "(in 4 of 5 seeds); on its synthetic tables with a known truth, how well each method's ranking "
-                  "matched it at about this size.", "",
-                  table(["method", "top-3 stable from", "this run", "Spearman with the truth"], rows, bold), ""]
+                  f"matched it at about this size, and, on those {sampled} as this run's rows are, how often its 90 % "
+                  "intervals held the true importance and how often an ordering they settled was true.", "",
+                  table(["method", "top-3 stable from", "this run", "Spearman with the truth", "its 90 % intervals "
+                         "there"], rows, bold), ""]
     if sampling is not None and len(sampling):
         lines += _sampling_lines(sampling, labels)
     if holdout is not None and len(holdout):
@@ -465,11 +470,35 @@ def trust_section(facts: dict, trust: pd.DataFrame, sampling: pd.DataFrame, hold
         lines += ["### What is settled", "",
                   f"{len(settled)} of {n_h * (n_h - 1) // 2} orderings of the {n_h} hyperparameters are settled by "
                   f"{facts['reference']}'s {LEVEL} intervals; every other one is **not settled**: the data do not tell "
-                  "those hyperparameters apart.", ""]
+                  "those hyperparameters apart." + _settled_record(trust, facts["reference"]), ""]
     else:
         lines += ["### What is settled", "", "**Not settled**: the reference method gives no interval, so nothing on "
                   "this page is settled; the rankings are estimates.", ""]
     return lines
+
+
+def _settled_record(trust: pd.DataFrame | None, reference: str) -> str:
+    """What the benchmark says of the orderings the reference's intervals settle, on tables sampled as this run."""
+    if trust is None or "settled_true" not in trust:
+        return ""
+    t = trust[trust["surrogate"] == reference]
+    if not len(t) or pd.isna(t["settled_true"].iloc[0]):
+        return ""
+    t = t.iloc[0]
+    return (f" On the benchmark's synthetic tables sampled as this run's rows are, {num(100 * t.settled_true, 2)} % of "
+            f"the {int(t.settled_orderings)} orderings its intervals settled were true, and its intervals held the true "
+            f"importance for {num(100 * t.coverage, 2)} % of hyperparameters (nominal 90 %).")
+
+
+def _honesty_cell(t) -> str:
+    """How honest a method's intervals were on the benchmark's tables sampled as this run was."""
+    if pd.isna(t.coverage):
+        return "–"
+    text = (f"held the truth for {num(100 * t.coverage, 2)} % [{num(100 * t.coverage_lo, 2)}, "
+            f"{num(100 * t.coverage_hi, 2)}] of hyperparameters (nominal 90 %) on {int(t.coverage_tables)} tables")
+    if pd.notna(t.settled_true):
+        text += f"; {num(100 * t.settled_true, 2)} % of {int(t.settled_orderings)} settled orderings true"
+    return text
 
 
 def _sampling_lines(sampling: pd.DataFrame, labels: dict) -> list[str]:

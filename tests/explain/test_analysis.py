@@ -90,6 +90,25 @@ def test_rows_are_set_against_the_sizes_the_benchmark_found_stable():
         assert t.at["mdi", "verdict"] == "never" and t.at["gam", "verdict"] == "unknown"
 
 
+def test_intervals_are_read_against_tables_sampled_as_the_run_was():
+    def row(source, method, sampled, band, value, n_rows=None):
+        return {"source": source, "method": method, "table": sampled, "band": band, "value": value, "lo": value - 0.1,
+                "hi": value + 0.1, "n_tables": 6, "n_rows": n_rows or band, "note": ""}
+
+    table = pd.DataFrame([row("coverage", "ebm_quick+ebm_space", "hpo", 50, 0.7), row("coverage", "ebm_quick+ebm_space",
+                                                                                      "spread", 50, 0.9),
+                          row("coverage", "ebm_quick+ebm_space", "hpo", 200, 0.8),
+                          row("settled", "ebm_quick+ebm_space", "hpo", 200, 0.95, n_rows=40)])
+    names = {"ebm_quick": "ebm_quick+ebm_space"}
+    hpo = trust.against_benchmark(250, ["ebm_quick", "fanova"], table, concentrated=True, methods=names)
+    hpo = hpo.set_index("surrogate")
+    assert hpo.at["ebm_quick", "sampled"] == "hpo" and hpo.at["ebm_quick", "coverage"] == 0.8
+    assert hpo.at["ebm_quick", "settled_true"] == 0.95 and hpo.at["ebm_quick", "settled_orderings"] == 40
+    assert np.isnan(hpo.at["fanova", "coverage"])
+    spread = trust.against_benchmark(60, ["ebm_quick"], table, concentrated=False, methods=names).iloc[0]
+    assert spread["sampled"] == "spread" and spread["coverage"] == 0.9 and np.isnan(spread["settled_true"])
+
+
 def test_held_out_fit_is_pooled_over_folds_and_shared_by_one_model():
     y = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
     metrics = pd.DataFrame([

@@ -88,7 +88,12 @@ def test_the_smac3_page_has_every_section_and_the_run_at_a_glance(smac):
     assert "The ablation below starts from the declared default configuration" in text
     best = pd.read_csv(smac / "best.csv")
     assert best["cost"].iloc[0] == best["cost"].min() and best["rank"].tolist() == [1, 2, 3]
-    assert {"ebm_fast", "fanova", "permutation", "ped_anova"} == set(pd.read_csv(smac / "importances.csv")["surrogate"])
+    imp = pd.read_csv(smac / "importances.csv")
+    assert {"ebm_quick", "fanova", "permutation", "ped_anova"} == set(imp["surrogate"])
+    ebm = imp[imp["surrogate"] == "ebm_quick"]  # the default: EBM's importance over the declared space, intervals, totals
+    assert ebm["method"].str.contains("configurations drawn from the declared space").all()
+    assert ebm[["lower", "upper"]].notna().all().all() and (ebm["kind"] == "total").any()
+    assert "measured over configurations drawn from the declared space" in text
     assert (smac / "pairs.png").is_file() and (smac / "ablation.png").is_file()
     doc = json.loads((smac / "next_space_configspace.json").read_text())
     assert doc["format_version"] == 0.4 and {h["name"] for h in doc["hyperparameters"]} <= {
@@ -96,7 +101,9 @@ def test_the_smac3_page_has_every_section_and_the_run_at_a_glance(smac):
     # the forest's methods share its held-out fits: one model, one set of numbers
     holdout = pd.read_csv(smac / "holdout.csv").set_index("surrogate")
     assert holdout.at["permutation", "model"] == "fanova" and holdout.at["permutation", "r2"] == holdout.at["fanova", "r2"]
-    assert holdout.at["ebm_fast", "folds"] == 5  # 31 rows: 5-fold cross-validation
+    assert holdout.at["ebm_quick", "folds"] == 5  # 31 rows: 5-fold cross-validation
+    trust = pd.read_csv(smac / "trust.csv").set_index("surrogate")  # its rows are concentrated: read against HPO-sampled
+    assert trust.at["ebm_quick", "sampled"] == "hpo"                 # benchmark tables
 
 
 def test_the_ray_tune_page_has_its_sections(ray):
