@@ -8,8 +8,10 @@ an unchanged run computes nothing.
 
 The run writes the tidy tables (``metrics``, ``importances``, ``shapes``, ``interactions``, ``ablation``, ``best``,
 ``space``, ``next_space``, ``sampling``, ``holdout``, ``trust``, ``features``) and ``explain.json`` (the source's
-facts and the page's settings); the summary turns them into ``explain.md``, the figures, the next search space as
-files its tool loads, and ``explain.html``, one self-contained page (``harness.render.explain``).
+facts and the page's settings); the summary computes the page's numbers from them (``harness.analysis.explain_page``:
+``summary.csv``, ``effects.csv``, ``orderings.csv``, ``agreement.csv``, ``shape_summary.csv``) and formats them into
+``explain.md``, the figures, the next search space as files its tool loads, and ``explain.html``, one self-contained
+page (``harness.render.explain``).
 """
 from __future__ import annotations
 
@@ -22,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.analysis import importance, sampling, search_space, trust
+from harness.analysis import explain_page, importance, sampling, search_space, trust
 from harness.analysis.summary import every_surrogate_failed, surrogate_failures
-from harness.cells import Cell, Eval, cell_id, run_cells
+from harness.cells import Cell, Eval, run_cells
 from harness.data import configurations as configs
 from harness.errors import ConfigError
 from harness.experiments.base import Experiment, ExperimentResult
@@ -44,6 +46,8 @@ TABLES = ("metrics", "importances", "shapes", "interactions", "ablation", "best"
           "holdout", "trust", "features")
 FACTS = "explain.json"
 ABLATION = "ablation"
+RENDERED = ("best", "space", "ablation", "next_space", "sampling", "holdout", "trust")  # tables the page formats as
+# they are (the rest reach it through harness.analysis.explain_page)
 
 
 def run(setup):
@@ -298,9 +302,20 @@ class Explain(Experiment):
         return run(setup)
 
     def summarise(self, rows: pd.DataFrame, out: Path, **tables: pd.DataFrame):
+        """The page's numbers (``harness.analysis.explain_page``), the frames a user may reuse as CSVs beside the
+        page, then the page itself; returns the reference's effects (``summary.csv``; empty when it explained
+        nothing)."""
         from harness.render import explain as render
 
-        return render.summary(rows, out, **tables)
+        run_facts = json.loads((out / FACTS).read_text(encoding="utf-8"))
+        page = explain_page.compute(run_facts, rows, **tables)
+        if page.reference_explained:
+            for name, frame in (("summary", page.effects), ("effects", page.method_effects),
+                                ("orderings", page.orderings), ("agreement", page.agreement),
+                                ("shape_summary", page.shapes)):
+                write_csv(frame, out / f"{name}.csv")
+        render.summary(page, run_facts, out, **{k: tables.get(k) for k in RENDERED})
+        return page.effects if page.reference_explained else pd.DataFrame()
 
     def write_summary(self, rows: pd.DataFrame, out: Path, **tables: pd.DataFrame):
         """``summarise``, then the surrogates that failed (named, with their reason) at the end of explain.md."""

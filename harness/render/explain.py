@@ -1,4 +1,5 @@
-"""The explain page's content: its figures and the markdown of each section, from the run's tidy tables alone.
+"""The explain page's content: its figures and the markdown of each section, formatting what
+``harness.analysis.explain_page`` computed from the run's tidy tables (a :class:`~harness.analysis.explain_page.Page`).
 
 ``summary`` writes ``explain.md``, the figures (importance, methods, shapes, pairs, ablation) and the next search space
 for the tools (``harness.render.search_space``); ``page`` turns ``explain.md`` into ``explain.html``
@@ -14,10 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.analysis import importance as imp
-from harness.analysis import sampling as spread
+from harness.analysis.explain_page import FEW_ROWS, PAIR_BINS, Page
 from harness.analysis.interpret import TOP_K, term_label
-from harness.interpretation import rank_agreement, records_of, top_k_overlap
+from harness.interpretation.record import GLOBAL
 from harness.render import failures as render_failures
 from harness.render import search_space as snippets
 from harness.render.drawing import drawn
@@ -25,7 +25,7 @@ from harness.render.figures import figure, legend, level_ticks, plt, positions, 
 from harness.render.interpret import interaction_heatmaps, measure_label
 from harness.render.markdown import table
 from harness.render.page import write_page
-from harness.results import atomic_write_text, write_csv
+from harness.results import atomic_write_text
 from harness.text import fmt_value, md_text, num, nums
 
 FACTS = "explain.json"
@@ -44,52 +44,42 @@ def facts_of(out: Path) -> dict:
     return json.loads((Path(out) / FACTS).read_text(encoding="utf-8"))
 
 
-def summary(rows: pd.DataFrame, out: Path, importances=None, shapes=None, interactions=None, ablation=None, best=None,
-            space=None, next_space=None, sampling=None, holdout=None, trust=None, features=None) -> pd.DataFrame:
-    """explain.md, its figures and the next search space's files, from the tidy tables; returns the reference's
-    effects (main, total, bounds) as the summary table (``summary.csv``)."""
-    facts = facts_of(out)
-    ref = facts["reference"]
-    labels = dict(zip(features["feature"], features["label"].astype(str))) if features is not None and len(features) else {}
-    explained = [s for s in facts["surrogates"] if importances is not None and len(importances)
-                 and (importances["surrogate"] == s).any()]
+def summary(page: Page, facts: dict, out: Path, best=None, space=None, ablation=None, next_space=None, sampling=None,
+            holdout=None, trust=None) -> None:
+    """explain.md, its figures and the next search space's files, from the page's numbers (``harness.analysis
+    .explain_page``) and the tidy tables they format."""
+    ref, labels, explained, path = page.reference, page.labels, page.explained, page.path
     parts = [f"# {md_text(facts['page']['title'])}", "", _intro(facts, explained), ""]
-    at_a_glance = glance(facts, best, space, ablation, labels)
-    if ref not in explained:
+    at_a_glance = glance(facts, best, space, page)
+    if not page.reference_explained:
         parts += at_a_glance + ["## What matters", "", f"The reference surrogate {md_text(ref)} explained nothing (see *Failed "
                   "surrogates*): there is nothing to show.", ""]
         atomic_write_text(out / MARKDOWN, "\n".join(parts) + "\n")
-        return pd.DataFrame()
-    effects = imp.effects(importances, ref)
-    write_csv(effects, out / "summary.csv")
-    records = records_of(importances, shapes, interactions, by=("surrogate",))
-    record = records[(ref,)]
+        return
+    effects, record = page.effects, page.record
     unit = facts["unit"] or facts["label"]
-    importance_figure(effects, labels, imp.measure(importances, ref), unit, ref, out / "importance.png")
-    best_config = with_indicators(best.iloc[0].to_dict(), facts) if best is not None and len(best) else {}
-    shape_panels(record, effects, labels, space, best_config, unit, out / "shapes.png")
-    pairs = record.ranking("pair").head(facts["page"]["pairs"])
-    if len(pairs):
-        shown = list(zip(pairs["feature_a"], pairs["feature_b"]))
-        interaction_heatmaps(coarse(record, shown), shown, labels, unit, out / "pairs.png",
+    methods = page.methods.set_index("surrogate")
+    importance_figure(effects, labels, methods.at[ref, "measure"], unit, ref, out / "importance.png")
+    shape_panels(record, effects, labels, space, page.best_config, unit, out / "shapes.png")
+    if len(page.pairs):
+        shown = list(zip(page.pairs["feature_a"], page.pairs["feature_b"]))
+        interaction_heatmaps(page.surfaces, shown, labels, unit, out / "pairs.png",
                              title=f"The strongest pair terms of {ref}")
-    path = ablation[ablation["surrogate"] == ref] if ablation is not None and len(ablation) else pd.DataFrame()
     if len(path) > 1:
         ablation_figure(path, labels, facts, out / "ablation.png")
     if len(explained) > 1:
-        methods_figure(importances, explained, list(effects["feature"]), labels, unit, out / "methods.png")
-    parts += in_short(facts, effects, best, path, importances, explained, trust, sampling, holdout, next_space, labels)
+        methods_figure(page.method_effects, methods, list(effects["feature"]), labels, unit, out / "methods.png")
+    parts += in_short(facts, page, best, trust, next_space)
     parts += at_a_glance
-    parts += matters(effects, importances, ref, labels, unit)
-    parts += acts(record, effects, labels, best_config, facts)
-    parts += interact(pairs, importances, ref, labels, unit)
-    parts += ablation_section(ablation, ref, labels, facts)
-    parts += side_by_side(importances, records, explained, ref, labels)
-    parts += trust_section(facts, trust, sampling, holdout, effects, labels)
+    parts += matters(page, unit)
+    parts += acts(page, facts)
+    parts += interact(page)
+    parts += ablation_section(page, facts)
+    parts += side_by_side(page)
+    parts += trust_section(facts, page, trust, sampling, holdout)
     parts += next_section(next_space, facts, labels, out)
-    parts += about(rows, facts, explained, importances)
+    parts += about(facts, page)
     atomic_write_text(out / MARKDOWN, "\n".join(parts) + "\n")
-    return effects
 
 
 def page(out: Path) -> Path:
@@ -124,18 +114,16 @@ def _direction(facts: dict) -> str:
     return "higher is better" if facts["maximize"] else "lower is better"
 
 
-def in_short(facts: dict, effects: pd.DataFrame, best: pd.DataFrame, path: pd.DataFrame, importances: pd.DataFrame,
-             explained: list[str], trust: pd.DataFrame, sampling: pd.DataFrame, holdout: pd.DataFrame,
-             next_space: pd.DataFrame, labels: dict) -> list[str]:
+def in_short(facts: dict, page: Page, best: pd.DataFrame, trust: pd.DataFrame, next_space: pd.DataFrame) -> list[str]:
     """The page in a few lines: what matters most, the best score, the first step of the ablation, whether the
     methods agree, how far to trust it, what to search next."""
-    kind = "total" if imp.has_totals(effects) else "main"
-    top = list(effects["feature"][:3])
-    steps = imp.adjacent(effects, kind)
+    labels, kind, path = page.labels, page.kind, page.path
+    top = list(page.effects["feature"][:3])
+    steps = page.steps
     first = steps.iloc[0] if len(steps) else None
     if first is None:
         order = ""
-    elif not imp.has_intervals(effects, kind):
+    elif not page.intervals[kind]:
         order = " (no interval: the order is not settled)"
     else:
         order = f" (its lead over {_name(first['feature_lo'], labels)} is {'' if first['settled'] else 'not '}settled)"
@@ -146,36 +134,28 @@ def in_short(facts: dict, effects: pd.DataFrame, best: pd.DataFrame, path: pd.Da
         lines.append(f"- **Best observed** {md_text(facts['label'])}: {num(best[facts['target']].iloc[0])} "
                      f"(row {int(best['row'].iloc[0])}; {_direction(facts)}).")
     if len(path) > 1:
-        steps_taken = path[path["step"] >= 1]
-        gain = steps_taken["change"] * (1 if facts["maximize"] else -1)
-        start = "declared default" if path["reference_kind"].iloc[0] == "default" else "typical configuration"
-        if gain.max() > 0:
-            step = steps_taken.loc[gain.idxmax()]
+        start = _start(path)
+        step = page.gain
+        if step is not None:
             lines.append(f"- **Largest predicted gain** on the way from the {start} to the best: {_changes(step, labels)} "
                          f"({num(step['change'], sign=True)} {md_text(facts['label'])}, predicted by "
                          f"{md_text(facts['reference'])}).")
         else:
             lines.append(f"- **No single change** from the {start} towards the best is predicted by "
                          f"{md_text(facts['reference'])} to help: it predicts the {start} no worse than the best.")
-    if len(explained) > 1:
-        tops = {s: imp.effects(importances, s)["feature"].iloc[0] for s in explained}
-        lines.append("- **Methods**: " + (f"all {len(explained)} rank {_name(top[0], labels)} first."
-                                          if len(set(tops.values())) == 1 else
-                                          f"they disagree on the most important hyperparameter ({len(set(tops.values()))} "
-                                          f"different answers from {len(explained)} methods)."))
+    if len(page.explained) > 1:
+        lines.append("- **Methods**: " + (f"all {len(page.explained)} rank {_name(top[0], labels)} first."
+                                          if page.answers == 1 else
+                                          f"they disagree on the most important hyperparameter ({page.answers} "
+                                          f"different answers from {len(page.explained)} methods)."))
     warnings = []
-    if trust is not None and len(trust):
-        few = [md_text(t.surrogate) for t in trust.itertuples(index=False) if t.verdict in ("below", "never")]
-        if few:
-            warnings.append(f"{facts['rows']} rows are fewer than the benchmark needed for a stable top-3 by "
-                            f"{', '.join(few)}")
-    tight = spread.concentrated(sampling) if sampling is not None and len(sampling) else []
-    if tight:
-        warnings.append(f"the rows are concentrated in {', '.join(_name(f, labels) for f in tight)}")
-    if holdout is not None and len(holdout):
-        poor = [md_text(h.surrogate) for h in holdout.itertuples(index=False) if h.poor is True or h.poor == 1.0]
-        if poor:
-            warnings.append(f"{', '.join(poor)} predict held-out rows poorly")
+    if page.few_rows:
+        warnings.append(f"{facts['rows']} rows are fewer than the benchmark needed for a stable top-3 by "
+                        f"{', '.join(md_text(s) for s in page.few_rows)}")
+    if page.concentrated:
+        warnings.append(f"the rows are concentrated in {', '.join(_name(f, labels) for f in page.concentrated)}")
+    if page.poor:
+        warnings.append(f"{', '.join(md_text(s) for s in page.poor)} predict held-out rows poorly")
     lines.append("- **Trust**: " + ("; ".join(warnings) + " (see *How far to trust this*)." if warnings else
                                     "the rows, their spread and the held-out fit raise no warning."))
     if next_space is not None and len(next_space):
@@ -187,7 +167,12 @@ def in_short(facts: dict, effects: pd.DataFrame, best: pd.DataFrame, path: pd.Da
     return lines + [""]
 
 
-def glance(facts: dict, best: pd.DataFrame, space: pd.DataFrame, ablation: pd.DataFrame, labels: dict) -> list[str]:
+def _start(path: pd.DataFrame) -> str:
+    """Where the ablation path starts, in words."""
+    return "declared default" if path["reference_kind"].iloc[0] == "default" else "typical configuration"
+
+
+def glance(facts: dict, best: pd.DataFrame, space: pd.DataFrame, page: Page) -> list[str]:
     """The run at a glance: source, rows, objective, the best configurations beside the reference, the space."""
     dropped = "; ".join(f"{n} {md_text(why)}" for why, n in facts["dropped"].items())
     lines = ["## At a glance", "",
@@ -206,17 +191,16 @@ def glance(facts: dict, best: pd.DataFrame, space: pd.DataFrame, ablation: pd.Da
                      f"{'its highest' if details.get('budget') == 'max' else md_text(details.get('budget'))}")
     lines.append("")
     if best is not None and len(best):
-        lines += _best_table(facts, best, space, ablation, labels)
+        lines += _best_table(facts, best, space, page)
     if space is not None and len(space):
-        lines += _space_table(facts, space, labels)
+        lines += _space_table(facts, space, page.labels)
     return lines
 
 
-def _best_table(facts, best, space, ablation, labels) -> list[str]:
-    target = facts["target"]
+def _best_table(facts, best, space, page: Page) -> list[str]:
+    target, labels = facts["target"], page.labels
     hps = list(space["feature"]) if space is not None and len(space) else []
-    ref_path = ablation[(ablation["surrogate"] == facts["reference"]) & (ablation["step"] == 0)] \
-        if ablation is not None and len(ablation) else pd.DataFrame()
+    ref_path = page.path[page.path["step"] == 0] if len(page.path) else page.path
     cols = [f"best (row {int(r['row'])})" if r["rank"] == 1 else f"#{int(r['rank'])} (row {int(r['row'])})"
             for _, r in best.iterrows()]
     rows = [[facts["label"], *nums(best[target])]]
@@ -230,7 +214,7 @@ def _best_table(facts, best, space, ablation, labels) -> list[str]:
         kind = ref_path["reference_kind"].iloc[0]
         lines += [f"The ablation below starts from the {'declared default' if kind == 'default' else 'typical'} "
                   f"configuration ({'the source declares it' if kind == 'default' else 'each categorical at its most common level, each number at its median: the source declares no default'}).", ""]
-    if len(best) > 1 and best[target].nunique() == 1:
+    if page.tie:
         lines += [f"These {len(best)} configurations tie on {md_text(facts['label'])}.", ""]
     return lines
 
@@ -259,17 +243,17 @@ def _space_table(facts, space, labels) -> list[str]:
             table(["hyperparameter", "type", "range or levels", "scale", "default", "set when"], rows), ""]
 
 
-def matters(effects: pd.DataFrame, importances: pd.DataFrame, ref: str, labels: dict, unit: str) -> list[str]:
+def matters(page: Page, unit: str) -> list[str]:
     """What matters: the reference's main and total effects with intervals, most important first, and which
     orderings are settled."""
-    measure = measure_label(imp.measure(importances, ref), unit)
-    sense = imp.sense(importances, ref)
-    over_space = "drawn from the declared space" in imp.method(importances, ref)
+    ref, effects, labels = page.reference, page.effects, page.labels
+    method = page.methods.set_index("surrogate").loc[ref]
+    measure = measure_label(method["measure"], unit)
     sense_words = ("in the global sense (what matters across the search space; measured over "
-                   + ("configurations drawn from the declared space)" if over_space else "the run's rows, where the "
-                      "search went)") if sense == imp.GLOBAL
+                   + ("configurations drawn from the declared space)" if method["over_space"] else "the run's rows, "
+                      "where the search went)") if method["sense"] == GLOBAL
                    else "in the local sense (what it takes to reach the top scores)")
-    totals, intervals = imp.has_totals(effects), imp.has_intervals(effects)
+    totals, intervals = page.kind == "total", page.intervals["main"]
     rows = []
     for rank, e in enumerate(effects.itertuples(index=False), start=1):
         row = [str(rank), _name(e.feature, labels), _bounded(e.main, e.main_lower, e.main_upper)]
@@ -279,14 +263,14 @@ def matters(effects: pd.DataFrame, importances: pd.DataFrame, ref: str, labels: 
         rows.append(row)
     head = ["rank", "hyperparameter", f"main effect [{LEVEL}]" if intervals else "main effect"]
     if totals:
-        head.append(f"total effect [{LEVEL}]" if imp.has_intervals(effects, "total") else "total effect")
+        head.append(f"total effect [{LEVEL}]" if page.intervals["total"] else "total effect")
     head.append("rows it is set on")
     lines = ["## What matters", "",
              f"Importance by {md_text(ref)}: {md_text(measure)}, {sense_words}. The **main effect** is a "
              "hyperparameter's own term; the **total effect** adds the pair terms it is in"
              + ("" if totals else " (this record has no total rows: main effects only)") + ".", "",
              "![Importance of each hyperparameter](importance.png)", "", table(head, rows), ""]
-    return lines + _settled_lines(effects, "total" if totals else "main", labels)
+    return lines + _settled_lines(page)
 
 
 def _bounded(value, lower, upper) -> str:
@@ -295,41 +279,34 @@ def _bounded(value, lower, upper) -> str:
     return f"{num(value)} [{num(lower)}, {num(upper)}]" if pd.notna(lower) and pd.notna(upper) else num(value)
 
 
-def _settled_lines(effects: pd.DataFrame, kind: str, labels: dict) -> list[str]:
-    if not imp.has_intervals(effects, kind):
+def _settled_lines(page: Page) -> list[str]:
+    kind, labels = page.kind, page.labels
+    if not page.intervals[kind]:
         return [f"**Not settled**: this method gives no interval, so no ordering of hyperparameters is settled; read "
                 "the ranking as an estimate.", ""]
-    steps = imp.adjacent(effects, kind)
-    done = imp.settled(effects, kind)
-    n = len(effects[effects[kind].notna()])
+    steps = page.steps
+    n = page.ranked
     chain = [_name(steps["feature_hi"].iloc[0], labels)] if len(steps) else []
     for s in steps.itertuples(index=False):
         chain += [">" if s.settled else "≈", _name(s.feature_lo, labels)]
     loose = [f"{_name(s.feature_hi, labels)} vs {_name(s.feature_lo, labels)}" for s in steps.itertuples(index=False)
              if not s.settled]
-    lines = [f"**Settled** ({kind} effects; {LEVEL} intervals apart): {len(done)} of {n * (n - 1) // 2} orderings. "
+    lines = [f"**Settled** ({kind} effects; {LEVEL} intervals apart): {page.settled} of {n * (n - 1) // 2} orderings. "
              f"Down the ranking: {' '.join(chain)} (> settled, ≈ not settled).", ""]
     if loose:
         lines += [f"**Not settled** (intervals overlap): {'; '.join(loose)}.", ""]
     return lines
 
 
-def acts(record, effects: pd.DataFrame, labels: dict, best: dict, facts: dict) -> list[str]:
+def acts(page: Page, facts: dict) -> list[str]:
     """How each acts: the shape figure and, per hyperparameter, where the model predicts the best value."""
-    rows = []
-    for f in effects["feature"]:
-        s = record.shapes[record.shapes["feature"] == f]
-        if not len(s):
-            continue
-        c = s["contribution"].to_numpy(dtype=float)
-        at = int(np.nanargmax(c) if facts["maximize"] else np.nanargmin(c))
-        rows.append([_name(f, labels), _value(s["value"].iloc[at]), _value(best.get(f, "")),
-                     num(np.nanmax(c) - np.nanmin(c))])
+    rows = [[_name(s.feature, page.labels), _value(s.best_value), _value(s.in_best), num(s.swing)]
+            for s in page.shapes.itertuples(index=False)]
     if not rows:
         return []
-    band = ("; shaded: the band the method gives" if record.shapes["lower"].notna().any() else "")
+    band = ("; shaded: the band the method gives" if page.bands else "")
     return ["## How each hyperparameter acts", "",
-            f"Each panel: {md_text(record.surrogate)}'s contribution of one hyperparameter to the predicted "
+            f"Each panel: {md_text(page.record.surrogate)}'s contribution of one hyperparameter to the predicted "
             f"{md_text(facts['label'])}, centred on the rows{band}; pale bars: rows at each value; dashed line: the best "
             "configuration's value. A conditional hyperparameter is drawn over the rows where it is set.", "",
             "![How each hyperparameter acts](shapes.png)", "",
@@ -337,15 +314,14 @@ def acts(record, effects: pd.DataFrame, labels: dict, best: dict, facts: dict) -
             "The swing is the spread of the contribution over the values seen (target units).", ""]
 
 
-def interact(pairs: pd.DataFrame, importances: pd.DataFrame, ref: str, labels: dict, unit: str) -> list[str]:
+def interact(page: Page) -> list[str]:
     """Which pairs interact: the strongest pair terms of the reference, as surfaces."""
     lines = ["## Which pairs interact", ""]
+    ref, pairs = page.reference, page.pairs
     if not len(pairs):
         return lines + [f"{md_text(ref)} has no pair terms: it explains the run with one term per hyperparameter.", ""]
-    mains = importances[(importances["surrogate"] == ref) & (importances["kind"] == "main")]["importance"]
-    rows = [[md_text(term_label(p.term, labels)), _bounded(p.importance, getattr(p, "lower", np.nan),
-                                                          getattr(p, "upper", np.nan)),
-             f"{p.importance / mains.max():.0%}" if mains.max() > 0 else "–"] for p in pairs.itertuples(index=False)]
+    rows = [[md_text(term_label(p.term, page.labels)), _bounded(p.importance, p.lower, p.upper),
+             f"{p.of_largest_main:.0%}" if pd.notna(p.of_largest_main) else "–"] for p in pairs.itertuples(index=False)]
     return lines + [f"The {len(pairs)} strongest pair terms of {md_text(ref)}: each surface is the pair's joint "
                     "contribution beyond the two main effects, both axes in value order (a hyperparameter with many "
                     f"values in {PAIR_BINS} ranges of them, each labelled by its median).", "",
@@ -353,14 +329,14 @@ def interact(pairs: pd.DataFrame, importances: pd.DataFrame, ref: str, labels: d
                     table(["pair", "importance", "of the largest main effect"], rows), ""]
 
 
-def ablation_section(ablation: pd.DataFrame, ref: str, labels: dict, facts: dict) -> list[str]:
+def ablation_section(page: Page, facts: dict) -> list[str]:
     """From the reference configuration to the best, step by step, as the surrogates predict it."""
     lines = ["## From the reference configuration to the best", ""]
-    if ablation is None or not len(ablation) or not (ablation["surrogate"] == ref).any():
+    ref, path, labels = page.reference, page.path, page.labels
+    if not len(path):
         return lines + ["No ablation path was computed.", ""]
-    path = ablation[ablation["surrogate"] == ref].sort_values("step")
     start = path.iloc[0]
-    kind = "declared default" if start["reference_kind"] == "default" else "typical configuration"
+    kind = _start(path)
     label = md_text(facts["label"])
     if len(path) == 1:
         return lines + [f"The {kind} is the best configuration: there is no path to walk.", ""]
@@ -376,17 +352,12 @@ def ablation_section(ablation: pd.DataFrame, ref: str, labels: dict, facts: dict
               table(["step", "change", f"predicted {label}", "change"], rows), "",
               f"The best configuration's observed {label} is {num(start['observed_best'])}; {md_text(ref)} predicts "
               f"{num(end['predicted'])} there, and {num(start['predicted'])} at the {kind}.", ""]
-    models = facts.get("models") or {name: [name] for name in ablation["surrogate"].unique()}
-    if len(models) > 1:
+    if page.models is not None:
         rows = []
-        for model, names in models.items():
-            g = ablation[ablation["surrogate"] == model].sort_values("step")
-            if not len(g):
-                continue
-            first = g[g["step"] == 1]
-            shared = f" (one model with {', '.join(md_text(n) for n in names[1:])})" if len(names) > 1 else ""
-            rows.append([md_text(model) + shared, num(g["predicted"].iloc[-1] - g["predicted"].iloc[0], sign=True),
-                         _name(first["hyperparameter"].iloc[0], labels) if len(first) else "–"])
+        for m in page.models.itertuples(index=False):
+            shared = f" (one model with {', '.join(md_text(n) for n in m.shared_with)})" if m.shared_with else ""
+            rows.append([md_text(m.model) + shared, num(m.change, sign=True),
+                         _name(m.first_step, labels) if m.first_step is not None else "–"])
         lines += ["Every model's prediction of the whole path:", "",
                   table(["model", "predicted change, reference → best", "first step"], rows), ""]
     return lines
@@ -399,39 +370,31 @@ def _changes(step, labels: dict) -> str:
                      for h in str(step.changed).split(", "))
 
 
-def side_by_side(importances: pd.DataFrame, records: dict, explained: list[str], ref: str, labels: dict) -> list[str]:
+def side_by_side(page: Page) -> list[str]:
     """Methods side by side: each method's ranking, its measure and sense, and how the methods agree."""
+    explained, labels = page.explained, page.labels
     if len(explained) < 2:
         return []
-    order = list(imp.effects(importances, ref)["feature"])
-    ranks = {}
-    for s in explained:
-        e = imp.effects(importances, s)
-        ranks[s] = dict(zip(e["feature"], range(1, len(e) + 1)))
-    rows = [[_name(f, labels), *[str(ranks[s].get(f, "–")) for s in explained]] for f in order]
-    agree = []
-    for i, a in enumerate(explained):
-        for b in explained[i + 1:]:
-            r = rank_agreement(records[(a,)], records[(b,)])
-            agree.append([f"{md_text(a)} · {md_text(b)}", num(r["spearman"]),
-                          num(top_k_overlap(records[(a,)], records[(b,)], TOP_K))])
-    tops = {s: next(f for f, r in ranks[s].items() if r == 1) for s in explained}
-    same = len(set(tops.values())) == 1
-    verdict = (f"Every method ranks {_name(next(iter(tops.values())), labels)} first." if same else
+    rows = [[_name(f, labels), *["–" if pd.isna(r) else str(r) for r in ranks]]
+            for f, ranks in zip(page.ranks.index, page.ranks.itertuples(index=False))]
+    agree = [[f"{md_text(a.method_a)} · {md_text(a.method_b)}", num(a.spearman), num(getattr(a, f"top{TOP_K}_overlap"))]
+             for a in page.agreement.itertuples(index=False)]
+    tops = dict(zip(page.methods["surrogate"], page.methods["first"]))
+    verdict = (f"Every method ranks {_name(next(iter(tops.values())), labels)} first." if page.answers == 1 else
                "The methods disagree on the most important hyperparameter: "
                + "; ".join(f"{md_text(s)}: {_name(f, labels)}" for s, f in tops.items()) + ".")
-    measures = [f"- **{md_text(s)}** ({imp.sense(importances, s)}): {md_text(imp.measure(importances, s))}"
-                for s in explained]
+    measures = [f"- **{md_text(m.surrogate)}** ({m.sense}): {md_text(m.measure)}"
+                for m in page.methods.itertuples(index=False)]
     return ["## Methods side by side", "",
             "Each method ranks the hyperparameters in its own measure; ranks compare across measures. A global method "
             "asks what matters over the whole search space, a local one what it takes to reach the top scores: where "
             "they differ, both can be right.", "", "![Methods side by side](methods.png)", "",
-            table(["hyperparameter (by " + md_text(ref) + ")", *[md_text(s) for s in explained]], rows), "",
+            table(["hyperparameter (by " + md_text(page.reference) + ")", *[md_text(s) for s in explained]], rows), "",
             verdict, "", table(["methods", "Spearman ρ", f"top-{TOP_K} overlap"], agree), "", *measures, ""]
 
 
-def trust_section(facts: dict, trust: pd.DataFrame, sampling: pd.DataFrame, holdout: pd.DataFrame,
-                  effects: pd.DataFrame, labels: dict) -> list[str]:
+def trust_section(facts: dict, page: Page, trust: pd.DataFrame, sampling: pd.DataFrame,
+                  holdout: pd.DataFrame) -> list[str]:
     """How far to trust this: rows against the benchmark, concentration of the rows, held-out fit, what is settled."""
     n = facts["rows"]
     lines = ["## How far to trust this", "", "### Rows against the benchmark", ""]
@@ -442,7 +405,7 @@ def trust_section(facts: dict, trust: pd.DataFrame, sampling: pd.DataFrame, hold
                       f"{t.stable_min:.0f} – {t.stable_max:.0f} rows (median {t.stable_median:.0f}), on "
                       f"{int(t.stable_tables)} of {int(t.tables)} tables" if t.verdict != "never" and pd.notna(t.tables)
                       else f"on none of {int(t.tables)} tables" if pd.notna(t.tables) else "–")
-            if t.verdict in ("below", "never"):
+            if t.verdict in FEW_ROWS:
                 bold.append((len(rows), 2))
             words = {"below": f"{n} rows: fewer than on any table where it was stable",
                      "within": f"{n} rows: within that range", "above": f"{n} rows: more than on every such table",
@@ -460,15 +423,13 @@ def trust_section(facts: dict, trust: pd.DataFrame, sampling: pd.DataFrame, hold
                   table(["method", "top-3 stable from", "this run", "Spearman with the truth", "its 90 % intervals "
                          "there"], rows, bold), ""]
     if sampling is not None and len(sampling):
-        lines += _sampling_lines(sampling, labels)
+        lines += _sampling_lines(sampling, page)
     if holdout is not None and len(holdout):
-        lines += _holdout_lines(facts, holdout)
-    kind = "total" if imp.has_totals(effects) else "main"
-    settled = imp.settled(effects, kind)
-    if imp.has_intervals(effects, kind):
-        n_h = int(effects[kind].notna().sum())
+        lines += _holdout_lines(facts, holdout, page)
+    if page.intervals[page.kind]:
+        n_h = page.ranked
         lines += ["### What is settled", "",
-                  f"{len(settled)} of {n_h * (n_h - 1) // 2} orderings of the {n_h} hyperparameters are settled by "
+                  f"{page.settled} of {n_h * (n_h - 1) // 2} orderings of the {n_h} hyperparameters are settled by "
                   f"{facts['reference']}'s {LEVEL} intervals; every other one is **not settled**: the data do not tell "
                   "those hyperparameters apart." + _settled_record(trust, facts["reference"]), ""]
     else:
@@ -501,8 +462,8 @@ def _honesty_cell(t) -> str:
     return text
 
 
-def _sampling_lines(sampling: pd.DataFrame, labels: dict) -> list[str]:
-    tight = spread.concentrated(sampling)
+def _sampling_lines(sampling: pd.DataFrame, page: Page) -> list[str]:
+    tight, labels = page.concentrated, page.labels
     rows = []
     for s in sampling.itertuples(index=False):
         if s.scale == "categorical":
@@ -526,8 +487,8 @@ def _sampling_lines(sampling: pd.DataFrame, labels: dict) -> list[str]:
             "is log); an adaptive search narrows it, most in its later trials.", ""]
 
 
-def _holdout_lines(facts: dict, holdout: pd.DataFrame) -> list[str]:
-    folds = int(holdout["folds"].max()) if holdout["folds"].notna().any() else 0
+def _holdout_lines(facts: dict, holdout: pd.DataFrame, page: Page) -> list[str]:
+    folds = page.folds
     how = (f"{folds}-fold cross-validation" if folds > 1 else
            f"one split: trained on {facts['train_fraction']:.0%} of the rows, scored on the rest")
     rows = []
@@ -538,11 +499,10 @@ def _holdout_lines(facts: dict, holdout: pd.DataFrame) -> list[str]:
         else:
             rows.append([md_text(h.surrogate) + shared, num(h.r2, 2), num(h.src, 2), num(h.r2_train, 2),
                          str(int(h.n_test))])
-    poor = [md_text(h.surrogate) for h in holdout.itertuples(index=False) if h.poor is True or h.poor == 1.0]
-    measured = holdout["r2"].notna()
+    poor = [md_text(s) for s in page.poor]
     words = (f"{', '.join(poor)} predict{'s' if len(poor) == 1 else ''} held-out rows poorly (R² below 0.3): "
              "an importance then describes a model that explains little of what it did not see." if poor else
-             "Every surrogate measured predicts held-out rows with R² of at least 0.3." if measured.any() else
+             "Every surrogate measured predicts held-out rows with R² of at least 0.3." if page.measured else
              "No held-out fit could be measured.")
     return ["### Held-out fit", "", f"Each model refitted without some rows and scored on them ({how}; R² of the pooled "
             "held-out errors against the variance of all scores):", "",
@@ -590,18 +550,15 @@ def _backtick_runs(text: str) -> list[str]:
     return re.findall(r"`+", text)
 
 
-def about(rows: pd.DataFrame, facts: dict, explained: list[str], importances: pd.DataFrame) -> list[str]:
+def about(facts: dict, page: Page) -> list[str]:
     """How the page was made: the fits, their libraries and seed, and each method in words."""
-    fits = rows[rows["eval_on"] == "train"] if "eval_on" in rows else rows
-    libs = {s: str(g["library"].iloc[0]) for s, g in fits.groupby("surrogate", sort=False)} if "library" in fits else {}
-    methods = importances.drop_duplicates("surrogate").set_index("surrogate")["method"] if "method" in importances \
-        else pd.Series(dtype=str)
     lines = ["## How this page was made", "",
              f"Each surrogate was fitted once on all {facts['rows']} rows (seed {facts['seed']}) and explained by its own "
              "method; the held-out fit refits it without the held-out rows. Files beside this page: the tidy tables "
              "(importances.csv, shapes.csv, interactions.csv, ablation.csv, best.csv, space.csv, next_space.csv, "
              "sampling.csv, holdout.csv, trust.csv, metrics.csv), the figures, and explain.md.", ""]
-    lines += [f"- **{md_text(s)}** ({md_text(libs.get(s, ''))}): {md_text(methods.get(s, ''))}" for s in explained]
+    lines += [f"- **{md_text(m.surrogate)}** ({md_text(m.library)}): {md_text(m.method)}"
+              for m in page.methods.itertuples(index=False)]
     return lines + [""]
 
 
@@ -640,23 +597,24 @@ def importance_figure(effects: pd.DataFrame, labels: dict, measure: str, unit: s
 
 
 @drawn
-def methods_figure(importances: pd.DataFrame, methods: list[str], order: list[str], labels: dict, unit: str,
+def methods_figure(effects: pd.DataFrame, methods: pd.DataFrame, order: list[str], labels: dict, unit: str,
                    path: Path) -> Path:
-    """Each method's main effects, hyperparameters in the reference's order, each panel on its method's own measure."""
+    """Each method's main effects (``effects``: every method's, as effects.csv), hyperparameters in the reference's
+    order, each panel on its method's own measure (``methods``: measure and sense, indexed by method)."""
     names = [wrap(labels.get(f, f), 2.2, 8) for f in order][::-1]
     from matplotlib.ticker import MaxNLocator
 
     fig, axes = subplots(1, len(methods), figsize=(2.7 * len(methods) + 1.4, 0.36 * len(order) + 1.6), squeeze=False,
                          sharey=True)
-    for ax, s in zip(axes[0], methods):
-        e = imp.effects(importances, s).set_index("feature").reindex(order[::-1])
+    for ax, s in zip(axes[0], methods.index):
+        e = effects[effects["surrogate"] == s].set_index("feature").reindex(order[::-1])
         err = None
         if e["main_lower"].notna().any():
             err = [(e["main"] - e["main_lower"]).clip(lower=0).fillna(0), (e["main_upper"] - e["main"]).clip(lower=0).fillna(0)]
         ax.barh(np.arange(len(order)), e["main"].fillna(0), color=BAR, xerr=err, ecolor="black", capsize=2)
         ax.set_yticks(np.arange(len(order)), names, fontsize=8)
-        ax.set_title(f"{s} ({imp.sense(importances, s)})", fontsize=9)
-        ax.set_xlabel(wrap(measure_label(imp.measure(importances, s), unit), 2.5, 8), fontsize=8)
+        ax.set_title(f"{s} ({methods.at[s, 'sense']})", fontsize=9)
+        ax.set_xlabel(wrap(measure_label(methods.at[s, "measure"], unit), 2.5, 8), fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
@@ -731,41 +689,6 @@ def _rows_beneath(ax, x: np.ndarray, rows: np.ndarray, discrete: bool, log: bool
     ax.set_ylim(floor, hi)
     ax.text(0.99, 0.01, f"{tallest:.0f} row{'' if tallest == 1 else 's'}", transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="0.45")
     return bars
-
-
-PAIR_BINS = 10  # a pair surface's axis with more values than this is drawn in this many ranges of them
-
-
-def coarse(record, pairs: list[tuple[str, str]], bins: int = PAIR_BINS):
-    """The record with each shown pair's surface on at most ``bins`` ranges per axis: the values of a many-valued
-    numeric hyperparameter split into ranges holding equally many of them, each range drawn at its median value and
-    holding the mean of its cells (a 32 × 32 grid over a few hundred rows is mostly empty cells)."""
-    from dataclasses import replace
-
-    parts = []
-    for a, b in pairs:
-        s = record.interactions[(record.interactions["feature_a"] == a) & (record.interactions["feature_b"] == b)].copy()
-        for col in ("value_a", "value_b"):
-            values = pd.to_numeric(s[col], errors="coerce")
-            distinct = np.sort(values.dropna().unique())
-            if values.notna().all() and len(distinct) > bins:
-                groups = np.array_split(distinct, bins)
-                centre = {v: float(np.median(g)) for g in groups for v in g}
-                s[col] = values.map(centre)
-        parts.append(s.groupby(["feature_a", "feature_b", "value_a", "value_b"], sort=False, as_index=False)
-                     ["contribution"].mean())
-    return replace(record, interactions=pd.concat(parts, ignore_index=True) if parts else record.interactions)
-
-
-def with_indicators(config: dict, facts: dict) -> dict:
-    """A configuration (a row of best.csv: "" where unset) with each condition's indicator: "True" where its features
-    are set."""
-    out = dict(config)
-    for c in facts["conditions"]:
-        if c["indicator"]:
-            value = config.get(c["features"][0], "")
-            out[c["indicator"]] = "False" if value == "" or (isinstance(value, float) and np.isnan(value)) else "True"
-    return out
 
 
 def _same(a, b) -> bool:
