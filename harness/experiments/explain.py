@@ -248,14 +248,16 @@ def ablation_rows(surrogate: str, record: Interpretation) -> pd.DataFrame:
     rows = [{**common, "step": 0, "hyperparameter": "", "changed": "", "before": "", "after": "",
              "predicted": a["predicted_reference"], "change": np.nan}]
     rows += [{**common, "step": i, "hyperparameter": s["hyperparameter"], "changed": ", ".join(s["changed"]),
-              "before": _values(s["from"]), "after": _values(s["to"]), "predicted": s["predicted"],
+              "before": _values(s["from"], s["changed"]), "after": _values(s["to"], s["changed"]), "predicted": s["predicted"],
               "change": s["change"]}
              for i, s in enumerate(a["steps"], start=1)]
     return pd.DataFrame(rows, columns=ABLATION_COLUMNS)
 
 
-def _values(config: dict) -> str:
-    return "; ".join(f"{k}={'unset' if v is None else v}" for k, v in config.items())
+def _values(config: dict, order: list[str]) -> str:
+    """``name=value; ...`` in the step's order of change (a cached record's mapping comes back with its keys sorted)."""
+    keys = [k for k in order if k in config] + [k for k in config if k not in order]
+    return "; ".join(f"{k}={'unset' if config[k] is None else config[k]}" for k in keys)
 
 
 def best_table(ds, k: int) -> pd.DataFrame:

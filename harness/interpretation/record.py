@@ -241,10 +241,15 @@ def average(records: list[Interpretation]) -> Interpretation:
         return first
 
     def mean(name: str, keys: list[str]) -> pd.DataFrame:
-        frame = pd.concat([getattr(r, name) for r in records], ignore_index=True)
-        if not len(frame):
+        # a record without rows here (a fit with no pair terms) holds columns of no dtype: left out, it cannot turn
+        # the others' numbers into objects that the mean would then drop
+        frames = [f for f in (getattr(r, name) for r in records) if len(f)]
+        if not frames:
             return getattr(first, name)
-        return frame.groupby(keys, sort=False, dropna=False).mean(numeric_only=True).reset_index()
+        frame = pd.concat(frames, ignore_index=True)
+        values = [c for c in frame.columns if c not in keys]
+        frame[values] = frame[values].apply(pd.to_numeric, errors="coerce")
+        return frame.groupby(keys, sort=False, dropna=False)[values].mean().reset_index()
 
     return Interpretation(
         surrogate=first.surrogate,

@@ -555,8 +555,9 @@ def about(facts: dict, page: Page) -> list[str]:
     lines = ["## How this page was made", "",
              f"Each surrogate was fitted once on all {facts['rows']} rows (seed {facts['seed']}) and explained by its own "
              "method; the held-out fit refits it without the held-out rows. Files beside this page: the tidy tables "
-             "(importances.csv, shapes.csv, interactions.csv, ablation.csv, best.csv, space.csv, next_space.csv, "
-             "sampling.csv, holdout.csv, trust.csv, metrics.csv), the figures, and explain.md.", ""]
+             "(importances.csv, shapes.csv, interactions.csv, effects.csv, orderings.csv, agreement.csv, "
+             "shape_summary.csv, ablation.csv, best.csv, space.csv, next_space.csv, sampling.csv, holdout.csv, trust.csv, "
+             "metrics.csv), the figures, and explain.md.", ""]
     lines += [f"- **{md_text(m.surrogate)}** ({md_text(m.library)}): {md_text(m.method)}"
               for m in page.methods.itertuples(index=False)]
     return lines + [""]

@@ -70,3 +70,12 @@ def test_the_path_of_a_fitted_model_ends_at_the_best_row(smac, tmp_path):
 def test_the_ablation_explainer_refuses_an_unknown_start():
     with pytest.raises(ValueError, match="ablation start must be one of auto, default, typical"):
         Ablation(start="median")
+
+
+def test_a_steps_values_follow_its_order_of_change_cold_or_cached():
+    """A record read back from the cell cache has its mappings' keys sorted; ablation.csv lists a step's values in
+    the order the step changed them either way (a cold and a cached run write the same file)."""
+    from harness.experiments.explain import _values
+
+    assert _values({"batch_size": None, "solver": "adam"}, ["solver", "batch_size"]) == "solver=adam; batch_size=unset"
+    assert _values({"solver": "adam", "batch_size": None}, ["solver", "batch_size"]) == "solver=adam; batch_size=unset"

@@ -147,6 +147,22 @@ def test_average_of_seeds(records):
     assert "mean of 2 fits" in mean.method and average([a]) is a
 
 
+def test_average_keeps_the_pairs_of_the_records_that_have_them(records, tmp_path):
+    """A record without pair terms (ridge), read back from its CSVs, holds empty columns of no dtype: averaged with one
+    that has pairs (a tree), the mean keeps the tree's pair surfaces (it once raised KeyError 'contribution')."""
+    from harness.interpretation import records_of
+
+    tree, linear = records["tree"], records["linear"]
+    frames = {name: pd.concat([r.frames(seed=0)[name] for r in (tree, linear)], ignore_index=True)
+              for name in ("importances", "shapes", "interactions")}
+    for name, frame in frames.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    read = records_of(*(pd.read_csv(tmp_path / f"{name}.csv") for name in ("importances", "shapes", "interactions")))
+    mean = average([read[k] for k in sorted(read) if k[0] == "linear"] + [read[k] for k in sorted(read) if k[0] == "tree"])
+    assert len(mean.interactions) == len(tree.interactions) > 0
+    np.testing.assert_allclose(mean.interactions["contribution"].to_numpy(), tree.interactions["contribution"].to_numpy())
+
+
 def test_figures(tmp_path, records):
     labels = {"a": "alpha", "b": "beta", "c": "gamma"}
     ebm = records["ebm_fast"]
