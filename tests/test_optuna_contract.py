@@ -19,13 +19,13 @@ by the last three tests):
   ``target``; the harness fits one objective at a time and raises ``ValueError``, as fANOVA and MDI do. Optuna
   applies this class to PED-ANOVA only.
 
-Optuna's test studies have 3-10 trials, under the ``min_rows`` of ``ebm``/``ebm_fast`` (20) and ``gam`` (10):
+Optuna's test studies have 3-10 trials, under the ``min_rows`` of ``ebm``/``ebm_fast``/``ebm_quick`` (20) and ``gam`` (10):
 those evaluators answer them with their fallback (``linear``) and warn; ``tests/test_optuna.py`` checks the same
 contract on studies they fit themselves.
 
 The default suite runs ebm_fast, fanova, tree and linear: 4 x 29 = 116 contract tests (and 4 x 6 expected
-failures); ``pytest -m slow tests/test_optuna_contract.py`` runs ebm, gam, xgboost, mdi, ped_anova, permutation
-and shap: 7 x 29 = 203 more (and 7 x 6 expected failures).
+failures); ``pytest -m slow tests/test_optuna_contract.py`` runs ebm, ebm_quick, gam, xgboost, mdi, ped_anova,
+permutation and shap: 8 x 29 = 232 more (and 8 x 6 expected failures).
 """
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ EVALUATORS = [
     pytest.param(_by_name("fanova"), id="fanova"),
     pytest.param(_by_name("tree"), id="tree"),
     pytest.param(_by_name("linear"), id="linear"),
+    pytest.param(_by_name("ebm_quick"), id="ebm_quick", marks=SLOW),
     pytest.param(_by_name("gam"), id="gam", marks=SLOW),
     pytest.param(_by_name("xgboost"), id="xgboost", marks=SLOW),
     pytest.param(_by_name("mdi"), id="mdi", marks=SLOW),
