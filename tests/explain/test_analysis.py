@@ -70,7 +70,10 @@ def test_uniform_rows_are_not_concentrated_and_an_adaptive_search_is():
 
 def test_the_packaged_benchmark_table_is_there_and_whole():
     table = trust.benchmark()
-    assert set(table["source"]) == {"stability", "fidelity"}
+    assert set(table["source"]) == {"stability", "fidelity", "coverage", "settled"}
+    assert set(table.loc[table["source"] == "coverage", "table"]) == {"hpo", "spread"}
+    assert table.loc[table["source"] == "coverage", "value"].between(0, 1).all()
+    assert "ebm_quick+ebm_space" in set(table.loc[table["source"] == "coverage", "method"])  # the page's default
     assert {"ebm", "fanova", "permutation", "ped_anova"} <= set(table.loc[table["source"] == "stability", "method"])
     assert table.loc[table["source"] == "stability", "table"].nunique() == 8
 
