@@ -48,8 +48,10 @@ def run(cfg: DictConfig, output_dir: Path | None = None, overrides: Sequence[str
         raise ConfigError(f"output_dir={opts.output_dir} cannot be created: {exc.strerror or exc}") from None
     with rundir.claimed(opts.output_dir) as before:  # one run per folder; its earlier files are not this run's
         write_json({"task": setup.task, **environment()}, opts.output_dir / "environment.json")
-        drawing.warm(opts.n_jobs)  # the figures' side processes import matplotlib while the cells fit
+        experiment = experiments.get(setup.task)
+        if experiment.warm_early:
+            drawing.warm(opts.n_jobs)  # the figures' side processes import matplotlib while the cells fit
         with recording(opts.output_dir):  # stages.json: where the run's time and memory went (harness.timing)
-            result = experiments.get(setup.task).run(setup).wait()
+            result = experiment.run(setup).wait()
     result.before = before
     return result

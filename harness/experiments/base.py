@@ -84,6 +84,9 @@ class Experiment(abc.ABC):
     keys: ClassVar[tuple[str, ...]]
     tables: ClassVar[tuple[str, ...]] = ("metrics",)
     Options: ClassVar[type[ExperimentOptions]]
+    # whether the run starts the figures' side processes before ``run`` (they import matplotlib while the cells fit);
+    # an experiment that may find nothing to draw starts them itself (``harness.render.drawing.warm``)
+    warm_early: ClassVar[bool] = True
 
     @abc.abstractmethod
     def run(self, setup: Setup) -> ExperimentResult:
