@@ -71,7 +71,7 @@ def summary(page: Page, facts: dict, out: Path, best=None, space=None, ablation=
         methods_figure(page.method_effects, methods, list(effects["feature"]), labels, unit, out / "methods.png")
     parts += in_short(facts, page, best, trust, next_space)
     parts += at_a_glance
-    parts += matters(page, unit)
+    parts += matters(page, unit, declared=space is None or not len(space) or bool(space["declared"].iloc[0]))
     parts += acts(page, facts)
     parts += interact(page)
     parts += ablation_section(page, facts)
@@ -243,14 +243,15 @@ def _space_table(facts, space, labels) -> list[str]:
             table(["hyperparameter", "type", "range or levels", "scale", "default", "set when"], rows), ""]
 
 
-def matters(page: Page, unit: str) -> list[str]:
+def matters(page: Page, unit: str, declared: bool = True) -> list[str]:
     """What matters: the reference's main and total effects with intervals, most important first, and which
     orderings are settled."""
     ref, effects, labels = page.reference, page.effects, page.labels
     method = page.methods.set_index("surrogate").loc[ref]
     measure = measure_label(method["measure"], unit)
     sense_words = ("in the global sense (what matters across the search space; measured over "
-                   + ("configurations drawn from the declared space)" if method["over_space"] else "the run's rows, "
+                   + (("configurations drawn from the declared space)" if declared else "configurations drawn from the "
+                       "search space as the rows span it)") if method["over_space"] else "the run's rows, "
                       "where the search went)") if method["sense"] == GLOBAL
                    else "in the local sense (what it takes to reach the top scores)")
     totals, intervals = page.kind == "total", page.intervals["main"]

@@ -109,6 +109,7 @@ def test_the_smac3_page_has_every_section_and_the_run_at_a_glance(smac):
 def test_the_ray_tune_page_has_its_sections(ray):
     text = _page(ray)
     assert "accuracy (higher is better)" in text and "typical configuration" in text
+    assert "measured over configurations drawn from the search space as the rows span it" in text
     assert "linear has no pair terms" in text  # the reference has none: said, not drawn
     assert not (ray / "pairs.png").exists()
     assert "param_space = {" in (ray / "next_space_raytune.py").read_text()
