@@ -127,11 +127,11 @@ def measured_over(specs, over: str) -> tuple:
     if over == "rows":
         return tuple(specs)
     from harness.explainers.base import AdditiveExplainer
-    from harness.explainers.registry import make
+    from harness.explainers.registry import as_config, make
 
     out = []
     for s in specs:
-        config = {"name": s.explainer} if isinstance(s.explainer, str) else dict(s.explainer or {})
+        config = as_config(s.explainer)
         if config and "over" not in config and isinstance(make(s.explainer), AdditiveExplainer):
             s = dataclasses.replace(s, explainer={**config, "over": over})
         out.append(s)
@@ -142,15 +142,9 @@ def benchmark_names(specs) -> dict[str, str]:
     """A surrogate read the way an explainer preset reads it (``ebm`` over the space: ``ebm_space``) is that preset's
     reading of the surrogate in the benchmark (``ebm_quick+ebm_space``, as the fidelity experiment names its extra
     explainers)."""
-    from harness.explainers.registry import PRESETS
+    from harness.explainers.registry import preset_of
 
-    out = {}
-    for s in specs:
-        config = {"name": s.explainer} if isinstance(s.explainer, str) else dict(s.explainer or {})
-        for preset, (name, params) in PRESETS.items():
-            if config == {"name": preset} or (config.get("name") == name and config == {"name": name, **params}):
-                out[s.name] = f"{s.name}+{preset}"
-    return out
+    return {s.name: f"{s.name}+{preset}" for s in specs if (preset := preset_of(s.explainer)) is not None}
 
 
 MANIFEST = ".explain-manifest.json"

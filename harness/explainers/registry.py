@@ -49,12 +49,28 @@ def known_explainers() -> list[str]:
     return [*EXPLAINERS, *PRESETS]
 
 
+def as_config(config: str | Mapping[str, Any] | None) -> dict:
+    """An explainer config as a mapping: a name is ``{name: ...}``; None and ``auto`` (the auto-picked one) are ``{}``."""
+    if config is None or config == "auto":
+        return {}
+    return {"name": config} if isinstance(config, str) else dict(config)
+
+
+def preset_of(config: str | Mapping[str, Any] | None) -> str | None:
+    """The preset a config names or spells out in full (``ebm_space``, or ``{name: ebm, over: space}``), else None."""
+    config = as_config(config)
+    for preset, (name, params) in PRESETS.items():
+        if config in ({"name": preset}, {"name": name, **params}):
+            return preset
+    return None
+
+
 def make(config: str | Mapping[str, Any] | None, where: str = "explainer") -> Explainer | None:
     """The explainer a config names: a name, ``{name: ..., params}``, ``{_target_: ..., params}``; None for auto."""
     if config is None or config == "auto":
         return None
     if isinstance(config, str):
-        config = {"name": config}
+        config = as_config(config)
     if not isinstance(config, Mapping):
         raise ConfigError(f"{where}: expected a name or a mapping, got {config!r}")
     params = {k: v for k, v in config.items() if k not in ("name", "_target_")}
@@ -81,7 +97,7 @@ def without_intervals(config: str | Mapping[str, Any] | None):
     your own (``_target_``, which may take no such option) stay as they are."""
     if config is None or config == "auto" or (isinstance(config, Mapping) and "_target_" in config):
         return config
-    return {**({"name": config} if isinstance(config, str) else dict(config)), "intervals": False}
+    return {**as_config(config), "intervals": False}
 
 
 def for_model(est, config=None, where: str = "explainer") -> Explainer:

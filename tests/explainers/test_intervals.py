@@ -110,6 +110,10 @@ def test_an_experiment_can_turn_intervals_off():
     assert without_intervals("ebm") == {"name": "ebm", "intervals": False}
     assert without_intervals({"name": "fanova", "pairs": False}) == {"name": "fanova", "pairs": False, "intervals": False}
     assert without_intervals(None) is None and without_intervals({"_target_": "my.Explainer"}) == {"_target_": "my.Explainer"}
+    from harness.explainers.registry import preset_of
+
+    assert preset_of("ebm_space") == preset_of({"name": "ebm", "over": "space"}) == "ebm_space"
+    assert preset_of("ebm") is preset_of({"name": "ebm", "over": "space", "intervals": False}) is preset_of(None) is None
     specs = setup_of(compose(["+experiment=stability_methods"])).surrogates
     assert all(not make(s.explainer).intervals for s in specs)
     assert all(make(s.explainer).intervals for s in setup_of(compose(["+experiment=interpret_methods"])).surrogates)
